@@ -1,0 +1,73 @@
+import { ChangeHub, type ChangeListener } from './changes.js';
+import { Collection } from './collection.js';
+import type { AnyDocument, BaseDocument } from './document.js';
+import { describe } from './document.js';
+import { ValidationError } from './errors.js';
+import type { StorageAdapter } from './storage/adapter.js';
+
+export interface DatabaseOptions {
+  /** Names the database; adapters may use it to keep databases apart (the memory adapter does). */
+  name: string;
+  storage: StorageAdapter;
+}
+
+/** Collection names: a letter or `_`, then letters, digits, `_` or `-`; 64 characters at most. */
+export const COLLECTION_NAME = /^[A-Za-z_][A-Za-z0-9_-]{0,63}$/;
+
+/**
+ * A database: named collections over one storage adapter. Creating one does no I/O, so a Worker
+ * can create it on every request.
+ */
+export class Database {
+  readonly name: string;
+  readonly storage: StorageAdapter;
+  readonly #collections = new Map<string, Collection<BaseDocument>>();
+  readonly #hub = new ChangeHub();
+
+  private constructor(options: DatabaseOptions) {
+    this.name = options.name;
+    this.storage = options.storage;
+  }
+
+  /** Opens a database. Cheap: it checks its options and touches no storage. */
+  static async create(options: DatabaseOptions): Promise<Database> {
+    return Database.open(options);
+  }
+
+  /** The synchronous form of `create`, for constructors and module scope. */
+  static open(options: DatabaseOptions): Database {
+    if (typeof options !== 'object' || options === null) {
+      throw new ValidationError(`Database.create() takes { name, storage }, got ${describe(options)}.`);
+    }
+    const { name, storage } = options;
+    if (typeof name !== 'string' || name.length === 0 || name.length > 128) {
+      throw new ValidationError(`Database name must be a non-empty string of at most 128 characters, got ${describe(name)}.`);
+    }
+    if (typeof storage !== 'object' || storage === null || typeof storage.collection !== 'function') {
+      throw new ValidationError(
+        `Database "${name}" needs a storage adapter such as createMemoryStorage() or createD1Storage({ database: env.DB }), got ${describe(storage)}.`,
+      );
+    }
+    return new Database({ name, storage });
+  }
+
+  /** The collection with this name; the same object every time for the same name. */
+  collection<T extends BaseDocument = AnyDocument>(name: string): Collection<T> {
+    let collection = this.#collections.get(name);
+    if (!collection) {
+      if (typeof name !== 'string' || !COLLECTION_NAME.test(name)) {
+        throw new ValidationError(
+          `Collection name ${typeof name === 'string' ? JSON.stringify(name) : describe(name)} is not valid: start with a letter or "_", then use letters, digits, "_" or "-", at most 64 characters.`,
+        );
+      }
+      collection = new Collection(name, this.storage.collection(name, { database: this.name }), this.#hub);
+      this.#collections.set(name, collection);
+    }
+    return collection as unknown as Collection<T>;
+  }
+
+  /** Calls `listener` after each write made through this database, with what changed. */
+  onChange(listener: ChangeListener): () => void {
+    return this.#hub.subscribe(listener);
+  }
+}

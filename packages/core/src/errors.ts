@@ -1,0 +1,103 @@
+/**
+ * Every error Pocket throws on purpose is a `PocketError`: it has a stable `code` to branch on,
+ * an HTTP-like `status` to answer with, and a message that says what happened and what to do.
+ */
+export type PocketErrorCode =
+  | 'VALIDATION_ERROR'
+  | 'DOCUMENT_NOT_FOUND'
+  | 'DUPLICATE_KEY'
+  | 'CONFLICT'
+  | 'QUERY_ERROR'
+  | 'STORAGE_ERROR';
+
+export interface PocketErrorOptions {
+  cause?: unknown;
+}
+
+export class PocketError extends Error {
+  override readonly name: string = 'PocketError';
+  readonly code: PocketErrorCode;
+  readonly status: number;
+
+  constructor(code: PocketErrorCode, status: number, message: string, options?: PocketErrorOptions) {
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
+    this.code = code;
+    this.status = status;
+  }
+
+  /** A plain object that is safe to send to a client: no stack, no cause. */
+  toJSON(): { name: string; code: PocketErrorCode; status: number; message: string } {
+    return { name: this.name, code: this.code, status: this.status, message: this.message };
+  }
+}
+
+/** Bad input: a document, id, patch, name or option that Pocket cannot accept. Nothing was written. */
+export class ValidationError extends PocketError {
+  override readonly name = 'ValidationError';
+  /** The field path that was rejected, when there is one (`'profile.age'`). */
+  readonly path: string | undefined;
+  constructor(message: string, options?: PocketErrorOptions & { path?: string }) {
+    super('VALIDATION_ERROR', 400, message, options);
+    this.path = options?.path;
+  }
+}
+
+/** An operation needed a document that does not exist. */
+export class DocumentNotFoundError extends PocketError {
+  override readonly name = 'DocumentNotFoundError';
+  readonly collection: string;
+  readonly id: string;
+  constructor(collection: string, id: string, options?: PocketErrorOptions) {
+    super(
+      'DOCUMENT_NOT_FOUND',
+      404,
+      `Document "${id}" was not found in collection "${collection}". Check the id, or use upsert() to create it.`,
+      options,
+    );
+    this.collection = collection;
+    this.id = id;
+  }
+}
+
+/** An insert used an `_id` that is already taken. Nothing was written. */
+export class DuplicateKeyError extends PocketError {
+  override readonly name = 'DuplicateKeyError';
+  readonly collection: string;
+  readonly id: string;
+  constructor(collection: string, id: string, options?: PocketErrorOptions) {
+    super(
+      'DUPLICATE_KEY',
+      409,
+      `A document with _id "${id}" already exists in collection "${collection}". Use update() or upsert() to change it, or insert with another _id.`,
+      options,
+    );
+    this.collection = collection;
+    this.id = id;
+  }
+}
+
+/** A write conflicted with another write or with itself (the same id twice in one bulk write). */
+export class ConflictError extends PocketError {
+  override readonly name = 'ConflictError';
+  constructor(message: string, options?: PocketErrorOptions) {
+    super('CONFLICT', 409, message, options);
+  }
+}
+
+/** A query that cannot run: an unknown operator, a value of the wrong type, a bad limit. */
+export class QueryError extends PocketError {
+  override readonly name = 'QueryError';
+  constructor(message: string, options?: PocketErrorOptions) {
+    super('QUERY_ERROR', 400, message, options);
+  }
+}
+
+/** The storage backend failed. `retryable` says whether trying again may help. */
+export class StorageError extends PocketError {
+  override readonly name: string = 'StorageError';
+  readonly retryable: boolean;
+  constructor(message: string, options?: PocketErrorOptions & { retryable?: boolean; status?: number }) {
+    super('STORAGE_ERROR', options?.status ?? 503, message, options);
+    this.retryable = options?.retryable ?? false;
+  }
+}

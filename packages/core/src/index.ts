@@ -1,0 +1,46 @@
+export { Database, COLLECTION_NAME, type DatabaseOptions } from './database.js';
+export { Collection, type DocumentUpdate } from './collection.js';
+export type { ChangeEvent, ChangeListener } from './changes.js';
+export {
+  PocketError,
+  ValidationError,
+  DocumentNotFoundError,
+  DuplicateKeyError,
+  ConflictError,
+  QueryError,
+  StorageError,
+  type PocketErrorCode,
+} from './errors.js';
+export {
+  toJsonObject,
+  toJsonValue,
+  assertId,
+  MAX_DEPTH,
+  MAX_ID_LENGTH,
+  type AnyDocument,
+  type BaseDocument,
+  type DocumentPatch,
+  type JsonObject,
+  type JsonPrimitive,
+  type JsonValue,
+  type NewDocument,
+} from './document.js';
+export type * from './query/ast.js';
+export { EMPTY_QUERY } from './query/ast.js';
+export {
+  QueryBuilder,
+  FilterBuilder,
+  FieldConditions,
+  type FilterObject,
+  type QueryRunner,
+  type QueryValue,
+  type RangeOf,
+  type ElementOf,
+} from './query/builder.js';
+export { condition, and, or } from './query/conditions.js';
+export { parsePath, MAX_PATH_LENGTH, type FieldPath, type PathValue } from './query/path.js';
+export { evaluate, comparator } from './evaluator/evaluate.js';
+export { matches } from './evaluator/matches.js';
+export { compareValues, compareStrings, typeRank, readPath, MISSING } from './evaluator/values.js';
+export { createMemoryStorage } from './storage/memory.js';
+export type * from './storage/adapter.js';

@@ -1,0 +1,238 @@
+import type { BaseDocument, JsonValue } from '../document.js';
+import { describe } from '../document.js';
+import { QueryError } from '../errors.js';
+import type { Filter, FindQuery, SortSpec } from './ast.js';
+import { EMPTY_QUERY } from './ast.js';
+import { and, condition, or } from './conditions.js';
+import type { FieldPath, PathValue } from './path.js';
+import { parsePath } from './path.js';
+
+/** The value a condition on a field of type `V` accepts; any JSON value where the type is unknown. */
+export type QueryValue<V> = unknown extends V ? JsonValue : Exclude<V, undefined>;
+/** The value `gt`/`lt`/`between` accept for a field of type `V`. */
+export type RangeOf<V> = unknown extends V ? string | number | boolean : Extract<V, string | number | boolean>;
+/** What `contains` accepts: an element of an array field, or a substring of a string field. */
+export type ElementOf<V> = unknown extends V
+  ? JsonValue
+  : NonNullable<V> extends readonly (infer E)[]
+    ? E
+    : NonNullable<V> extends string
+      ? string
+      : never;
+
+/** Equality shorthand accepted by `find({ ... })`: each key a field path, each value its value. */
+export type FilterObject<T> = { [P in FieldPath<T>]?: QueryValue<PathValue<T, P>> };
+
+/**
+ * The conditions available after `where(path)`. Each one returns the builder it was called on,
+ * extended with the new condition (AND). Several conditions on one field all apply.
+ */
+export class FieldConditions<V, B> {
+  readonly #path: string;
+  readonly #add: (filter: Filter) => B;
+
+  /** @internal */
+  constructor(path: string, add: (filter: Filter) => B) {
+    this.#path = path;
+    this.#add = add;
+  }
+
+  /** Same type and value; objects and arrays compare as whole values. `equals(null)` also matches a missing field. SQL: `json_extract(data, '$.f') = ?` */
+  equals(value: QueryValue<V> | null): B {
+    return this.#add(condition.eq(this.#path, value));
+  }
+  /** Anything but `equals(value)`, including documents without the field. */
+  notEquals(value: QueryValue<V> | null): B {
+    return this.#add(condition.ne(this.#path, value));
+  }
+  /** Greater than; only values of the same type (number, string or boolean) match. */
+  gt(value: RangeOf<V>): B {
+    return this.#add(condition.gt(this.#path, value));
+  }
+  gte(value: RangeOf<V>): B {
+    return this.#add(condition.gte(this.#path, value));
+  }
+  lt(value: RangeOf<V>): B {
+    return this.#add(condition.lt(this.#path, value));
+  }
+  lte(value: RangeOf<V>): B {
+    return this.#add(condition.lte(this.#path, value));
+  }
+  /** `low <= field <= high` (both ends included). */
+  between(low: RangeOf<V>, high: RangeOf<V>): B {
+    return this.#add(and(condition.gte(this.#path, low), condition.lte(this.#path, high))!);
+  }
+  /** Equal to one of `values`. An empty list matches nothing. */
+  in(values: ReadonlyArray<QueryValue<V> | null>): B {
+    return this.#add(condition.in(this.#path, values));
+  }
+  /** Equal to none of `values`, including documents without the field. */
+  notIn(values: ReadonlyArray<QueryValue<V> | null>): B {
+    return this.#add(condition.nin(this.#path, values));
+  }
+  /** The field is present (even when `null`); `exists(false)`: it is absent. */
+  exists(exists = true): B {
+    return this.#add(condition.exists(this.#path, exists));
+  }
+  /** A string field starting with `prefix` (case-sensitive). */
+  startsWith(prefix: string): B {
+    return this.#add(condition.startsWith(this.#path, prefix));
+  }
+  /** An array field with an element equal to `value`, or a string field containing the substring `value`. */
+  contains(value: ElementOf<V>): B {
+    return this.#add(condition.contains(this.#path, value));
+  }
+  /**
+   * A string field matching a regular expression (flags i, m, s, u). No backend can run this in
+   * SQL, so it is applied after the rest of the filter; keep it beside a selective condition.
+   */
+  matches(pattern: RegExp | string, flags?: string): B {
+    return this.#add(condition.regex(this.#path, pattern, flags));
+  }
+}
+
+/** A filter under construction: `where`, `and`, `or`. Immutable: every call returns a new builder. */
+export class FilterBuilder<T> {
+  readonly #filter: Filter | null;
+
+  constructor(filter: Filter | null = null) {
+    this.#filter = filter;
+  }
+
+  /** The filter built so far, or `null` for "every document". */
+  get filter(): Filter | null {
+    return this.#filter;
+  }
+
+  /** Starts a condition on a field path (`'userId'`, `'profile.age'`). */
+  where<P extends FieldPath<T>>(path: P): FieldConditions<PathValue<T, P>, this> {
+    return new FieldConditions(path, (c) => this.withFilter(and(this.#filter, c)!));
+  }
+
+  /** Adds a group whose parts must all match: `.and(q => q.where('a').equals(1), q => q.where('b').gt(2))`. */
+  and(...parts: Array<(q: FilterBuilder<T>) => FilterBuilder<T>>): this {
+    return this.withFilter(and(this.#filter, ...groupFilters(parts)) ?? this.#filter!);
+  }
+
+  /** Adds a group of which at least one part must match: `.or(q => q.where('a').equals(1), q => q.where('b').exists())`. */
+  or(...parts: Array<(q: FilterBuilder<T>) => FilterBuilder<T>>): this {
+    const filters = groupFilters(parts);
+    if (filters.length === 0) throw new QueryError('or() needs at least one group, e.g. .or(q => q.where(\'a\').equals(1)).');
+    return this.withFilter(and(this.#filter, or(...filters))!);
+  }
+
+  /** Returns a copy of this builder with another filter; subclasses keep their own state. */
+  protected withFilter(filter: Filter | null): this {
+    return new FilterBuilder<T>(filter) as this;
+  }
+}
+
+function groupFilters<T>(parts: Array<(q: FilterBuilder<T>) => FilterBuilder<T>>): Filter[] {
+  return parts.map((part, i) => {
+    if (typeof part !== 'function') throw new QueryError(`Group ${i + 1} must be a function (q) => q.where(...)..., got ${describe(part)}.`);
+    const built = part(new FilterBuilder<T>());
+    if (!(built instanceof FilterBuilder)) throw new QueryError(`Group ${i + 1} must return the builder it was given, extended with conditions.`);
+    const filter = built.filter;
+    if (filter === null) throw new QueryError(`Group ${i + 1} has no condition; add .where(...) inside it.`);
+    return filter;
+  });
+}
+
+/** What runs a built query: the collection that created the builder. */
+export interface QueryRunner<T> {
+  find(query: FindQuery): Promise<T[]>;
+  count(filter: Filter | null): Promise<number>;
+  observe(query: FindQuery, listener: (results: T[]) => void, onError?: (error: unknown) => void): () => void;
+}
+
+/**
+ * A find query: filter, sort, skip and limit, run by `exec()`, `first()` or `count()`.
+ * Immutable: a builder can be kept and extended in several directions.
+ */
+export class QueryBuilder<T> extends FilterBuilder<T> {
+  readonly #runner: QueryRunner<T>;
+  readonly #sort: readonly SortSpec[];
+  readonly #skip: number;
+  readonly #limit: number | null;
+
+  /** @internal Created by `collection.find()`. */
+  constructor(runner: QueryRunner<T>, query: FindQuery = EMPTY_QUERY) {
+    super(query.filter);
+    this.#runner = runner;
+    this.#sort = query.sort;
+    this.#skip = query.skip;
+    this.#limit = query.limit;
+  }
+
+  /** Orders by a field; call again for tie-breakers. Ties left over are ordered by `_id`. */
+  sort(path: FieldPath<T>, direction: 'asc' | 'desc' = 'asc'): this {
+    parsePath(path);
+    if (direction !== 'asc' && direction !== 'desc') {
+      throw new QueryError(`sort() direction must be 'asc' or 'desc', got ${describe(direction)}.`);
+    }
+    const spec: SortSpec = Object.freeze({ path, direction });
+    return this.#with({ sort: Object.freeze([...this.#sort, spec]) });
+  }
+
+  /** Skips the first `count` results. */
+  skip(count: number): this {
+    return this.#with({ skip: count0(count, 'skip') });
+  }
+
+  /** Returns at most `count` results. */
+  limit(count: number): this {
+    return this.#with({ limit: count0(count, 'limit') });
+  }
+
+  /** The frozen, JSON-serialisable query AST. */
+  toQuery(): FindQuery {
+    return Object.freeze({ filter: this.filter, sort: this.#sort, skip: this.#skip, limit: this.#limit });
+  }
+
+  /** Runs the query. */
+  exec(): Promise<T[]> {
+    return this.#runner.find(this.toQuery());
+  }
+
+  /** The first result, or `null`. */
+  async first(): Promise<T | null> {
+    const [doc] = await this.#runner.find({ ...this.toQuery(), limit: 1 });
+    return doc ?? null;
+  }
+
+  /** How many documents match the filter (sort, skip and limit do not apply). */
+  count(): Promise<number> {
+    return this.#runner.count(this.filter);
+  }
+
+  /**
+   * Calls `listener` with the results now and after every change to the collection made through
+   * this database. Returns a function that stops it.
+   */
+  observe(listener: (results: T[]) => void, onError?: (error: unknown) => void): () => void {
+    return this.#runner.observe(this.toQuery(), listener, onError);
+  }
+
+  protected override withFilter(filter: Filter | null): this {
+    return new QueryBuilder<T>(this.#runner, { ...this.toQuery(), filter }) as this;
+  }
+
+  #with(change: Partial<FindQuery>): this {
+    return new QueryBuilder<T>(this.#runner, { ...this.toQuery(), ...change }) as this;
+  }
+}
+
+function count0(n: number, what: string): number {
+  if (typeof n !== 'number' || !Number.isSafeInteger(n) || n < 0) {
+    throw new QueryError(`${what}() takes a whole number of 0 or more, got ${describe(n)}.`);
+  }
+  return n;
+}
+
+/** Turns `{ userId: 'u1', completed: false }` into AND-ed equality conditions. */
+export function filterFromObject(object: Record<string, unknown>): Filter | null {
+  if (typeof object !== 'object' || object === null || Array.isArray(object)) {
+    throw new QueryError(`find() takes an object of field values such as { userId: 'u1' }, got ${describe(object)}.`);
+  }
+  return and(...Object.entries(object).filter(([, v]) => v !== undefined).map(([path, v]) => condition.eq(path, v)));
+}

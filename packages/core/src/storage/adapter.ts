@@ -1,0 +1,67 @@
+import type { JsonObject } from '../document.js';
+import type { Filter, FindQuery } from '../query/ast.js';
+
+/**
+ * The storage-adapter contract. An adapter is an object from a factory
+ * (`createMemoryStorage()`, `createD1Storage(...)`) that hands out one store per collection.
+ * Core validates every document, id, patch and query before an adapter sees it, so adapters
+ * only store and fetch.
+ */
+export interface StorageAdapter {
+  /** A short name for messages: `'memory'`, `'d1'`, `'durable-object'`. */
+  readonly name: string;
+  readonly capabilities: StorageCapabilities;
+  /**
+   * Returns the store for one collection of one database. Called once per collection per
+   * `Database`, so it must be cheap and must not do I/O (create tables lazily instead).
+   */
+  collection(name: string, context: CollectionContext): CollectionStore;
+}
+
+export interface StorageCapabilities {
+  /**
+   * Whether `write()` is all-or-nothing: when one operation of a batch fails, none is applied.
+   * Defaults to nothing; each adapter states it.
+   */
+  readonly atomicWrites: boolean;
+}
+
+export interface CollectionContext {
+  /** The `name` given to `Database.create`. */
+  readonly database: string;
+}
+
+/** A stored document: a JSON object with a string `_id`. */
+export type StoredDocument = JsonObject & { _id: string };
+
+export interface CollectionStore {
+  /** Documents by id, in the order asked, `null` where there is none. Ids may repeat. */
+  getMany(ids: readonly string[]): Promise<Array<StoredDocument | null>>;
+  /** Runs a query with exactly the semantics of core's `evaluate`. */
+  find(query: FindQuery): Promise<StoredDocument[]>;
+  /** Counts the documents matching a filter (`null`: all of them). */
+  count(filter: Filter | null): Promise<number>;
+  /**
+   * Applies writes in order and returns one result per operation. A failing operation throws
+   * the matching `PocketError` (`DuplicateKeyError`, `DocumentNotFoundError`, a
+   * `ValidationError` for a document over the backend's size limit); when
+   * `capabilities.atomicWrites` is true, nothing of the batch is then applied.
+   */
+  write(operations: readonly WriteOperation[]): Promise<WriteResult[]>;
+}
+
+export type WriteOperation =
+  /** Create; fails with `DuplicateKeyError` if the id exists. */
+  | { readonly type: 'insert'; readonly doc: StoredDocument }
+  /** Merge top-level fields into an existing document; `DocumentNotFoundError` if there is none. */
+  | { readonly type: 'update'; readonly id: string; readonly patch: JsonObject }
+  /** Create, or replace the whole document. */
+  | { readonly type: 'upsert'; readonly doc: StoredDocument }
+  /** Remove, if present. */
+  | { readonly type: 'delete'; readonly id: string };
+
+export type WriteResult =
+  | { readonly type: 'insert'; readonly doc: StoredDocument }
+  | { readonly type: 'update'; readonly doc: StoredDocument }
+  | { readonly type: 'upsert'; readonly doc: StoredDocument }
+  | { readonly type: 'delete'; readonly id: string; readonly deleted: boolean };

@@ -1,0 +1,8 @@
+import { defineConfig } from 'vitest/config';
+
+// Each package (and each example) has its own vitest config; this runs them all.
+export default defineConfig({
+  test: {
+    projects: ['packages/*/vitest.config.ts'],
+  },
+});
