@@ -15,6 +15,7 @@ export {
   toJsonObject,
   toJsonValue,
   assertId,
+  describe as describeValue,
   MAX_DEPTH,
   MAX_ID_LENGTH,
   type AnyDocument,

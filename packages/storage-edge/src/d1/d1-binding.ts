@@ -1,0 +1,24 @@
+import { describeValue as describe, ValidationError } from '@pocket/core';
+
+/**
+ * The part of a D1 binding Pocket uses. Declared here instead of importing
+ * `@cloudflare/workers-types`, so the package has no type dependency; `env.DB` fits it.
+ */
+export interface D1DatabaseLike {
+  prepare(query: string): D1StatementLike;
+  batch(statements: D1StatementLike[]): Promise<Array<{ results?: unknown[] }>>;
+}
+
+export interface D1StatementLike {
+  bind(...values: unknown[]): D1StatementLike;
+  all(): Promise<{ results?: unknown[] }>;
+}
+
+export function assertD1Binding(database: unknown, where: string): asserts database is D1DatabaseLike {
+  const d = database as Partial<D1DatabaseLike> | null | undefined;
+  if (typeof d !== 'object' || d === null || typeof d.prepare !== 'function' || typeof d.batch !== 'function') {
+    throw new ValidationError(
+      `${where} needs a D1 binding, got ${describe(database)}. Pass env.DB, where DB is the binding's name in your wrangler config ([[d1_databases]] binding = "DB").`,
+    );
+  }
+}

@@ -1,0 +1,73 @@
+import { COLLECTION_NAME, ValidationError, describeValue as describe } from '@pocket/core';
+import { assertTablePrefix } from '../sql/identifiers.js';
+import { createIndexSql, createTableSql } from '../sql/schema.js';
+import { assertD1Binding, type D1DatabaseLike } from './d1-binding.js';
+import { D1Error } from './d1-error.js';
+
+/** Indexes per collection: a field path gives a one-field index, an array a compound one. */
+export type D1Indexes = Record<string, ReadonlyArray<string | readonly string[]>>;
+
+export interface D1SchemaOptions {
+  collections: readonly string[];
+  /** Default `'pocket_'`. */
+  tablePrefix?: string;
+  /** `{ todos: ['userId', ['userId', 'createdAt']] }` */
+  indexes?: D1Indexes;
+}
+
+export const DEFAULT_TABLE_PREFIX = 'pocket_';
+
+/**
+ * The statements that create the tables and indexes, for a wrangler migration file
+ * (`migrations/0001_pocket.sql`). Every statement is idempotent.
+ */
+export function d1SchemaSql(options: D1SchemaOptions): string {
+  return schemaStatements(options, 'd1SchemaSql()').map((s) => `${s};\n`).join('');
+}
+
+/**
+ * Creates the tables (and declared indexes) of the given collections now, in one batch. Safe to
+ * run on every deploy or first request: existing tables and indexes are left alone.
+ */
+export async function initializeD1Schema(database: D1DatabaseLike, options: D1SchemaOptions): Promise<void> {
+  assertD1Binding(database, 'initializeD1Schema()');
+  const statements = schemaStatements(options, 'initializeD1Schema()');
+  try {
+    await database.batch(statements.map((sql) => database.prepare(sql)));
+  } catch (error) {
+    throw new D1Error('initialize schema', error);
+  }
+}
+
+function schemaStatements(options: D1SchemaOptions, where: string): string[] {
+  if (typeof options !== 'object' || options === null || !Array.isArray(options.collections)) {
+    throw new ValidationError(`${where} takes { collections: ['todos', …] }, got ${describe(options)}.`);
+  }
+  const prefix = options.tablePrefix ?? DEFAULT_TABLE_PREFIX;
+  assertTablePrefix(prefix, where);
+  const indexes = options.indexes ?? {};
+  for (const name of Object.keys(indexes)) {
+    if (!options.collections.includes(name)) {
+      throw new ValidationError(`${where} declares indexes for "${name}", which is not in collections; add it there.`);
+    }
+  }
+  return options.collections.flatMap((collection) => {
+    assertCollectionName(collection, where);
+    const table = prefix + collection;
+    return [createTableSql(table), ...indexFields(indexes[collection], where).map((fields) => createIndexSql(table, fields))];
+  });
+}
+
+export function indexFields(declared: ReadonlyArray<string | readonly string[]> | undefined, where: string): Array<readonly string[]> {
+  if (declared === undefined) return [];
+  if (!Array.isArray(declared)) throw new ValidationError(`${where}: indexes of a collection must be an array of field paths.`);
+  return declared.map((entry) => (typeof entry === 'string' ? [entry] : entry));
+}
+
+export function assertCollectionName(name: unknown, where: string): asserts name is string {
+  if (typeof name !== 'string' || !COLLECTION_NAME.test(name)) {
+    throw new ValidationError(
+      `${where}: collection name ${JSON.stringify(name)} is not valid: start with a letter or "_", then use letters, digits, "_" or "-", at most 64 characters.`,
+    );
+  }
+}

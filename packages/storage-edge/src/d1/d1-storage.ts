@@ -1,0 +1,76 @@
+import { describeValue as describe, ValidationError, type StorageAdapter } from '@pocket/core';
+import type { SqlFragment } from '../sql/filter.js';
+import { assertTablePrefix } from '../sql/identifiers.js';
+import { createSqlStore, type Row, type SqlDriver } from '../sql/store.js';
+import { DEFAULT_SQL_LIMITS, type SqlLimits } from '../sql/writes.js';
+import { assertD1Binding, type D1DatabaseLike } from './d1-binding.js';
+import { D1Error } from './d1-error.js';
+import { DEFAULT_TABLE_PREFIX, indexFields, type D1Indexes } from './d1-schema.js';
+
+export interface D1StorageOptions {
+  /** The D1 binding, e.g. `env.DB`. */
+  database: D1DatabaseLike;
+  /** Prepended to each collection name to name its table. Default `'pocket_'`. */
+  tablePrefix?: string;
+  /**
+   * Send the statements of one write as a single `batch()`: one round trip, all or nothing.
+   * Default `true`. With `false` they run one after another: a failure part-way leaves the
+   * earlier statements applied.
+   */
+  useBatch?: boolean;
+  /** Indexes to create along with a table when Pocket creates it (see `initializeD1Schema`). */
+  indexes?: D1Indexes;
+  /** D1's limits, as configuration. */
+  limits?: Partial<SqlLimits>;
+}
+
+/**
+ * Stores each collection in a D1 table `<tablePrefix><collection>` with the document as JSON
+ * text in `data`. Creating the adapter does no I/O.
+ */
+export function createD1Storage(options: D1StorageOptions): StorageAdapter {
+  if (typeof options !== 'object' || options === null) {
+    throw new ValidationError(`createD1Storage() takes { database: env.DB }, got ${describe(options)}.`);
+  }
+  const { database, useBatch = true } = options;
+  const tablePrefix = options.tablePrefix ?? DEFAULT_TABLE_PREFIX;
+  assertD1Binding(database, 'createD1Storage()');
+  assertTablePrefix(tablePrefix, 'createD1Storage()');
+  if (typeof useBatch !== 'boolean') throw new ValidationError(`createD1Storage(): useBatch must be true or false, got ${describe(useBatch)}.`);
+  const limits: SqlLimits = { ...DEFAULT_SQL_LIMITS, ...options.limits };
+  const driver = d1Driver(database, useBatch);
+
+  return {
+    name: 'd1',
+    capabilities: { atomicWrites: useBatch },
+    collection(name) {
+      return createSqlStore({
+        collection: name,
+        table: tablePrefix + name,
+        driver,
+        limits,
+        indexes: indexFields(options.indexes?.[name], 'createD1Storage()'),
+      });
+    },
+  };
+}
+
+function d1Driver(db: D1DatabaseLike, useBatch: boolean): SqlDriver {
+  const prepare = (s: SqlFragment) => db.prepare(s.sql).bind(...s.params);
+  const rowsOf = (result: { results?: unknown[] }) => (result.results ?? []) as Row[];
+  return {
+    async all(statement) {
+      return rowsOf(await prepare(statement).all());
+    },
+    async batch(statements) {
+      if (statements.length === 1) return [rowsOf(await prepare(statements[0]!).all())];
+      if (useBatch) return (await db.batch(statements.map(prepare))).map(rowsOf);
+      const out: Row[][] = [];
+      for (const statement of statements) out.push(rowsOf(await prepare(statement).all()));
+      return out;
+    },
+    wrap(error, operation) {
+      return error instanceof D1Error ? error : new D1Error(operation, error);
+    },
+  };
+}

@@ -1,0 +1,189 @@
+import { and, or, QueryError, type Condition, type Filter, type JsonValue } from '@pocket/core';
+import { jsonPathLiteral } from './identifiers.js';
+
+/** SQL text with its bound values, in order of the `?` placeholders. */
+export interface SqlFragment {
+  sql: string;
+  params: unknown[];
+}
+
+type Handlers = { [Op in Condition['op']]: (c: Condition & { op: Op }, x: string, t: string, p: string) => SqlFragment | null };
+
+/**
+ * Compiles a filter to a SQL boolean expression over the `data` column.
+ *
+ * SQLite's `json_extract` folds JSON types together (true and 1 are both 1; an array comes back
+ * as its JSON text), so each condition adds the `json_type` check that keeps core's
+ * semantics, and only when the value could be confused: `equals('u1')` is exactly
+ * `json_extract(data, '$.userId') = ?`, the form an expression index serves.
+ *
+ * A condition SQL cannot express (a regular expression) must not reach this function: split the
+ * filter with `splitFilter` first.
+ */
+export function compileFilter(filter: Filter): SqlFragment {
+  switch (filter.kind) {
+    case 'and':
+    case 'or': {
+      const parts = filter.filters.map(compileFilter);
+      if (parts.length === 0) return { sql: filter.kind === 'and' ? '1' : '0', params: [] };
+      return {
+        sql: parts.map((p) => `(${p.sql})`).join(filter.kind === 'and' ? ' AND ' : ' OR '),
+        params: parts.flatMap((p) => p.params),
+      };
+    }
+    case 'condition': {
+      const p = jsonPathLiteral(filter.path);
+      const handler = handlers[filter.op] as (c: Condition, x: string, t: string, p: string) => SqlFragment | null;
+      const out = handler(filter, `json_extract(data, ${p})`, `json_type(data, ${p})`, p);
+      if (out === null) throw new QueryError(`The ${filter.op} condition on "${filter.path}" cannot be compiled to SQL.`);
+      return out;
+    }
+    default:
+      throw new QueryError(`Unknown filter node ${JSON.stringify((filter as { kind: unknown }).kind)}.`);
+  }
+}
+
+const handlers: Handlers = {
+  eq: (c, x, t) => equals(x, t, c.value),
+  ne: (c, x, t) => not(equals(x, t, c.value)),
+  gt: (c, x, t) => range('>', x, t, c.value),
+  gte: (c, x, t) => range('>=', x, t, c.value),
+  lt: (c, x, t) => range('<', x, t, c.value),
+  lte: (c, x, t) => range('<=', x, t, c.value),
+  in: (c, x, t) => oneOf(x, t, c.values),
+  nin: (c, x, t) => not(oneOf(x, t, c.values)),
+  exists: (c, _x, t) => ({ sql: c.exists ? `${t} IS NOT NULL` : `${t} IS NULL`, params: [] }),
+  startsWith: (c, x, t) => ({
+    sql: `${t} = 'text' AND substr(${x}, 1, ${[...c.prefix].length}) = ?`,
+    params: [c.prefix],
+  }),
+  contains: (c, x, t, p) => contains(x, t, p, c.value),
+  regex: () => null,
+};
+
+/**
+ * SQL's NOT turns an unknown (NULL, e.g. a missing field) into unknown, which filters the row
+ * out; core's `notEquals` must keep it, so unknown counts as false before negating.
+ */
+function not(f: SqlFragment): SqlFragment {
+  return { sql: `NOT IFNULL((${f.sql}), 0)`, params: f.params };
+}
+
+/** An array or object value's text may look like a string value; only then is the type checked. */
+const looksLikeJson = (s: string): boolean => s.startsWith('[') || s.startsWith('{');
+/** json_extract returns 1 for true and 0 for false; only then is the type checked. */
+const looksLikeBoolean = (n: number): boolean => n === 0 || n === 1;
+
+function equals(x: string, t: string, v: JsonValue): SqlFragment {
+  if (v === null) return { sql: `${x} IS NULL`, params: [] };
+  switch (typeof v) {
+    case 'string':
+      return { sql: looksLikeJson(v) ? `${x} = ? AND ${t} = 'text'` : `${x} = ?`, params: [v] };
+    case 'number':
+      return { sql: looksLikeBoolean(v) ? `${x} = ? AND ${t} IN ('integer', 'real')` : `${x} = ?`, params: [v] };
+    case 'boolean':
+      return { sql: `${x} = ? AND ${t} = '${v}'`, params: [v ? 1 : 0] };
+    default:
+      return { sql: `${t} = '${Array.isArray(v) ? 'array' : 'object'}' AND ${x} = ?`, params: [JSON.stringify(v)] };
+  }
+}
+
+function range(op: string, x: string, t: string, v: string | number | boolean): SqlFragment {
+  switch (typeof v) {
+    case 'string':
+      return { sql: `${x} ${op} ? AND ${t} = 'text'`, params: [v] };
+    case 'number':
+      return { sql: `${x} ${op} ? AND ${t} IN ('integer', 'real')`, params: [v] };
+    default:
+      return { sql: `${x} ${op} ? AND ${t} IN ('true', 'false')`, params: [v ? 1 : 0] };
+  }
+}
+
+/**
+ * `in` packs each type's values into one JSON parameter read with `json_each`, so a list of any
+ * length is one bound parameter (D1 allows 100 per statement).
+ */
+function oneOf(x: string, t: string, values: readonly JsonValue[]): SqlFragment {
+  const strings: string[] = [];
+  const numbers: number[] = [];
+  const parts: SqlFragment[] = [];
+  const booleans = new Set<string>();
+  let withNull = false;
+  for (const v of values) {
+    if (v === null) withNull = true;
+    else if (typeof v === 'string') strings.push(v);
+    else if (typeof v === 'number') numbers.push(v);
+    else if (typeof v === 'boolean') booleans.add(String(v));
+    else parts.push(equals(x, t, v));
+  }
+  if (withNull) parts.push({ sql: `${x} IS NULL`, params: [] });
+  if (strings.length > 0) {
+    const guard = strings.some(looksLikeJson) ? ` AND ${t} = 'text'` : '';
+    parts.push({ sql: `${x} IN (SELECT value FROM json_each(?))${guard}`, params: [JSON.stringify(strings)] });
+  }
+  if (numbers.length > 0) {
+    const guard = numbers.some(looksLikeBoolean) ? ` AND ${t} IN ('integer', 'real')` : '';
+    parts.push({ sql: `${x} IN (SELECT value FROM json_each(?))${guard}`, params: [JSON.stringify(numbers)] });
+  }
+  if (booleans.size > 0) parts.push({ sql: `${t} IN (${[...booleans].map((b) => `'${b}'`).join(', ')})`, params: [] });
+  if (parts.length === 0) return { sql: '0', params: [] };
+  return { sql: parts.map((p) => `(${p.sql})`).join(' OR '), params: parts.flatMap((p) => p.params) };
+}
+
+function contains(x: string, t: string, p: string, v: JsonValue): SqlFragment {
+  const element = elementEquals(v);
+  const inArray: SqlFragment = {
+    sql: `${t} = 'array' AND EXISTS (SELECT 1 FROM json_each(data, ${p}) WHERE ${element.sql})`,
+    params: element.params,
+  };
+  if (typeof v !== 'string') return inArray;
+  return {
+    sql: `(${inArray.sql}) OR (${t} = 'text' AND instr(${x}, ?) > 0)`,
+    params: [...inArray.params, v],
+  };
+}
+
+/** Equality of a `json_each` row (columns `type`, `value`) with a JSON value. */
+function elementEquals(v: JsonValue): SqlFragment {
+  if (v === null) return { sql: `type = 'null'`, params: [] };
+  switch (typeof v) {
+    case 'string':
+      return { sql: `type = 'text' AND value = ?`, params: [v] };
+    case 'number':
+      return { sql: `type IN ('integer', 'real') AND value = ?`, params: [v] };
+    case 'boolean':
+      return { sql: `type = '${v}'`, params: [] };
+    default:
+      return { sql: `type = '${Array.isArray(v) ? 'array' : 'object'}' AND value = ?`, params: [JSON.stringify(v)] };
+  }
+}
+
+/**
+ * Splits a filter into the part SQL can run and the part it cannot. `sql` matches a superset
+ * of the documents `filter` matches (`null`: every document); `exact` tells whether it is the
+ * whole filter. When it is not, the caller filters the rows again with core's `matches`, and
+ * applies skip and limit itself, so no page comes back short.
+ */
+export function splitFilter(filter: Filter | null): { sql: Filter | null; exact: boolean } {
+  if (filter === null) return { sql: null, exact: true };
+  const sql = superset(filter);
+  return { sql, exact: sql === filter };
+}
+
+function superset(filter: Filter): Filter | null {
+  switch (filter.kind) {
+    case 'condition':
+      return filter.op === 'regex' ? null : filter;
+    case 'and': {
+      const parts = filter.filters.map(superset);
+      if (parts.every((p, i) => p === filter.filters[i])) return filter;
+      return and(...parts);
+    }
+    case 'or': {
+      const parts = filter.filters.map(superset);
+      if (parts.every((p, i) => p === filter.filters[i])) return filter;
+      if (parts.some((p) => p === null)) return null;
+      return or(...(parts as Filter[]));
+    }
+  }
+}

@@ -1,0 +1,26 @@
+import { parsePath } from '@pocket/core';
+import { jsonPath, quoteIdentifier, quoteLiteral } from './identifiers.js';
+
+/**
+ * The table of one collection, exactly as the documented migration creates it, so tables made
+ * by hand from that SQL and tables Pocket makes are interchangeable.
+ */
+export function createTableSql(table: string): string {
+  return (
+    `CREATE TABLE IF NOT EXISTS ${quoteIdentifier(table)} (` +
+    `_id TEXT PRIMARY KEY, data TEXT NOT NULL, ` +
+    `created_at INTEGER DEFAULT (unixepoch()), updated_at INTEGER DEFAULT (unixepoch()))`
+  );
+}
+
+/**
+ * An expression index on one field: `CREATE INDEX IF NOT EXISTS "pocket_todos_userId" ON
+ * "pocket_todos" (json_extract(data, '$.userId'))`. The expression is written exactly as the
+ * query compiler writes it, which is what lets SQLite use the index.
+ */
+export function createIndexSql(table: string, fields: readonly string[]): string {
+  const segments = fields.map((f) => parsePath(f));
+  const name = `${table}_${segments.map((s) => s.join('_')).join('__')}`;
+  const columns = segments.map((s) => `json_extract(data, ${quoteLiteral(jsonPath(s))})`).join(', ');
+  return `CREATE INDEX IF NOT EXISTS ${quoteIdentifier(name)} ON ${quoteIdentifier(table)} (${columns})`;
+}

@@ -1,0 +1,162 @@
+import {
+  DocumentNotFoundError,
+  DuplicateKeyError,
+  matches,
+  ValidationError,
+  type CollectionStore,
+  type Filter,
+  type FindQuery,
+  type StoredDocument,
+  type WriteOperation,
+} from '@pocket/core';
+import type { SqlFragment } from './filter.js';
+import { quoteIdentifier } from './identifiers.js';
+import { createIndexSql, createTableSql } from './schema.js';
+import { compileCount, compileFind } from './select.js';
+import { collectResults, MISSING_GUARD, planWrites, type SqlLimits } from './writes.js';
+
+export type Row = Record<string, unknown>;
+
+/**
+ * What the SQL store needs from a SQLite backend: run one statement, or several in order (in
+ * one transaction when the backend offers it). Both throw the backend's own errors; `wrap`
+ * turns an error the store does not recognise into the adapter's error type.
+ */
+export interface SqlDriver {
+  all(statement: SqlFragment): Promise<Row[]>;
+  batch(statements: readonly SqlFragment[]): Promise<Row[][]>;
+  wrap(error: unknown, operation: string): Error;
+}
+
+export interface SqlStoreOptions {
+  collection: string;
+  /** The unquoted table name: prefix + collection. */
+  table: string;
+  driver: SqlDriver;
+  limits: SqlLimits;
+  /** Indexes to create with the table, each a list of field paths. */
+  indexes: ReadonlyArray<readonly string[]>;
+  /** Called after the store created its table, so the adapter can remember it. */
+  onTableCreated?: () => void;
+}
+
+/**
+ * A collection stored as one SQLite table of JSON documents, shared by D1 and SQLite-backed
+ * Durable Objects. Every read is one statement; every write batch is one transaction where the
+ * driver has them. The table is created the first time a statement finds it missing, so a
+ * table that exists costs no extra round trip, however often the adapter is created.
+ */
+export function createSqlStore(options: SqlStoreOptions): CollectionStore {
+  const { collection, driver, limits } = options;
+  const table = quoteIdentifier(options.table);
+  const ddl: SqlFragment[] = [
+    { sql: createTableSql(options.table), params: [] },
+    ...options.indexes.map((fields) => ({ sql: createIndexSql(options.table, fields), params: [] })),
+  ];
+
+  async function withTable<R>(operation: string, run: () => Promise<R>): Promise<R> {
+    try {
+      return await run();
+    } catch (error) {
+      if (!messageOf(error).includes('no such table')) throw error;
+      try {
+        await driver.batch(ddl);
+      } catch (ddlError) {
+        throw driver.wrap(ddlError, `create table ${options.table}`);
+      }
+      options.onTableCreated?.();
+      return run();
+    }
+  }
+
+  async function read(operation: string, statement: SqlFragment): Promise<Row[]> {
+    try {
+      return await withTable(operation, () => driver.all(statement));
+    } catch (error) {
+      throw driver.wrap(error, operation);
+    }
+  }
+
+  /** The first of `ids` that exists (for a failed insert) or is missing (for a failed update). */
+  async function firstWhere(ids: readonly string[], exists: boolean): Promise<string | undefined> {
+    const rows = await read('find conflicting ids', {
+      sql: `SELECT _id FROM ${table} WHERE _id IN (SELECT value FROM json_each(?))`,
+      params: [JSON.stringify(ids)],
+    });
+    const found = new Set(rows.map((r) => r._id as string));
+    return ids.find((id) => found.has(id) === exists);
+  }
+
+  return {
+    async getMany(ids) {
+      const rows =
+        ids.length === 1
+          ? await read('get', { sql: `SELECT _id, data FROM ${table} WHERE _id = ?`, params: [ids[0]] })
+          : await read('get', { sql: `SELECT _id, data FROM ${table} WHERE _id IN (SELECT value FROM json_each(?))`, params: [JSON.stringify(ids)] });
+      const byId = new Map(rows.map((r) => [r._id as string, r.data as string]));
+      return ids.map((id) => {
+        const data = byId.get(id);
+        return data === undefined ? null : parse(data);
+      });
+    },
+
+    async find(query: FindQuery) {
+      const compiled = compileFind(table, query);
+      const docs = (await read('find', compiled)).map((r) => parse(r.data as string));
+      if (compiled.exact) return docs;
+      const kept = docs.filter((doc) => matches(compiled.filter, doc));
+      return kept.slice(compiled.skip, compiled.limit === null ? undefined : compiled.skip + compiled.limit);
+    },
+
+    async count(filter: Filter | null) {
+      const compiled = compileCount(table, filter);
+      const rows = await read('count', compiled);
+      if (compiled.exact) return Number(rows[0]?.n ?? 0);
+      return rows.filter((r) => matches(filter, parse(r.data as string))).length;
+    },
+
+    async write(operations: readonly WriteOperation[]) {
+      const plan = planWrites(table, operations, limits);
+      let rows: Row[][];
+      try {
+        rows = await withTable('write', () => driver.batch(plan));
+      } catch (error) {
+        const message = messageOf(error);
+        if (message.includes('UNIQUE constraint failed')) {
+          const ids = operations.flatMap((op) => (op.type === 'insert' ? [op.doc._id] : []));
+          const id = (await firstWhere(ids, true)) ?? ids[0]!;
+          throw new DuplicateKeyError(collection, id, { cause: error });
+        }
+        if (message.includes(MISSING_GUARD)) {
+          const ids = operations.flatMap((op) => (op.type === 'update' ? [op.id] : []));
+          const id = (await firstWhere(ids, false)) ?? ids[0]!;
+          throw new DocumentNotFoundError(collection, id, { cause: error });
+        }
+        if (/too big|SQLITE_TOOBIG/i.test(message)) {
+          throw new ValidationError(
+            `A write to collection "${collection}" would store a row larger than the backend allows; nothing was written. Keep documents under ${limits.maxDocumentBytes} bytes of JSON.`,
+            { cause: error },
+          );
+        }
+        throw driver.wrap(error, 'write');
+      }
+      const results = collectResults(operations, plan, rows);
+      operations.forEach((op, i) => {
+        if (results[i] === undefined && op.type === 'update') throw new DocumentNotFoundError(collection, op.id);
+      });
+      return results;
+    },
+  };
+}
+
+function parse(data: string): StoredDocument {
+  return JSON.parse(data) as StoredDocument;
+}
+
+export function messageOf(error: unknown): string {
+  if (error instanceof Error) {
+    const cause = error.cause instanceof Error ? ` ${error.cause.message}` : '';
+    return `${error.message}${cause}`;
+  }
+  return String(error);
+}

@@ -1,0 +1,230 @@
+import { ValidationError, type JsonObject, type StoredDocument, type WriteOperation, type WriteResult } from '@pocket/core';
+import type { SqlFragment } from './filter.js';
+import { jsonPath, quoteLiteral } from './identifiers.js';
+
+export interface SqlLimits {
+  /** Largest stored document, in UTF-8 bytes of its JSON (D1 and SQLite-backed objects: 2 MB a row). */
+  maxDocumentBytes: number;
+  /** Largest JSON parameter that packs several documents into one insert. */
+  maxPackedBytes: number;
+  /** Longest SQL text of one statement (D1: 100 KB). */
+  maxStatementBytes: number;
+}
+
+export const DEFAULT_SQL_LIMITS: SqlLimits = {
+  maxDocumentBytes: 2_000_000 - 4_096, // room for _id and the timestamps in a 2 MB row
+  maxPackedBytes: 1_000_000,
+  maxStatementBytes: 100_000,
+};
+
+/** Raised inside a batch when an update's document is missing; the batch then rolls back. */
+export const MISSING_GUARD = 'pocket-missing-document';
+
+/** One statement of a write plan and what to make of its rows. */
+export interface PlannedStatement extends SqlFragment {
+  /** The operations it carries out, by index into the batch. */
+  ops: number[];
+  kind: 'insert' | 'update' | 'upsert' | 'delete' | 'guard';
+}
+
+/**
+ * Turns a batch of writes into as few statements as possible, each with one packed JSON
+ * parameter where it carries many rows: consecutive inserts become
+ * `INSERT … SELECT … FROM json_each(?)`, consecutive updates of the same fields one
+ * `UPDATE … FROM json_each(?)`, consecutive deletes one `DELETE … WHERE _id IN (…)`.
+ * Before updates that share a batch with other statements, a guard statement fails the whole
+ * batch if any target document is missing, so a bulk update is all-or-nothing.
+ */
+export function planWrites(table: string, operations: readonly WriteOperation[], limits: SqlLimits): PlannedStatement[] {
+  const plan: PlannedStatement[] = [];
+  let i = 0;
+  while (i < operations.length) {
+    const op = operations[i]!;
+    if (op.type === 'insert') {
+      i = planInserts(table, operations, i, limits, plan);
+    } else if (op.type === 'update') {
+      const start = i;
+      const signature = patchSignature(op.patch);
+      const ids = new Set<string>();
+      while (i < operations.length) {
+        const next = operations[i]!;
+        if (next.type !== 'update' || ids.has(next.id) || patchSignature(next.patch) !== signature) break;
+        ids.add(next.id);
+        i++;
+      }
+      const group = operations.slice(start, i) as Array<Extract<WriteOperation, { type: 'update' }>>;
+      const indexes = range(start, i);
+      if (operations.length > 1) plan.push(guard(table, [...ids], indexes));
+      plan.push(updateStatement(table, group, indexes, limits));
+    } else if (op.type === 'delete') {
+      const start = i;
+      while (i < operations.length && operations[i]!.type === 'delete') i++;
+      const ids = (operations.slice(start, i) as Array<Extract<WriteOperation, { type: 'delete' }>>).map((d) => d.id);
+      plan.push({
+        kind: 'delete',
+        ops: range(start, i),
+        sql: ids.length === 1 ? `DELETE FROM ${table} WHERE _id = ? RETURNING _id` : `DELETE FROM ${table} WHERE _id IN (SELECT value FROM json_each(?)) RETURNING _id`,
+        params: [ids.length === 1 ? ids[0] : JSON.stringify(ids)],
+      });
+    } else {
+      const text = documentText(op.doc, limits);
+      plan.push({
+        kind: 'upsert',
+        ops: [i],
+        sql: `INSERT INTO ${table} (_id, data) VALUES (?, ?) ON CONFLICT (_id) DO UPDATE SET data = excluded.data, updated_at = unixepoch()`,
+        params: [op.doc._id, text],
+      });
+      i++;
+    }
+  }
+  return plan;
+}
+
+function planInserts(table: string, ops: readonly WriteOperation[], start: number, limits: SqlLimits, plan: PlannedStatement[]): number {
+  let i = start;
+  let packed: string[] = [];
+  let packedIndexes: number[] = [];
+  let bytes = 2;
+  const flush = () => {
+    if (packed.length === 0) return;
+    plan.push(
+      packed.length === 1
+        ? { kind: 'insert', ops: packedIndexes, sql: `INSERT INTO ${table} (_id, data) VALUES (?, ?)`, params: [(ops[packedIndexes[0]!] as { doc: StoredDocument }).doc._id, packed[0]] }
+        : {
+            kind: 'insert',
+            ops: packedIndexes,
+            // json_each hands back each element's JSON text unchanged, so `data` is stored as written.
+            sql: `INSERT INTO ${table} (_id, data) SELECT value ->> '$._id', value FROM json_each(?)`,
+            params: [`[${packed.join(',')}]`],
+          },
+    );
+    packed = [];
+    packedIndexes = [];
+    bytes = 2;
+  };
+  while (i < ops.length && ops[i]!.type === 'insert') {
+    const { doc } = ops[i] as { doc: StoredDocument };
+    const text = documentText(doc, limits);
+    const size = utf8Length(text) + 1;
+    if (bytes + size > limits.maxPackedBytes) flush();
+    packed.push(text);
+    packedIndexes.push(i);
+    bytes += size;
+    i++;
+  }
+  flush();
+  return i;
+}
+
+function updateStatement(
+  table: string,
+  group: Array<Extract<WriteOperation, { type: 'update' }>>,
+  indexes: number[],
+  limits: SqlLimits,
+): PlannedStatement {
+  const keys = Object.keys(group[0]!.patch);
+  let statement: PlannedStatement;
+  if (group.length === 1) {
+    // `?1 -> '$.k'` yields the patch value as JSON, so json_set stores true as true, not 1.
+    const sets = keys.map((k) => `, ${quoteLiteral(jsonPath([k]))}, ?1 -> ${quoteLiteral(jsonPath([k]))}`).join('');
+    statement = {
+      kind: 'update',
+      ops: indexes,
+      sql: `UPDATE ${table} SET data = json_set(data${sets}), updated_at = unixepoch() WHERE _id = ?2 RETURNING _id, data`,
+      params: [JSON.stringify(group[0]!.patch), group[0]!.id],
+    };
+  } else {
+    const sets = keys.map((k) => `, ${quoteLiteral(jsonPath([k]))}, p.value -> ${quoteLiteral(jsonPath(['c', k]))}`).join('');
+    statement = {
+      kind: 'update',
+      ops: indexes,
+      sql:
+        `UPDATE ${table} SET data = json_set(data${sets}), updated_at = unixepoch() ` +
+        `FROM json_each(?) AS p WHERE ${table}._id = p.value ->> '$.id' RETURNING ${table}._id, ${table}.data`,
+      params: [JSON.stringify(group.map((u) => ({ id: u.id, c: u.patch })))],
+    };
+  }
+  if (utf8Length(statement.sql) > limits.maxStatementBytes) {
+    throw new ValidationError(`The patch has ${keys.length} fields, more than one SQL statement can carry; update fewer fields at a time or use upsert().`);
+  }
+  return statement;
+}
+
+function guard(table: string, ids: string[], indexes: number[]): PlannedStatement {
+  return {
+    kind: 'guard',
+    ops: indexes,
+    sql: `SELECT json_extract('{}', '${MISSING_GUARD}') WHERE (SELECT count(*) FROM ${table} WHERE _id IN (SELECT value FROM json_each(?))) < ?`,
+    params: [JSON.stringify(ids), ids.length],
+  };
+}
+
+/** Maps each statement's returned rows back to one result per operation. */
+export function collectResults(operations: readonly WriteOperation[], plan: readonly PlannedStatement[], rows: ReadonlyArray<ReadonlyArray<Record<string, unknown>>>): WriteResult[] {
+  const results: WriteResult[] = new Array(operations.length);
+  plan.forEach((statement, s) => {
+    const returned = rows[s] ?? [];
+    switch (statement.kind) {
+      case 'insert':
+      case 'upsert':
+        for (const i of statement.ops) {
+          const op = operations[i] as { type: 'insert' | 'upsert'; doc: StoredDocument };
+          results[i] = { type: op.type, doc: op.doc } as WriteResult;
+        }
+        break;
+      case 'update': {
+        const byId = new Map(returned.map((r) => [r._id as string, r.data as string]));
+        for (const i of statement.ops) {
+          const op = operations[i] as { id: string };
+          const data = byId.get(op.id);
+          if (data !== undefined) results[i] = { type: 'update', doc: JSON.parse(data) as StoredDocument };
+        }
+        break;
+      }
+      case 'delete': {
+        const deleted = new Set(returned.map((r) => r._id as string));
+        for (const i of statement.ops) {
+          const op = operations[i] as { id: string };
+          results[i] = { type: 'delete', id: op.id, deleted: deleted.has(op.id) };
+        }
+        break;
+      }
+      case 'guard':
+        break;
+    }
+  });
+  return results;
+}
+
+/** A stable key for "updates the same top-level fields", so they can share one statement. */
+function patchSignature(patch: JsonObject): string {
+  return JSON.stringify(Object.keys(patch));
+}
+
+export function documentText(doc: StoredDocument, limits: SqlLimits): string {
+  const text = JSON.stringify(doc);
+  const size = utf8Length(text);
+  if (size > limits.maxDocumentBytes) {
+    throw new ValidationError(
+      `Document "${doc._id}" is ${size} bytes as JSON; the limit here is ${limits.maxDocumentBytes}. Split it into several documents. Nothing was written.`,
+    );
+  }
+  return text;
+}
+
+/** UTF-8 byte length without allocating an encoded copy. */
+export function utf8Length(text: string): number {
+  let bytes = text.length;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 0x80) continue;
+    if (c < 0x800) bytes += 1;
+    else if (c >= 0xd800 && c <= 0xdbff) i++, (bytes += 2); // a surrogate pair: 2 units, 4 bytes
+    else bytes += 2;
+  }
+  return bytes;
+}
+
+function range(from: number, to: number): number[] {
+  return Array.from({ length: to - from }, (_, k) => from + k);
+}
