@@ -43,7 +43,7 @@ function schemaStatements(options: D1SchemaOptions, where: string): string[] {
   if (typeof options !== 'object' || options === null || !Array.isArray(options.collections)) {
     throw new ValidationError(`${where} takes { collections: ['todos', …] }, got ${describe(options)}.`);
   }
-  const prefix = options.tablePrefix ?? DEFAULT_TABLE_PREFIX;
+  const prefix = options.tablePrefix === undefined ? DEFAULT_TABLE_PREFIX : options.tablePrefix;
   assertTablePrefix(prefix, where);
   const indexes = options.indexes ?? {};
   for (const name of Object.keys(indexes)) {

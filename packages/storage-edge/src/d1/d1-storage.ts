@@ -33,7 +33,7 @@ export function createD1Storage(options: D1StorageOptions): StorageAdapter {
     throw new ValidationError(`createD1Storage() takes { database: env.DB }, got ${describe(options)}.`);
   }
   const { database, useBatch = true } = options;
-  const tablePrefix = options.tablePrefix ?? DEFAULT_TABLE_PREFIX;
+  const tablePrefix = options.tablePrefix === undefined ? DEFAULT_TABLE_PREFIX : options.tablePrefix;
   assertD1Binding(database, 'createD1Storage()');
   assertTablePrefix(tablePrefix, 'createD1Storage()');
   if (typeof useBatch !== 'boolean') throw new ValidationError(`createD1Storage(): useBatch must be true or false, got ${describe(useBatch)}.`);

@@ -1,0 +1,205 @@
+import { env } from 'cloudflare:test';
+import { Database, DuplicateKeyError, PocketError, QueryError, ValidationError } from '@pocket/core';
+import { describe, expect, it } from 'vitest';
+import { compileFind, createD1Storage, D1Error, d1SchemaSql, initializeD1Schema } from '../src/index.js';
+
+interface Todo {
+  _id: string;
+  title: string;
+  completed: boolean;
+  userId: string;
+  priority?: number;
+}
+
+const todo = (i: number): Todo => ({ _id: `t${String(i).padStart(5, '0')}`, title: `todo ${i}`, completed: i % 3 === 0, userId: `u${i % 100}`, priority: i % 10 });
+
+async function planOf(sql: string, params: unknown[]): Promise<string> {
+  const { results } = await env.DB.prepare(`EXPLAIN QUERY PLAN ${sql}`).bind(...params).all<{ detail: string }>();
+  return results.map((r) => r.detail).join('\n');
+}
+
+async function tables(): Promise<string[]> {
+  const { results } = await env.DB.prepare(`SELECT name FROM sqlite_master WHERE type = 'table'`).all<{ name: string }>();
+  return results.map((r) => r.name);
+}
+
+describe('tables made from the documented migration', () => {
+  it('are used unchanged, and a hand-made expression index serves equality queries', async () => {
+    await env.DB.batch([
+      env.DB.prepare(`CREATE TABLE IF NOT EXISTS pocket_todos (
+  _id TEXT PRIMARY KEY,
+  data TEXT NOT NULL,
+  created_at INTEGER DEFAULT (unixepoch()),
+  updated_at INTEGER DEFAULT (unixepoch())
+)`),
+      env.DB.prepare(`CREATE INDEX IF NOT EXISTS idx_todos_created ON pocket_todos(json_extract(data, '$._id'))`),
+      env.DB.prepare(`CREATE INDEX idx_todos_user ON pocket_todos(json_extract(data, '$.userId'))`),
+      env.DB.prepare(`INSERT INTO pocket_todos (_id, data) VALUES ('pre', '{"_id":"pre","title":"made by hand","completed":false,"userId":"u1"}')`),
+    ]);
+    const db = await Database.create({ name: 'my-app', storage: createD1Storage({ database: env.DB }) });
+    const todos = db.collection<Todo>('todos');
+    await todos.insert({ _id: 'new', title: 'made by pocket', completed: false, userId: 'u1' });
+    const query = todos.find().where('userId').equals('u1').limit(100);
+    expect((await query.exec()).map((t) => t._id)).toEqual(['new', 'pre']);
+    const compiled = compileFind('"pocket_todos"', query.toQuery());
+    expect(compiled.sql).toContain(`json_extract(data, '$.userId') = ?`);
+    expect(await planOf(compiled.sql, compiled.params)).toContain('USING INDEX idx_todos_user');
+    const row = await env.DB.prepare(`SELECT created_at, updated_at FROM pocket_todos WHERE _id = 'new'`).first<{ created_at: number }>();
+    expect(row?.created_at).toBeGreaterThan(1_700_000_000);
+  });
+});
+
+describe('schema', () => {
+  it('creates tables lazily, and initializeD1Schema declares indexes up front', async () => {
+    const db = await Database.create({ name: 'x', storage: createD1Storage({ database: env.DB, tablePrefix: 'lazy_' }) });
+    expect(await tables()).not.toContain('lazy_notes');
+    expect(await db.collection('notes').count()).toBe(0);
+    expect(await tables()).toContain('lazy_notes');
+
+    await initializeD1Schema(env.DB, { collections: ['todos', 'users'], tablePrefix: 'init_', indexes: { todos: ['userId', ['completed', 'priority']] } });
+    await initializeD1Schema(env.DB, { collections: ['todos', 'users'], tablePrefix: 'init_', indexes: { todos: ['userId'] } }); // idempotent
+    expect(await tables()).toEqual(expect.arrayContaining(['init_todos', 'init_users']));
+    const todos = (await Database.create({ name: 'x', storage: createD1Storage({ database: env.DB, tablePrefix: 'init_' }) })).collection<Todo>('todos');
+    await todos.bulkInsert(Array.from({ length: 50 }, (_, i) => todo(i)));
+    const compound = compileFind('"init_todos"', todos.find().where('completed').equals(true).where('priority').gt(5).toQuery());
+    expect(await planOf(compound.sql, compound.params)).toContain('USING INDEX init_todos_completed__priority');
+    expect(await todos.find().where('completed').equals(true).where('priority').gt(5).count()).toBe(
+      Array.from({ length: 50 }, (_, i) => todo(i)).filter((t) => t.completed && t.priority! > 5).length,
+    );
+  });
+
+  it('gives the DDL as SQL text for a migration file', () => {
+    const sql = d1SchemaSql({ collections: ['todos'], indexes: { todos: ['userId'] } });
+    expect(sql).toBe(
+      `CREATE TABLE IF NOT EXISTS "pocket_todos" (_id TEXT PRIMARY KEY, data TEXT NOT NULL, created_at INTEGER DEFAULT (unixepoch()), updated_at INTEGER DEFAULT (unixepoch()));\n` +
+        `CREATE INDEX IF NOT EXISTS "pocket_todos_userId" ON "pocket_todos" (json_extract(data, '$.userId'));\n`,
+    );
+    expect(() => d1SchemaSql({ collections: ['todos'], indexes: { users: ['x'] } })).toThrow(/not in collections/);
+  });
+});
+
+describe('multi-tenant prefixes', () => {
+  it('keeps tenants apart', async () => {
+    const forTenant = (id: string) => Database.create({ name: `tenant-${id}`, storage: createD1Storage({ database: env.DB, tablePrefix: `tenant_${id}_` }) });
+    const a = (await forTenant('acme')).collection<Todo>('todos');
+    const b = (await forTenant('globex')).collection<Todo>('todos');
+    await a.insert(todo(1));
+    await b.insert({ ...todo(2), _id: todo(1)._id });
+    expect((await a.find().exec()).map((t) => t.title)).toEqual(['todo 1']);
+    expect((await b.find().exec()).map((t) => t.title)).toEqual(['todo 2']);
+    expect(await tables()).toEqual(expect.arrayContaining(['tenant_acme_todos', 'tenant_globex_todos']));
+  });
+
+  it.each([`x"; DROP TABLE pocket_todos; --`, `a b`, `o'brien_`, `../`, `é_`, 'x'.repeat(65), 'sqlite_', '_cf_KV', 42, null])(
+    'rejects the table prefix %j before any SQL runs',
+    (prefix) => {
+      expect(() => createD1Storage({ database: env.DB, tablePrefix: prefix as string })).toThrow(ValidationError);
+    },
+  );
+});
+
+describe('hostile input', () => {
+  it('binds values and quotes field paths, so nothing reaches SQL as code', async () => {
+    const db = await Database.create({ name: 'h', storage: createD1Storage({ database: env.DB, tablePrefix: 'hostile_' }) });
+    const docs = db.collection('docs');
+    const evil = `'); DROP TABLE hostile_docs; --`;
+    await docs.insert({ _id: evil, [evil]: evil, note: `" OR 1=1 --` });
+    expect(await docs.find().where(evil).equals(evil).count()).toBe(1);
+    expect(await docs.find().where('note').equals(`' OR 1=1 --`).count()).toBe(0);
+    expect(await docs.find().where('note').startsWith(`"`).count()).toBe(1);
+    expect(await docs.get(evil)).toMatchObject({ note: `" OR 1=1 --` });
+    expect(await tables()).toContain('hostile_docs');
+    expect(() => docs.find().where('a"b').equals(1)).toThrow(QueryError);
+    expect(() => docs.find().where('a\\b').equals(1)).toThrow(QueryError);
+    expect(() => db.collection('todos; DROP TABLE x')).toThrow(ValidationError);
+  });
+});
+
+describe('limits', () => {
+  it('inserts 5,000 documents in one call and matches a 1,000-value in()', async () => {
+    const db = await Database.create({ name: 'l', storage: createD1Storage({ database: env.DB, tablePrefix: 'limits_' }) });
+    const todos = db.collection<Todo>('todos');
+    const all = Array.from({ length: 5000 }, (_, i) => todo(i));
+    await todos.bulkInsert(all);
+    expect(await todos.count()).toBe(5000);
+    const ids = all.filter((_, i) => i % 5 === 0).map((t) => t._id);
+    expect(ids).toHaveLength(1000);
+    expect(await todos.find().where('_id').in(ids).count()).toBe(1000);
+    expect(await todos.find().where('_id').notIn(ids).count()).toBe(4000);
+    expect(await todos.bulkDelete(ids)).toBe(1000);
+    const updated = await todos.bulkUpdate(all.slice(1, 1001).filter((_, i) => i % 5 !== 4).map((t) => ({ id: t._id, changes: { completed: true } })));
+    expect(updated.every((t) => t.completed)).toBe(true);
+  });
+
+  it('splits a large bulk insert into several statements that still commit together', async () => {
+    const todos = (await Database.create({ name: 'l', storage: createD1Storage({ database: env.DB, tablePrefix: 'chunks_', limits: { maxPackedBytes: 2_000 } }) })).collection<Todo>('todos');
+    await todos.insert(todo(999));
+    const batch = Array.from({ length: 200 }, (_, i) => todo(i)).concat(todo(999));
+    await expect(todos.bulkInsert(batch)).rejects.toBeInstanceOf(DuplicateKeyError);
+    expect(await todos.count()).toBe(1);
+    await todos.bulkInsert(batch.slice(0, 200));
+    expect(await todos.count()).toBe(201);
+  });
+
+  it('rejects an oversized document before anything of its batch is written', async () => {
+    const todos = (await Database.create({ name: 'l', storage: createD1Storage({ database: env.DB, tablePrefix: 'big_' }) })).collection('todos');
+    const big = { _id: 'big', blob: 'x'.repeat(2_000_001) };
+    await expect(todos.bulkInsert([{ _id: 'small' }, big])).rejects.toThrow(/bytes as JSON; the limit/);
+    await expect(todos.insert(big)).rejects.toBeInstanceOf(ValidationError);
+    expect(await todos.count()).toBe(0);
+    await todos.insert({ _id: 'fits', blob: 'x'.repeat(1_900_000) });
+    expect(((await todos.get('fits'))!.blob as string).length).toBe(1_900_000);
+  });
+});
+
+describe('writes', () => {
+  it('applies parallel patches to one document without losing any field', async () => {
+    const docs = (await Database.create({ name: 'c', storage: createD1Storage({ database: env.DB, tablePrefix: 'conc_' }) })).collection('counters');
+    await docs.insert({ _id: 'one' });
+    await Promise.all(Array.from({ length: 20 }, (_, i) => docs.update('one', { [`f${i}`]: i })));
+    const doc = await docs.get('one');
+    expect(Object.keys(doc!).length).toBe(21);
+    for (let i = 0; i < 20; i++) expect(doc![`f${i}`]).toBe(i);
+  });
+
+  it('keeps JSON types through patches (true stays true, strings stay strings, nested objects stay objects)', async () => {
+    const docs = (await Database.create({ name: 'c', storage: createD1Storage({ database: env.DB, tablePrefix: 'types_' }) })).collection('docs');
+    await docs.insert({ _id: 'a', keep: { deep: [1, 'two', null] } });
+    const patch = { t: true, f: false, n: null, s: '{"looks":"like json"}', num: 1.5, obj: { x: [true] }, 'odd key.with dot': 1, "it's": 2 };
+    expect(await docs.update('a', patch)).toEqual({ _id: 'a', keep: { deep: [1, 'two', null] }, ...patch });
+    expect(await docs.get('a')).toEqual({ _id: 'a', keep: { deep: [1, 'two', null] }, ...patch });
+  });
+
+  it('with useBatch: false runs statements one by one, so a failure leaves earlier ones applied', async () => {
+    const storage = createD1Storage({ database: env.DB, tablePrefix: 'nobatch_', useBatch: false, limits: { maxPackedBytes: 500 } });
+    expect(storage.capabilities.atomicWrites).toBe(false);
+    const todos = (await Database.create({ name: 'n', storage })).collection<Todo>('todos');
+    await todos.insert(todo(50));
+    await expect(todos.bulkInsert(Array.from({ length: 51 }, (_, i) => todo(i)))).rejects.toBeInstanceOf(DuplicateKeyError);
+    const written = await todos.count();
+    expect(written).toBeGreaterThan(1);
+    expect(written).toBeLessThan(51);
+  });
+});
+
+describe('errors', () => {
+  it('wraps failures of the binding in D1Error with the operation, message and cause', async () => {
+    await env.DB.prepare(`CREATE TABLE broken_todos (x TEXT)`).run();
+    const todos = (await Database.create({ name: 'e', storage: createD1Storage({ database: env.DB, tablePrefix: 'broken_' }) })).collection('todos');
+    const error = await todos.find().exec().catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(D1Error);
+    expect(error).toBeInstanceOf(PocketError);
+    const d1 = error as D1Error;
+    expect(d1.operation).toBe('find');
+    expect(d1.d1Message).toMatch(/no such column: data/);
+    expect(d1.message).toMatch(/^\[pocket\/d1\] find failed: .*no such column: data/);
+    expect(d1.retryable).toBe(false);
+    expect(d1.status).toBe(503);
+    expect(d1.cause).toBeInstanceOf(Error);
+  });
+
+  it('rejects a missing or wrong binding with a message that says what to pass', () => {
+    expect(() => createD1Storage({ database: undefined as never })).toThrow(/Pass env\.DB/);
+    expect(() => createD1Storage({ database: {} as never })).toThrow(ValidationError);
+  });
+});
