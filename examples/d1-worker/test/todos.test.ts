@@ -1,0 +1,151 @@
+import { env, exports } from 'cloudflare:workers';
+import { describe, expect, it } from 'vitest';
+import type { Todo } from '../src/index.js';
+
+/** Sends an HTTP request into the Worker's default export, the way a client's request arrives. */
+async function call(method: string, path: string, body?: unknown): Promise<Response> {
+  const init: RequestInit = { method };
+  if (body !== undefined) {
+    init.body = typeof body === 'string' ? body : JSON.stringify(body);
+    init.headers = { 'content-type': 'application/json' };
+  }
+  return exports.default.fetch(new Request(`http://example.com${path}`, init));
+}
+
+async function create(title: string, userId?: string): Promise<Todo> {
+  const response = await call('POST', '/todos', userId === undefined ? { title } : { title, userId });
+  expect(response.status).toBe(201);
+  return response.json<Todo>();
+}
+
+describe('the migration', () => {
+  it('created the table and indexes before the Worker ran, and Pocket uses that table', async () => {
+    const { results } = await env.DB.prepare(
+      `SELECT name FROM sqlite_master WHERE tbl_name = 'pocket_todos' ORDER BY name`,
+    ).all<{ name: string }>();
+    expect(results.map((r) => r.name)).toEqual(expect.arrayContaining(['pocket_todos', 'idx_todos_created', 'idx_todos_user']));
+
+    const todo = await create('Stored in the migrated table');
+    const row = await env.DB.prepare('SELECT data, created_at FROM pocket_todos WHERE _id = ?').bind(todo._id).first<{ data: string; created_at: number }>();
+    expect(JSON.parse(row!.data)).toEqual(todo);
+    expect(row!.created_at).toBeGreaterThan(1_700_000_000);
+  });
+});
+
+describe('/todos', () => {
+  it('starts empty', async () => {
+    const response = await call('GET', '/todos');
+    expect(response.status).toBe(200);
+    expect(await response.json()).toEqual([]);
+  });
+
+  it('creates a todo with a generated id, completed false and a creation time', async () => {
+    const todo = await create('Write the README', 'u1');
+    expect(todo).toEqual({
+      _id: expect.stringMatching(/^[0-9a-f-]{36}$/),
+      title: 'Write the README',
+      userId: 'u1',
+      completed: false,
+      createdAt: expect.any(String),
+    });
+    expect(new Date(todo.createdAt).toString()).not.toBe('Invalid Date');
+
+    const list = await (await call('GET', '/todos')).json<Todo[]>();
+    expect(list).toContainEqual(todo);
+  });
+
+  it('lists oldest first and filters by userId and completed', async () => {
+    const a = await create('first', 'filter-u1');
+    const b = await create('second', 'filter-u2');
+    const c = await create('third', 'filter-u1');
+    await call('PUT', `/todos/${c._id}`, { completed: true });
+
+    const mine = await (await call('GET', '/todos?userId=filter-u1')).json<Todo[]>();
+    expect(mine.map((t) => t.title)).toEqual(['first', 'third']);
+    const open = await (await call('GET', '/todos?userId=filter-u1&completed=false')).json<Todo[]>();
+    expect(open.map((t) => t._id)).toEqual([a._id]);
+    const theirs = await (await call('GET', '/todos?userId=filter-u2')).json<Todo[]>();
+    expect(theirs.map((t) => t._id)).toEqual([b._id]);
+  });
+
+  it('does not let the body choose the id or the completed flag', async () => {
+    const response = await call('POST', '/todos', { _id: 'chosen', title: 'sneaky', completed: true });
+    const todo = await response.json<Todo>();
+    expect(todo._id).not.toBe('chosen');
+    expect(todo.completed).toBe(false);
+    expect((await call('GET', '/todos/chosen')).status).toBe(404);
+  });
+
+  it('rejects bodies that are not JSON objects or lack a title', async () => {
+    for (const body of ['not json', '[1,2]', 'null', JSON.stringify({}), JSON.stringify({ title: 42 }), JSON.stringify({ title: '  ' })]) {
+      const response = await call('POST', '/todos', body);
+      expect(response.status, body).toBe(400);
+      expect(await response.json()).toMatchObject({ error: 'BAD_REQUEST' });
+    }
+    expect(await (await call('GET', '/todos?userId=nobody')).json()).toEqual([]);
+  });
+
+  it('rejects a bad completed filter and an unsupported method', async () => {
+    expect((await call('GET', '/todos?completed=maybe')).status).toBe(400);
+    const response = await call('PATCH', '/todos');
+    expect(response.status).toBe(405);
+    expect(response.headers.get('allow')).toBe('GET, POST');
+  });
+});
+
+describe('/todos/:id', () => {
+  it('reads one todo', async () => {
+    const todo = await create('Read me');
+    const response = await call('GET', `/todos/${todo._id}`);
+    expect(response.status).toBe(200);
+    expect(await response.json()).toEqual(todo);
+  });
+
+  it('answers 404 for an unknown id', async () => {
+    const response = await call('GET', '/todos/does-not-exist');
+    expect(response.status).toBe(404);
+    expect(await response.json()).toMatchObject({ error: 'NOT_FOUND' });
+  });
+
+  it('updates a todo and returns the whole new document', async () => {
+    const todo = await create('Old title', 'u9');
+    const response = await call('PUT', `/todos/${todo._id}`, { title: 'New title', completed: true });
+    expect(response.status).toBe(200);
+    const updated = await response.json<Todo>();
+    expect(updated).toEqual({ ...todo, title: 'New title', completed: true });
+    expect(await (await call('GET', `/todos/${todo._id}`)).json()).toEqual(updated);
+  });
+
+  it('answers PUT of an unknown id with 404 from DocumentNotFoundError', async () => {
+    const response = await call('PUT', '/todos/nope', { completed: true });
+    expect(response.status).toBe(404);
+    expect(await response.json()).toMatchObject({ error: 'DOCUMENT_NOT_FOUND' });
+    expect((await call('GET', '/todos/nope')).status).toBe(404);
+  });
+
+  it('validates the fields of a PUT', async () => {
+    const todo = await create('Keep me');
+    expect((await call('PUT', `/todos/${todo._id}`, { completed: 'yes' })).status).toBe(400);
+    expect((await call('PUT', `/todos/${todo._id}`, 'nope')).status).toBe(400);
+    expect(await (await call('GET', `/todos/${todo._id}`)).json()).toEqual(todo);
+  });
+
+  it('deletes a todo; deleting again is still 204', async () => {
+    const todo = await create('Delete me');
+    const first = await call('DELETE', `/todos/${todo._id}`);
+    expect(first.status).toBe(204);
+    expect(await first.text()).toBe('');
+    expect((await call('GET', `/todos/${todo._id}`)).status).toBe(404);
+    expect((await call('DELETE', `/todos/${todo._id}`)).status).toBe(204);
+  });
+
+  it('decodes ids in the path and rejects broken percent-encoding', async () => {
+    const doc = { _id: 'a b/ü', title: 'odd id', completed: false, userId: 'u1', createdAt: '2026-01-01T00:00:00.000Z' };
+    await env.DB.prepare('INSERT INTO pocket_todos (_id, data) VALUES (?, ?)').bind(doc._id, JSON.stringify(doc)).run();
+    const response = await call('GET', `/todos/${encodeURIComponent(doc._id)}`);
+    expect(response.status).toBe(200);
+    expect(await response.json()).toEqual(doc);
+    expect((await call('GET', '/todos/%E0%A4%A')).status).toBe(400);
+    expect((await call('GET', '/elsewhere')).status).toBe(404);
+  });
+});
