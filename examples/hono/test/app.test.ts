@@ -1,0 +1,97 @@
+import { reset } from 'cloudflare:test';
+import { env, exports } from 'cloudflare:workers';
+import { beforeEach, describe, expect, it } from 'vitest';
+import type { Todo } from '../src/index.js';
+
+beforeEach(async () => {
+  await reset();
+});
+
+/** Sends an HTTP request into the Worker (the Hono app is its default export). */
+async function call(method: string, path: string, body?: unknown): Promise<Response> {
+  const init: RequestInit = { method };
+  if (body !== undefined) {
+    init.body = typeof body === 'string' ? body : JSON.stringify(body);
+    init.headers = { 'content-type': 'application/json' };
+  }
+  return exports.default.fetch(new Request(`http://example.com${path}`, init));
+}
+
+async function create(title: string): Promise<Todo> {
+  const response = await call('POST', '/todos', { title });
+  expect(response.status).toBe(201);
+  return response.json<Todo>();
+}
+
+describe('CRUD through the Hono routes', () => {
+  it('creates the table on first use and lists nothing', async () => {
+    const response = await call('GET', '/todos');
+    expect(response.status).toBe(200);
+    expect(await response.json()).toEqual([]);
+    const table = await env.DB.prepare(`SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'pocket_todos'`).first();
+    expect(table).toEqual({ name: 'pocket_todos' });
+  });
+
+  it('creates, reads, lists, updates and deletes', async () => {
+    const todo = await create('Learn Hono');
+    expect(todo).toEqual({ _id: expect.any(String), title: 'Learn Hono', completed: false, createdAt: expect.any(String) });
+
+    expect(await (await call('GET', `/todos/${todo._id}`)).json()).toEqual(todo);
+    const second = await create('Use Pocket');
+    expect((await (await call('GET', '/todos')).json<Todo[]>()).map((t) => t._id)).toEqual([todo._id, second._id]);
+
+    const updated = await call('PUT', `/todos/${todo._id}`, { completed: true });
+    expect(updated.status).toBe(200);
+    expect(await updated.json()).toEqual({ ...todo, completed: true });
+    expect((await (await call('GET', '/todos?completed=true')).json<Todo[]>()).map((t) => t._id)).toEqual([todo._id]);
+    expect((await (await call('GET', '/todos?completed=false')).json<Todo[]>()).map((t) => t._id)).toEqual([second._id]);
+
+    const deleted = await call('DELETE', `/todos/${todo._id}`);
+    expect(deleted.status).toBe(204);
+    expect((await call('GET', `/todos/${todo._id}`)).status).toBe(404);
+    expect((await (await call('GET', '/todos')).json<Todo[]>()).map((t) => t._id)).toEqual([second._id]);
+    expect((await call('DELETE', `/todos/${todo._id}`)).status).toBe(204);
+  });
+});
+
+describe('errors', () => {
+  it('maps DocumentNotFoundError to its status, 404, with its code', async () => {
+    const response = await call('PUT', '/todos/missing', { title: 'x' });
+    expect(response.status).toBe(404);
+    const body = await response.json<{ error: string; message: string }>();
+    expect(body.error).toBe('DOCUMENT_NOT_FOUND');
+    expect(body.message).toContain('missing');
+  });
+
+  it('maps a Pocket ValidationError to 400 (an id over Pocket\'s length limit)', async () => {
+    const response = await call('PUT', `/todos/${'x'.repeat(600)}`, { completed: true });
+    expect(response.status).toBe(400);
+    expect(await response.json()).toMatchObject({ error: 'VALIDATION_ERROR' });
+  });
+
+  it('answers bad bodies and bad filters with 400 before touching the database', async () => {
+    expect((await call('POST', '/todos', 'not json')).status).toBe(400);
+    expect((await call('POST', '/todos', { title: '' })).status).toBe(400);
+    expect((await call('POST', '/todos', [])).status).toBe(400);
+    const todo = await create('Unchanged');
+    expect((await call('PUT', `/todos/${todo._id}`, { completed: 'yes' })).status).toBe(400);
+    expect((await call('GET', '/todos?completed=sometimes')).status).toBe(400);
+    expect(await (await call('GET', `/todos/${todo._id}`)).json()).toEqual(todo);
+  });
+
+  it('answers unknown routes with a JSON 404', async () => {
+    const response = await call('GET', '/nothing-here');
+    expect(response.status).toBe(404);
+    expect(await response.json()).toMatchObject({ error: 'NOT_FOUND' });
+  });
+
+  it('answers a D1 failure with 503 and no details', async () => {
+    // A table named like Pocket's but without its columns makes every statement fail in D1.
+    await env.DB.exec('CREATE TABLE pocket_todos (something_else TEXT)');
+    const response = await call('GET', '/todos');
+    expect(response.status).toBe(503);
+    const text = await response.text();
+    expect(JSON.parse(text)).toEqual({ error: 'STORAGE_ERROR' });
+    expect(text).not.toMatch(/SELECT|no such column|pocket_todos/i);
+  });
+});
