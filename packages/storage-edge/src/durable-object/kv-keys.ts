@@ -1,0 +1,61 @@
+import { ValidationError } from '@pocket/core';
+import { utf8Length } from '../sql/writes.js';
+
+export const DEFAULT_KEY_PREFIX = 'pocket:';
+/** Durable Object storage refuses keys over 2 KiB of UTF-8. */
+export const MAX_KEY_BYTES = 2048;
+/** Durable Object storage takes at most 128 keys per `get`, `put` or `delete` call. */
+export const MAX_KEYS_PER_CALL = 128;
+
+// One ':' and only at the end. A key is `<prefix><collection>:<id>`; collection names have no
+// ':', so the first ':' of a key ends the prefix and the second ends the collection. Two
+// databases with different prefixes therefore never see each other's keys, whatever the ids
+// ('pocket:' and 'pocket:todos:' would: 'pocket:todos:x' could be either).
+const KEY_PREFIX = /^[^:]+:$/;
+
+export function assertKeyPrefix(prefix: unknown): asserts prefix is string {
+  if (typeof prefix !== 'string' || !KEY_PREFIX.test(prefix)) {
+    throw new ValidationError(
+      `[pocket/durable-object] keyPrefix ${JSON.stringify(prefix)} is not valid: use a non-empty string that ends with ":" and has no other ":", such as 'pocket:' or 'tenant-42:'. A second ":" would let two databases' keys overlap.`,
+    );
+  }
+}
+
+/** The keys of one collection: `<keyPrefix><collection>:<id>`, all sharing `prefix`. */
+export interface CollectionKeys {
+  /** What every key of the collection starts with, for `list({ prefix })`. */
+  readonly prefix: string;
+  /** The key of a document; a `ValidationError` if the platform would refuse it. */
+  key(id: string): string;
+  /** The key of a document, or `null` when it is too long to exist (so reads need not ask). */
+  keyIfValid(id: string): string | null;
+}
+
+export function collectionKeys(keyPrefix: string, collection: string): CollectionKeys {
+  const prefix = `${keyPrefix}${collection}:`;
+  const keyIfValid = (id: string) => {
+    const key = prefix + id;
+    return utf8Length(key) <= MAX_KEY_BYTES ? key : null;
+  };
+  return {
+    prefix,
+    keyIfValid,
+    key(id) {
+      const key = keyIfValid(id);
+      if (key === null) {
+        throw new ValidationError(
+          `[pocket/durable-object] The storage key of document ${JSON.stringify(id.length > 40 ? `${id.slice(0, 40)}…` : id)} in collection "${collection}" is ${utf8Length(prefix + id)} bytes; Durable Object storage allows ${MAX_KEY_BYTES}. Use a shorter _id or keyPrefix. Nothing was written.`,
+          { path: '_id' },
+        );
+      }
+      return key;
+    },
+  };
+}
+
+/** Splits `items` into runs of at most `size`, for the platform's per-call key limit. */
+export function chunks<T>(items: readonly T[], size = MAX_KEYS_PER_CALL): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}

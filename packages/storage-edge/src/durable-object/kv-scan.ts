@@ -1,0 +1,60 @@
+import { evaluate, matches, type Filter, type FindQuery, type StoredDocument } from '@pocket/core';
+import { decode } from './kv-values.js';
+import type { DurableObjectKvOperations } from './kv-types.js';
+
+/**
+ * Reads the documents under `prefix` in key order, one `list()` page at a time. `nextSize`
+ * chooses each page's size, so a caller that needs few documents asks for few.
+ */
+async function* pages(storage: DurableObjectKvOperations, prefix: string, nextSize: () => number): AsyncGenerator<StoredDocument[]> {
+  let startAfter: string | undefined;
+  for (;;) {
+    const limit = nextSize();
+    const page = await storage.list({ prefix, limit, ...(startAfter === undefined ? {} : { startAfter }) });
+    const docs: StoredDocument[] = [];
+    for (const [key, value] of page) {
+      docs.push(decode(key, value));
+      startAfter = key;
+    }
+    if (docs.length > 0) yield docs;
+    if (page.size < limit) return;
+  }
+}
+
+/**
+ * `evaluate(query, allDocuments)`, without holding every document. Keys list in UTF-8 byte
+ * order, which for one collection's prefix is `_id` order by code point: exactly core's order
+ * when a query has no sort. So a limited query without sort stops reading at its last match;
+ * any other query keeps only the matches of each page, then sorts and slices them as core does.
+ */
+export async function findInPages(storage: DurableObjectKvOperations, prefix: string, query: FindQuery, pageSize: number): Promise<StoredDocument[]> {
+  if (query.limit === 0) return [];
+  if (query.sort.length === 0 && query.limit !== null) {
+    const wanted = query.skip + query.limit;
+    const found: StoredDocument[] = [];
+    // Start with as many keys as could suffice, then double, so a selective filter costs few calls.
+    let size = Math.min(pageSize, wanted);
+    for await (const docs of pages(storage, prefix, () => size)) {
+      for (const doc of docs) {
+        if (!matches(query.filter, doc)) continue;
+        found.push(doc);
+        if (found.length === wanted) return found.slice(query.skip);
+      }
+      size = Math.min(pageSize, size * 2);
+    }
+    return found.slice(query.skip);
+  }
+  const kept: StoredDocument[] = [];
+  for await (const docs of pages(storage, prefix, () => pageSize)) {
+    for (const doc of docs) if (matches(query.filter, doc)) kept.push(doc);
+  }
+  return evaluate({ ...query, filter: null }, kept);
+}
+
+export async function countInPages(storage: DurableObjectKvOperations, prefix: string, filter: Filter | null, pageSize: number): Promise<number> {
+  let n = 0;
+  for await (const docs of pages(storage, prefix, () => pageSize)) {
+    for (const doc of docs) if (matches(filter, doc)) n++;
+  }
+  return n;
+}

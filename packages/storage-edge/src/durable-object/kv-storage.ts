@@ -1,0 +1,84 @@
+import { describeValue as describe, PocketError, ValidationError, type StorageAdapter } from '@pocket/core';
+import { DurableObjectStorageError } from './errors.js';
+import { assertKeyPrefix, chunks, collectionKeys, DEFAULT_KEY_PREFIX } from './kv-keys.js';
+import { countInPages, findInPages } from './kv-scan.js';
+import type { DurableObjectKvStorageLike } from './kv-types.js';
+import { decode } from './kv-values.js';
+import { writeBatch } from './kv-writes.js';
+
+export interface DurableObjectStorageOptions {
+  /** The object's storage: `this.ctx.storage` in a `DurableObject` class. */
+  storage: DurableObjectKvStorageLike;
+  /**
+   * Starts every key Pocket writes: `<keyPrefix><collection>:<id>`. Default `'pocket:'`. It must
+   * end with ":" and contain no other ":", so databases with different prefixes never overlap.
+   * Keep your own keys outside it.
+   */
+  keyPrefix?: string;
+  /** Most documents read per `list()` call while querying. Default 256; lower it for large documents. */
+  pageSize?: number;
+}
+
+const DEFAULT_PAGE_SIZE = 256;
+
+/**
+ * Stores documents in a Durable Object's key-value storage, one key per document, as JSON text.
+ * Works on KV-backed and SQLite-backed classes. Queries run core's evaluator over `list()`
+ * pages; writes run in `storage.transaction()`, so every batch is all-or-nothing. The
+ * `Database` name is not part of the keys: the keyPrefix is what keeps databases apart.
+ * Creating the adapter does no I/O.
+ */
+export function createDurableObjectStorage(options: DurableObjectStorageOptions): StorageAdapter {
+  if (typeof options !== 'object' || options === null) {
+    throw new ValidationError(`[pocket/durable-object] createDurableObjectStorage() takes { storage: this.ctx.storage }, got ${describe(options)}.`);
+  }
+  const { storage, keyPrefix = DEFAULT_KEY_PREFIX, pageSize = DEFAULT_PAGE_SIZE } = options;
+  assertKvStorage(storage);
+  assertKeyPrefix(keyPrefix);
+  if (!Number.isSafeInteger(pageSize) || pageSize < 1 || pageSize > 1000) {
+    throw new ValidationError(`[pocket/durable-object] pageSize must be an integer from 1 to 1000, got ${describe(pageSize)}.`);
+  }
+
+  return {
+    name: 'durable-object',
+    capabilities: { atomicWrites: true },
+    collection(name) {
+      const keys = collectionKeys(keyPrefix, name);
+      return {
+        getMany: (ids) =>
+          guard('get', async () => {
+            const texts = new Map<string, unknown>();
+            const wanted = [...new Set(ids.map((id) => keys.keyIfValid(id)).filter((key) => key !== null))];
+            for (const chunk of chunks(wanted)) for (const [key, value] of await storage.get(chunk)) texts.set(key, value);
+            // Parsed per position, so a repeated id gives two independent objects.
+            return ids.map((id) => {
+              const key = keys.keyIfValid(id);
+              return key === null || !texts.has(key) ? null : decode(key, texts.get(key));
+            });
+          }),
+        find: (query) => guard('find', () => findInPages(storage, keys.prefix, query, pageSize)),
+        count: (filter) => guard('count', () => countInPages(storage, keys.prefix, filter, pageSize)),
+        write: (operations) => guard('write', () => writeBatch(storage, keys, name, operations)),
+      };
+    },
+  };
+}
+
+/** Lets Pocket's own errors through and wraps anything the platform threw. */
+async function guard<T>(operation: string, run: () => Promise<T>): Promise<T> {
+  try {
+    return await run();
+  } catch (error) {
+    throw error instanceof PocketError ? error : new DurableObjectStorageError(operation, error);
+  }
+}
+
+function assertKvStorage(storage: unknown): asserts storage is DurableObjectKvStorageLike {
+  const s = storage as Partial<Record<keyof DurableObjectKvStorageLike, unknown>> | null | undefined;
+  const methods = ['get', 'put', 'delete', 'list', 'transaction'] as const;
+  if (typeof s !== 'object' || s === null || methods.some((m) => typeof s[m] !== 'function')) {
+    throw new ValidationError(
+      `[pocket/durable-object] createDurableObjectStorage() needs a Durable Object's storage, got ${describe(storage)}. Pass this.ctx.storage from inside your DurableObject class.`,
+    );
+  }
+}

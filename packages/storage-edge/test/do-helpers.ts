@@ -1,0 +1,73 @@
+import { runInDurableObject } from 'cloudflare:test';
+import { env } from 'cloudflare:workers';
+import type { DurableObjectKvOperations, DurableObjectKvStorageLike } from '../src/index.js';
+
+export type ObjectKind = 'KV_OBJECT' | 'SQL_OBJECT';
+
+/**
+ * Runs `fn` inside the Durable Object of class `kind` named `name`, with its real storage. Each
+ * test uses its own name, so tests never share an object's state.
+ */
+export function inObject<R>(kind: ObjectKind, name: string, fn: (storage: DurableObjectStorage, instance: object) => Promise<R>): Promise<R> {
+  const namespace = env[kind];
+  return runInDurableObject(namespace.get(namespace.idFromName(name)), (instance, state) => fn(state.storage, instance));
+}
+
+/** What went through a storage object: the number of keys of each call, by method. */
+export interface StorageCalls {
+  get: number[];
+  put: number[];
+  delete: number[];
+  list: number[];
+  transaction: number;
+}
+
+export interface CountingOptions {
+  /** Makes the nth put (1-based, counted across transactions) throw after the earlier ones were stored. */
+  failPut?: number;
+}
+
+/**
+ * Wraps a real storage object to record each call (and, for one test, to make a put fail part-way
+ * through a batch). Every call still goes to the real storage: nothing here stores data.
+ */
+export function countingStorage(real: DurableObjectStorage, options: CountingOptions = {}): { storage: DurableObjectKvStorageLike; calls: StorageCalls } {
+  const calls: StorageCalls = { get: [], put: [], delete: [], list: [], transaction: 0 };
+  const wrap = (target: DurableObjectKvOperations): DurableObjectKvOperations => ({
+    async get(keys) {
+      calls.get.push(keys.length);
+      return target.get(keys);
+    },
+    async put(entries) {
+      calls.put.push(Object.keys(entries).length);
+      if (calls.put.length === options.failPut) throw new Error('injected put failure');
+      return target.put(entries);
+    },
+    async delete(keys) {
+      calls.delete.push(keys.length);
+      return target.delete(keys);
+    },
+    async list(listOptions) {
+      const page = await target.list(listOptions);
+      calls.list.push(page.size);
+      return page;
+    },
+  });
+  const storage: DurableObjectKvStorageLike = {
+    ...wrap(real),
+    transaction(closure) {
+      calls.transaction++;
+      return real.transaction((txn) => closure(wrap(txn)));
+    },
+  };
+  return { storage, calls };
+}
+
+export function range(n: number): number[] {
+  return Array.from({ length: n }, (_, i) => i);
+}
+
+/** Ids that sort as their numbers do: `doc-00042`. */
+export function padded(i: number, prefix = 'doc-'): string {
+  return `${prefix}${String(i).padStart(5, '0')}`;
+}
