@@ -196,7 +196,8 @@ export class QueryBuilder<T> extends FilterBuilder<T> {
 
   /** The first result, or `null`. */
   async first(): Promise<T | null> {
-    const [doc] = await this.#runner.find({ ...this.toQuery(), limit: 1 });
+    // limit(0) selects nothing, so neither does first().
+    const [doc] = await this.#runner.find({ ...this.toQuery(), limit: Math.min(this.#limit ?? 1, 1) });
     return doc ?? null;
   }
 
