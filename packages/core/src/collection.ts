@@ -4,6 +4,7 @@ import { assertId, describe, toJsonObject } from './document.js';
 import { DuplicateKeyError, ValidationError } from './errors.js';
 import { observeQuery } from './live/observe.js';
 import type { Filter, FindQuery } from './query/ast.js';
+import { EMPTY_QUERY } from './query/ast.js';
 import { filterFromObject, QueryBuilder, type FilterObject, type QueryRunner } from './query/builder.js';
 import type { CollectionStore, StoredDocument, WriteOperation, WriteResult } from './storage/adapter.js';
 
@@ -119,7 +120,8 @@ export class Collection<T extends BaseDocument = AnyDocument> {
    * `find().where('userId').equals('u1').where('completed').equals(false)`.
    */
   find(filter?: FilterObject<T>): QueryBuilder<T> {
-    const start: FindQuery = { filter: filter === undefined ? null : filterFromObject(filter as Record<string, unknown>), sort: [], skip: 0, limit: null };
+    // From EMPTY_QUERY so the sort list is frozen too: toQuery() hands it out as part of the AST.
+    const start: FindQuery = { ...EMPTY_QUERY, filter: filter === undefined ? null : filterFromObject(filter as Record<string, unknown>) };
     return new QueryBuilder<T>(this.#runner, start);
   }
 
