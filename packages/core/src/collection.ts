@@ -141,7 +141,8 @@ export class Collection<T extends BaseDocument = AnyDocument> {
   async #write(ops: WriteOperation[]): Promise<WriteResult[]> {
     if (ops.length === 0) return [];
     const results = await this.#store.write(ops);
-    this.#hub.emit(results.map((r) => toChange(this.name, r)));
+    // A delete that found nothing changed nothing: observers must not hear of a document that never was.
+    this.#hub.emit(results.filter((r) => r.type !== 'delete' || r.deleted).map((r) => toChange(this.name, r)));
     return results;
   }
 }
