@@ -15,6 +15,15 @@ export function observeQuery<T>(
   let active = true;
   let running = false;
   let dirty = true;
+  // refresh() runs unawaited, so anything thrown from it would be an unhandled rejection,
+  // which ends a Node process: a throwing listener (or onError) is reported instead.
+  const report = (error: unknown): void => {
+    try {
+      onError(error);
+    } catch (secondary) {
+      console.error('[pocket] a live query\'s onError threw:', secondary, 'while reporting:', error);
+    }
+  };
 
   const refresh = async (): Promise<void> => {
     if (running) return;
@@ -26,10 +35,16 @@ export function observeQuery<T>(
         try {
           results = await run();
         } catch (error) {
-          if (active) onError(error);
+          if (active) report(error);
           continue;
         }
-        if (active && !dirty) listener(results);
+        if (active && !dirty) {
+          try {
+            listener(results);
+          } catch (error) {
+            report(error);
+          }
+        }
       }
     } finally {
       running = false;

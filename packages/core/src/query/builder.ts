@@ -208,7 +208,8 @@ export class QueryBuilder<T> extends FilterBuilder<T> {
 
   /**
    * Calls `listener` with the results now and after every change to the collection made through
-   * this database. Returns a function that stops it.
+   * this database. Returns a function that stops it. A failed run, or an error thrown by
+   * `listener`, goes to `onError` (by default `console.error`); the query keeps running.
    */
   observe(listener: (results: T[]) => void, onError?: (error: unknown) => void): () => void {
     return this.#runner.observe(this.toQuery(), listener, onError);
