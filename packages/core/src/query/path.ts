@@ -53,11 +53,20 @@ export type FieldPath<T, D extends number = 4> = [D] extends [never]
               : `${K}.${FieldPath<NonArrayObject<NonNullable<T[K]>>, Depth[D]>}`);
       }[keyof T & string];
 
-/** The type of the value at a dot path, or `unknown` when the type does not say. */
-export type PathValue<T, P extends string> = P extends keyof T
+/** The keys a type declares, without its index signatures. */
+type DeclaredKey<T> = keyof { [K in keyof T as string extends K ? never : number extends K ? never : K]: 0 };
+
+/**
+ * The type of the value at a dot path, or `unknown` when the type does not say. On a type with
+ * an index signature (an untyped collection's `AnyDocument`), undeclared keys take the index
+ * signature's type: `T[P]` would find `Object.prototype` members for `'toString'` or `'constructor'`.
+ */
+export type PathValue<T, P extends string> = P extends DeclaredKey<T>
   ? T[P]
-  : P extends `${infer Head}.${infer Rest}`
-    ? Head extends keyof T
-      ? PathValue<NonNullable<T[Head]>, Rest>
-      : unknown
-    : unknown;
+  : string extends keyof T
+    ? T[string & keyof T]
+    : P extends `${infer Head}.${infer Rest}`
+      ? Head extends keyof T
+        ? PathValue<NonNullable<T[Head]>, Rest>
+        : unknown
+      : unknown;
