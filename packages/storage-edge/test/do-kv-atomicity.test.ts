@@ -1,0 +1,106 @@
+import { Database, DocumentNotFoundError, DuplicateKeyError } from '@pocket/core';
+import { describe, expect, it } from 'vitest';
+import { createDurableObjectStorage, DurableObjectStorageError } from '../src/index.js';
+import { countingStorage, inObject, padded, range } from './do-helpers.js';
+
+/** Every key and value under `prefix`, to compare storage before and after a failed write. */
+async function snapshot(storage: DurableObjectStorage, prefix = 'pocket:'): Promise<Array<[string, unknown]>> {
+  return [...(await storage.list({ prefix })).entries()];
+}
+
+describe('Durable Object KV storage atomicity', () => {
+  it('writes nothing of a bulkInsert with one duplicate, wherever it is', async () => {
+    await inObject('KV_OBJECT', 'kv-atomic-insert', async (storage) => {
+      const items = (await Database.create({ name: 'app', storage: createDurableObjectStorage({ storage }) })).collection('items');
+      await items.bulkInsert([{ _id: padded(150), n: 150 }]);
+      const before = await snapshot(storage);
+      const docs = range(300).map((i) => ({ _id: padded(i), n: i })); // 300 ids span three put calls
+      const error = await items.bulkInsert(docs).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(DuplicateKeyError);
+      expect((error as DuplicateKeyError).id).toBe(padded(150));
+      expect(await snapshot(storage)).toEqual(before);
+    });
+  });
+
+  it('changes nothing in a bulkUpdate with a missing id', async () => {
+    await inObject('KV_OBJECT', 'kv-atomic-update', async (storage) => {
+      const items = (await Database.create({ name: 'app', storage: createDurableObjectStorage({ storage }) })).collection('items');
+      await items.bulkInsert(range(200).map((i) => ({ _id: padded(i), n: i })));
+      const before = await snapshot(storage);
+      const updates = [...range(200).map((i) => ({ id: padded(i), changes: { n: -i, touched: true } })), { id: 'missing', changes: { n: 0 } }];
+      const error = await items.bulkUpdate(updates).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(DocumentNotFoundError);
+      expect((error as DocumentNotFoundError).id).toBe('missing');
+      expect(await snapshot(storage)).toEqual(before);
+    });
+  });
+
+  it('rolls back the puts already made when a later put of the batch fails', async () => {
+    await inObject('KV_OBJECT', 'kv-atomic-rollback', async (real) => {
+      // The wrapper forwards every call to the real storage and makes the third put throw, after
+      // two chunks of 128 documents were really written inside the transaction.
+      const { storage, calls } = countingStorage(real, { failPut: 3 });
+      const items = (await Database.create({ name: 'app', storage: createDurableObjectStorage({ storage }) })).collection('items');
+      const error = await items.bulkInsert(range(400).map((i) => ({ _id: padded(i), n: i }))).catch((e: unknown) => e);
+      expect(calls.put).toEqual([128, 128, 128]);
+      expect(error).toBeInstanceOf(DurableObjectStorageError);
+      expect((error as DurableObjectStorageError).message).toBe('[pocket/durable-object] write failed: injected put failure');
+      expect((error as DurableObjectStorageError).operation).toBe('write');
+      expect(await snapshot(real)).toEqual([]);
+    });
+  });
+
+  it('leaves storage as it was when a transaction around Pocket writes throws', async () => {
+    await inObject('KV_OBJECT', 'kv-atomic-user-txn', async (storage) => {
+      const todos = (await Database.create({ name: 'app', storage: createDurableObjectStorage({ storage }) })).collection('todos');
+      await todos.insert({ _id: 'kept', title: 'before' });
+      const before = await snapshot(storage);
+      const error = await storage
+        .transaction(async () => {
+          await todos.insert({ _id: 'new', title: 'inside' });
+          await todos.update('kept', { title: 'changed inside' });
+          // Pocket's own transaction nests in the caller's: it sees the caller's earlier writes.
+          expect(await todos.get('new')).toEqual({ _id: 'new', title: 'inside' });
+          await todos.delete('kept');
+          throw new Error('abort');
+        })
+        .catch((e: unknown) => e);
+      expect((error as Error).message).toBe('abort');
+      expect(await snapshot(storage)).toEqual(before);
+      expect(await todos.find().exec()).toEqual([{ _id: 'kept', title: 'before' }]);
+    });
+  });
+
+  it('applies a batch in order, each operation seeing the ones before it', async () => {
+    await inObject('KV_OBJECT', 'kv-atomic-order', async (real) => {
+      const { storage, calls } = countingStorage(real);
+      const store = createDurableObjectStorage({ storage }).collection('t', { database: 'app' });
+      const results = await store.write([
+        { type: 'insert', doc: { _id: 'a', v: 1 } },
+        { type: 'update', id: 'a', patch: { w: 2 } },
+        { type: 'delete', id: 'a' },
+        { type: 'delete', id: 'a' },
+        { type: 'insert', doc: { _id: 'a', v: 3 } },
+        { type: 'upsert', doc: { _id: 'b', v: 4 } },
+        { type: 'update', id: 'b', patch: { v: 5, _id: 'b' } },
+      ]);
+      expect(results).toEqual([
+        { type: 'insert', doc: { _id: 'a', v: 1 } },
+        { type: 'update', doc: { _id: 'a', v: 1, w: 2 } },
+        { type: 'delete', id: 'a', deleted: true },
+        { type: 'delete', id: 'a', deleted: false },
+        { type: 'insert', doc: { _id: 'a', v: 3 } },
+        { type: 'upsert', doc: { _id: 'b', v: 4 } },
+        { type: 'update', doc: { _id: 'b', v: 5 } },
+      ]);
+      expect(await snapshot(real)).toEqual([
+        ['pocket:t:a', '{"_id":"a","v":3}'],
+        ['pocket:t:b', '{"_id":"b","v":5}'],
+      ]);
+      // One read of both ids, one put of the final documents, nothing deleted that ends stored.
+      expect(calls).toMatchObject({ transaction: 1, get: [2], put: [2], delete: [] });
+      await expect(store.write([{ type: 'delete', id: 'b' }, { type: 'update', id: 'b', patch: { v: 6 } }])).rejects.toBeInstanceOf(DocumentNotFoundError);
+      expect(await store.getMany(['b'])).toEqual([{ _id: 'b', v: 5 }]);
+    });
+  });
+});
