@@ -1,0 +1,103 @@
+import { describeValue as describe, ValidationError, type StorageAdapter } from '@pocket/core';
+import { indexFields, type D1Indexes } from '../d1/d1-schema.js';
+import type { SqlFragment } from '../sql/filter.js';
+import { assertTablePrefix } from '../sql/identifiers.js';
+import { createSqlStore, type Row, type SqlDriver } from '../sql/store.js';
+import { DEFAULT_SQL_LIMITS, type SqlLimits } from '../sql/writes.js';
+import { DurableObjectStorageError } from './errors.js';
+
+/**
+ * The parts of a SQLite-backed Durable Object's storage Pocket uses; `this.ctx.storage` fits.
+ * Declared here so the package has no type dependency on `@cloudflare/workers-types`.
+ */
+export interface DurableObjectSqlStorageLike {
+  readonly sql: { exec(query: string, ...bindings: unknown[]): { toArray(): Array<Record<string, unknown>> } };
+  transactionSync<T>(closure: () => T): T;
+}
+
+export interface DurableObjectSqlStorageOptions {
+  /** The object's storage: `this.ctx.storage` in a class declared under `new_sqlite_classes`. */
+  storage: DurableObjectSqlStorageLike;
+  /** Prepended to each collection name to name its table. Default `'pocket_'`. */
+  tablePrefix?: string;
+  /** Indexes to create with a collection's table: `{ todos: ['userId', ['userId', 'createdAt']] }`. */
+  indexes?: D1Indexes;
+  /** SQLite-backed Durable Objects share D1's limits (2 MB rows, 100 KB statements). */
+  limits?: Partial<SqlLimits>;
+}
+
+/**
+ * Stores each collection in a table of the object's own SQLite database, with the same tables,
+ * compiler and semantics as D1. Statements run synchronously through `storage.sql.exec`; each
+ * write batch runs inside `transactionSync`, so it is all-or-nothing.
+ */
+export function createDurableObjectSqlStorage(options: DurableObjectSqlStorageOptions): StorageAdapter {
+  if (typeof options !== 'object' || options === null) {
+    throw new ValidationError(`[pocket/durable-object] createDurableObjectSqlStorage() takes { storage: this.ctx.storage }, got ${describe(options)}.`);
+  }
+  const { storage } = options;
+  const tablePrefix = options.tablePrefix ?? 'pocket_';
+  assertSqlStorage(storage);
+  assertTablePrefix(tablePrefix, '[pocket/durable-object] createDurableObjectSqlStorage():');
+  const limits: SqlLimits = { ...DEFAULT_SQL_LIMITS, ...options.limits };
+  const driver = sqlDriver(storage);
+
+  return {
+    name: 'durable-object-sql',
+    capabilities: { atomicWrites: true },
+    collection(name) {
+      return createSqlStore({
+        collection: name,
+        table: tablePrefix + name,
+        driver,
+        limits,
+        indexes: indexFields(options.indexes?.[name], '[pocket/durable-object] createDurableObjectSqlStorage()'),
+      });
+    },
+  };
+}
+
+function sqlDriver(storage: DurableObjectSqlStorageLike): SqlDriver {
+  const run = (s: SqlFragment): Row[] => storage.sql.exec(s.sql, ...s.params).toArray();
+  return {
+    async all(statement) {
+      return run(statement);
+    },
+    async batch(statements) {
+      // transactionSync rolls every statement back when one throws.
+      return statements.length === 1 ? [run(statements[0]!)] : storage.transactionSync(() => statements.map(run));
+    },
+    wrap(error, operation) {
+      return error instanceof DurableObjectStorageError ? error : new DurableObjectStorageError(operation, error);
+    },
+  };
+}
+
+/**
+ * A KV-backed class has a `storage.sql` whose every call throws. Finding out now, with a
+ * statement that touches nothing, turns a confusing failure at the first query into a clear
+ * configuration error.
+ */
+function assertSqlStorage(storage: unknown): asserts storage is DurableObjectSqlStorageLike {
+  const s = storage as { sql?: { exec?: unknown }; transactionSync?: unknown } | null | undefined;
+  let enabled = false;
+  let cause: unknown;
+  try {
+    if (typeof s === 'object' && s !== null && typeof s.sql?.exec === 'function' && typeof s.transactionSync === 'function') {
+      (s as DurableObjectSqlStorageLike).sql.exec('SELECT 1').toArray();
+      enabled = true;
+    }
+  } catch (error) {
+    cause = error;
+  }
+  if (enabled) return;
+  if (cause === undefined && (typeof s !== 'object' || s === null || typeof s.sql !== 'object')) {
+    throw new ValidationError(
+      `[pocket/durable-object] createDurableObjectSqlStorage() needs a Durable Object's storage, got ${describe(storage)}. Pass this.ctx.storage from inside your DurableObject class.`,
+    );
+  }
+  throw new ValidationError(
+    '[pocket/durable-object] This Durable Object class has no SQLite storage, which createDurableObjectSqlStorage() needs. Declare the class under "new_sqlite_classes" (not "new_classes") in the migrations of your wrangler config — a class already deployed as KV-backed cannot be converted, so use a new class name — or use createDurableObjectStorage() for KV-backed classes.',
+    { cause },
+  );
+}

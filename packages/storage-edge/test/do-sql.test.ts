@@ -1,0 +1,123 @@
+import { abortAllDurableObjects } from 'cloudflare:test';
+import { Database, DocumentNotFoundError, DuplicateKeyError, StorageError, ValidationError } from '@pocket/core';
+import { describe, expect, it } from 'vitest';
+import { compileFind, createDurableObjectSqlStorage, DurableObjectStorageError } from '../src/index.js';
+import { inObject, padded, range } from './do-helpers.js';
+
+interface Todo {
+  _id: string;
+  title: string;
+  completed: boolean;
+  userId: string;
+  tags?: string[];
+}
+
+describe('Durable Object SQL storage', () => {
+  it('inserts, queries, updates and deletes through storage.sql', async () => {
+    await inObject('SQL_OBJECT', 'sql-crud', async (storage) => {
+      const db = await Database.create({ name: 'app', storage: createDurableObjectSqlStorage({ storage }) });
+      const todos = db.collection<Todo>('todos');
+      await todos.insert({ _id: 'a', title: 'one', completed: false, userId: 'u1', tags: ['x'] });
+      await todos.bulkInsert([
+        { _id: 'b', title: 'two', completed: true, userId: 'u1' },
+        { _id: 'c', title: 'three', completed: false, userId: 'u2', tags: ['x', 'y'] },
+      ]);
+      expect(storage.sql.exec(`SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'pocket_todos'`).toArray()).toEqual([{ name: 'pocket_todos' }]);
+      await expect(todos.insert({ _id: 'a', title: 'dup', completed: false, userId: 'u1' })).rejects.toBeInstanceOf(DuplicateKeyError);
+      expect((await todos.find().where('completed').equals(false).sort('title', 'desc').exec()).map((t) => t._id)).toEqual(['c', 'a']);
+      expect((await todos.find().where('title').matches(/^t/).skip(1).limit(1).exec()).map((t) => t._id)).toEqual(['c']);
+      expect(await todos.find().where('tags').contains('x').count()).toBe(2);
+      // A single update binds ?1 (the patch) and ?2 (the id) and reads values with `->`, so true stays true.
+      expect(await todos.update('a', { completed: true })).toEqual({ _id: 'a', title: 'one', completed: true, userId: 'u1', tags: ['x'] });
+      expect(await todos.find().where('completed').equals(true).count()).toBe(2);
+      await expect(todos.update('nope', { completed: true })).rejects.toBeInstanceOf(DocumentNotFoundError);
+      // A bulk update is one UPDATE … FROM json_each(?) … RETURNING.
+      expect(await todos.bulkUpdate([{ id: 'a', changes: { title: 'A' } }, { id: 'b', changes: { title: 'B' } }])).toMatchObject([{ _id: 'a', title: 'A' }, { _id: 'b', title: 'B' }]);
+      expect(await todos.upsert({ _id: 'a', title: 'again', completed: false, userId: 'u3' })).toEqual({ _id: 'a', title: 'again', completed: false, userId: 'u3' });
+      // Deletes report what they removed through RETURNING.
+      expect(await todos.delete('a')).toBe(true);
+      expect(await todos.delete('a')).toBe(false);
+      expect(await todos.bulkDelete(['b', 'c', 'x'])).toBe(2);
+      expect(await todos.count()).toBe(0);
+    });
+  });
+
+  it('is all-or-nothing for bulk writes, inside transactionSync', async () => {
+    await inObject('SQL_OBJECT', 'sql-atomic', async (storage) => {
+      const items = (await Database.create({ name: 'app', storage: createDurableObjectSqlStorage({ storage }) })).collection('items');
+      await items.bulkInsert(range(1000).map((i) => ({ _id: padded(i), n: i })));
+      const dup = [...range(500).map((i) => ({ _id: padded(i + 1000), n: i })), { _id: padded(999), n: -1 }];
+      const error = await items.bulkInsert(dup).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(DuplicateKeyError);
+      expect((error as DuplicateKeyError).id).toBe(padded(999));
+      expect(await items.count()).toBe(1000);
+      const updates = [...range(300).map((i) => ({ id: padded(i), changes: { n: -i } })), { id: 'missing', changes: { n: 0 } }];
+      await expect(items.bulkUpdate(updates)).rejects.toBeInstanceOf(DocumentNotFoundError);
+      expect(await items.find().where('n').lt(0).count()).toBe(0);
+    });
+  });
+
+  it('keeps data for a new instance of the object', async () => {
+    await inObject('SQL_OBJECT', 'sql-persist', async (storage) => {
+      await (await Database.create({ name: 'app', storage: createDurableObjectSqlStorage({ storage, tablePrefix: 'app_' }) })).collection('todos').insert({ _id: 'a', n: 1 });
+    });
+    await abortAllDurableObjects();
+    await inObject('SQL_OBJECT', 'sql-persist', async (storage) => {
+      const todos = (await Database.create({ name: 'app', storage: createDurableObjectSqlStorage({ storage, tablePrefix: 'app_' }) })).collection('todos');
+      expect(await todos.find().exec()).toEqual([{ _id: 'a', n: 1 }]);
+    });
+  });
+
+  it('creates declared indexes with the table, and SQLite uses them', async () => {
+    await inObject('SQL_OBJECT', 'sql-indexes', async (storage) => {
+      const db = await Database.create({ name: 'app', storage: createDurableObjectSqlStorage({ storage, indexes: { todos: ['userId', ['userId', 'createdAt']] } }) });
+      await db.collection('todos').insert({ userId: 'u1', createdAt: 1 });
+      const indexes = storage.sql.exec(`SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'pocket_todos' AND sql IS NOT NULL ORDER BY name`).toArray();
+      expect(indexes).toEqual([{ name: 'pocket_todos_userId' }, { name: 'pocket_todos_userId__createdAt' }]);
+      const q = compileFind('"pocket_todos"', db.collection('todos').find().where('userId').equals('u1').toQuery());
+      const plan = storage.sql.exec(`EXPLAIN QUERY PLAN ${q.sql}`, ...q.params).toArray();
+      expect(JSON.stringify(plan)).toMatch(/USING INDEX pocket_todos_userId/);
+    });
+  });
+
+  it('turns SQLite failures into a DurableObjectStorageError that keeps the cause', async () => {
+    await inObject('SQL_OBJECT', 'sql-errors', async (storage) => {
+      // A table of that name made by other code, without Pocket's columns.
+      storage.sql.exec('CREATE TABLE pocket_broken (id INTEGER)');
+      const broken = (await Database.create({ name: 'app', storage: createDurableObjectSqlStorage({ storage }) })).collection('broken');
+      const error = await broken.find().exec().catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(DurableObjectStorageError);
+      expect(error).toBeInstanceOf(StorageError);
+      expect((error as DurableObjectStorageError).message).toMatch(/^\[pocket\/durable-object\] find failed: no such column: data/);
+      expect((error as DurableObjectStorageError).operation).toBe('find');
+      expect((error as DurableObjectStorageError).status).toBe(503);
+      expect((error as DurableObjectStorageError).retryable).toBe(false);
+      expect((error as DurableObjectStorageError).cause).toBeInstanceOf(Error);
+    });
+  });
+
+  it('refuses a KV-backed class up front, saying to declare it under new_sqlite_classes', async () => {
+    await inObject('KV_OBJECT', 'sql-on-kv', async (storage) => {
+      const error = (() => {
+        try {
+          createDurableObjectSqlStorage({ storage });
+        } catch (e) {
+          return e;
+        }
+      })();
+      expect(error).toBeInstanceOf(ValidationError);
+      expect((error as Error).message).toMatch(/^\[pocket\/durable-object\] This Durable Object class has no SQLite storage.*"new_sqlite_classes".*createDurableObjectStorage\(\)/);
+      expect((error as Error).cause).toBeInstanceOf(Error);
+    });
+  });
+
+  it('validates its options', async () => {
+    await inObject('SQL_OBJECT', 'sql-options', async (storage) => {
+      expect(() => createDurableObjectSqlStorage({ storage: {} as never })).toThrow(/Pass this\.ctx\.storage/);
+      expect(() => createDurableObjectSqlStorage(null as never)).toThrow(ValidationError);
+      expect(() => createDurableObjectSqlStorage({ storage, tablePrefix: 'x"; DROP TABLE y; --' })).toThrow(ValidationError);
+      expect(() => createDurableObjectSqlStorage({ storage, tablePrefix: '_cf_' })).toThrow(/reserves/);
+      expect(createDurableObjectSqlStorage({ storage }).capabilities.atomicWrites).toBe(true);
+    });
+  });
+});
