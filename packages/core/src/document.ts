@@ -12,8 +12,13 @@ export interface BaseDocument {
 /** The document type of a collection opened without a type argument. */
 export type AnyDocument = BaseDocument & { [key: string]: unknown };
 
-/** What `insert` accepts: the document, with `_id` optional (a UUID is generated when absent). */
-export type NewDocument<T extends BaseDocument> = Omit<T, '_id'> & { _id?: string };
+/**
+ * What `insert` and `upsert` accept: the document's fields with their types, `_id` optional (a
+ * UUID is generated when absent). Fields are optional here on purpose: documents are often built
+ * from a `Partial<T>` (a request body, a form) spread with server-set fields, and Pocket stores
+ * any JSON object; a field of the wrong type or an unknown field is still a compile error.
+ */
+export type NewDocument<T extends BaseDocument> = { [K in Exclude<keyof T, '_id'>]?: T[K] } & { _id?: string };
 
 /** What `update` accepts: some top-level fields of the document. */
 export type DocumentPatch<T extends BaseDocument> = { [K in keyof T]?: T[K] };
