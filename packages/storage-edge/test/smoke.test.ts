@@ -3,9 +3,9 @@ import { describe, expect, it } from 'vitest';
 
 describe('workerd bindings', () => {
   it('has a D1 database', async () => {
-    const row = await env.DB.prepare("select json_extract('{\"a\":true}', '$.a') as a, sqlite_version() as v").first();
-    console.log(row);
-    expect(row).toMatchObject({ a: 1 });
+    // D1 refuses sqlite_version() ("not authorized"), so the smoke query sticks to JSON functions.
+    const row = await env.DB.prepare("select json_extract('{\"a\":true}', '$.a') as a").first();
+    expect(row).toEqual({ a: 1 });
   });
   it('has both kinds of Durable Object', async () => {
     const kv = env.KV_OBJECT.get(env.KV_OBJECT.idFromName('x'));
