@@ -1,0 +1,209 @@
+import { describe, expect, it } from 'vitest';
+import type { Collection } from '../collection.js';
+import { Database } from '../database.js';
+import type { AnyDocument, JsonObject } from '../document.js';
+import { evaluate } from '../evaluator/evaluate.js';
+import { matches } from '../evaluator/matches.js';
+import type { Filter, FindQuery } from '../query/ast.js';
+import { EMPTY_QUERY } from '../query/ast.js';
+import type { FilterBuilder, QueryBuilder } from '../query/builder.js';
+import type { StoredDocument } from '../storage/adapter.js';
+import { uniqueName, type SuiteOptions } from './conformance.js';
+import { createRandom, randomDocuments, randomQuery, type Random } from './random.js';
+
+export interface DifferentialOptions extends SuiteOptions {
+  /** Seed of the documents and queries (default `DEFAULT_SEED`). A failure prints it. */
+  seed?: number;
+  /** How many random queries to check (default 200). */
+  cases?: number;
+  /** How many random documents to store (default 150). */
+  documents?: number;
+}
+
+export const DEFAULT_SEED = 20_260_428;
+
+/**
+ * Registers a differential test: stores seeded random documents through the adapter, then
+ * checks that `exec()`, `first()` and `count()` of seeded random queries return exactly what
+ * core's evaluator returns for the same documents (same rows, same order, same count), before
+ * and after a seeded mix of random writes. A failure prints the seed and the query as JSON.
+ * Counts come from options, never from `process.env`, so it runs in workerd as in Node:
+ * `runDifferentialSuite({ name: 'd1', createStorage, cases: Number(env.CASES ?? 200) })`.
+ */
+export function runDifferentialSuite(options: DifferentialOptions): void {
+  const { seed = DEFAULT_SEED, cases = 200, documents = 150 } = options;
+  describe(`@pocket/core differential: ${options.name}`, () => {
+    it(
+      `agrees with the evaluator on ${cases} random queries over ${documents} random documents (seed ${seed})`,
+      () => (options.wrap ?? ((body) => body()))(() => checkAgainstEvaluator(options)),
+      options.timeout ?? 60_000,
+    );
+  });
+}
+
+/**
+ * The check `runDifferentialSuite` registers, for running it yourself: resolves when the adapter
+ * agrees with the evaluator everywhere, and throws an assertion naming the seed, the case, the
+ * query as JSON and the first differing row when it does not. Half of the queries run on the
+ * inserted documents, the other half after a seeded mix of update, bulkUpdate, upsert, delete
+ * and insert, so that the adapter's write path is checked as well as its queries.
+ */
+export async function checkAgainstEvaluator(options: Omit<DifferentialOptions, 'wrap' | 'timeout'>): Promise<void> {
+  const { seed = DEFAULT_SEED, cases = 200, documents = 150 } = options;
+  const rng = createRandom(seed);
+  const docs = randomDocuments(rng, documents);
+  const db = await Database.create({ name: uniqueName(`differential_${options.name.slice(0, 40)}_`), storage: await options.createStorage() });
+  const collection = db.collection(uniqueName('d'));
+  expect(await collection.bulkInsert(docs), `bulkInsert of the random documents (seed ${seed})`).toStrictEqual(docs);
+  assertSameRows(await collection.find().exec(), evaluate(EMPTY_QUERY, docs), `seed ${seed}, reading back every document`);
+
+  const reference = new Map(docs.map((doc) => [doc._id, doc]));
+  const half = Math.ceil(cases / 2);
+  await checkQueries(collection, [...reference.values()], rng, { seed, from: 0, to: half, total: cases });
+  await randomWrites(collection, reference, rng, Math.ceil(documents / 2), seed);
+  assertSameRows(await collection.find().exec(), evaluate(EMPTY_QUERY, [...reference.values()]), `seed ${seed}, reading back every document after the writes`);
+  await checkQueries(collection, [...reference.values()], rng, { seed, from: half, to: cases, total: cases });
+}
+
+async function checkQueries(
+  collection: Collection<AnyDocument>,
+  docs: readonly StoredDocument[],
+  rng: Random,
+  { seed, from, to, total }: { seed: number; from: number; to: number; total: number },
+): Promise<void> {
+  for (let i = from; i < to; i++) {
+    const query = randomQuery(rng);
+    const where = `seed ${seed}, case ${i} of ${total}, query ${JSON.stringify(query)}`;
+    const builder = buildQuery(collection, query);
+    expect(builder.toQuery(), `the builder does not rebuild ${where}`).toEqual(query);
+
+    assertSameRows(await attempt(() => builder.exec(), `exec() threw; ${where}`), evaluate(query, docs), `exec(); ${where}`);
+    const expectedFirst = evaluate({ ...query, limit: Math.min(query.limit ?? 1, 1) }, docs)[0] ?? null;
+    assertSameRows([await attempt(() => builder.first(), `first() threw; ${where}`)], [expectedFirst], `first(); ${where}`);
+    const expectedCount = docs.filter((doc) => matches(query.filter, doc)).length;
+    expect(await attempt(() => builder.count(), `count() threw; ${where}`), `count(); ${where}`).toBe(expectedCount);
+  }
+}
+
+/** Fields of another random document, some set to null: a patch of any shape `update` accepts. */
+function randomPatch(rng: Random): JsonObject {
+  const { _id, ...source } = randomDocuments(rng, 1)[0]!;
+  const patch: JsonObject = {};
+  for (const [key, value] of Object.entries(source)) if (rng.chance(0.5)) patch[key] = value;
+  if (rng.chance(0.2)) patch[rng.pick(['name', 'n', 'flag', 'tags', 'profile'])] = null;
+  return patch;
+}
+
+/** Applies `count` seeded random writes to the collection and the same changes to `reference`. */
+async function randomWrites(collection: Collection<AnyDocument>, reference: Map<string, StoredDocument>, rng: Random, count: number, seed: number): Promise<void> {
+  const someId = (): string => rng.pick([...reference.keys()]);
+  for (let i = 0; i < count && reference.size > 4; i++) {
+    const where = `seed ${seed}, write ${i} of ${count}`;
+    const kind = rng.int(0, 9);
+    if (kind < 4) {
+      const id = someId();
+      const patch = randomPatch(rng);
+      const expected = { ...reference.get(id)!, ...patch };
+      reference.set(id, expected);
+      assertSameRows([await attempt(() => collection.update(id, patch), `update() threw; ${where}`)], [expected], `update(${JSON.stringify(id)}, ${JSON.stringify(patch)}); ${where}`);
+    } else if (kind < 6) {
+      const updates = [...new Set(Array.from({ length: rng.int(2, 4) }, someId))].map((id) => ({ id, changes: randomPatch(rng) }));
+      const expected = updates.map(({ id, changes }) => {
+        const doc = { ...reference.get(id)!, ...changes };
+        reference.set(id, doc);
+        return doc;
+      });
+      assertSameRows(await attempt(() => collection.bulkUpdate(updates), `bulkUpdate() threw; ${where}`), expected, `bulkUpdate(${JSON.stringify(updates)}); ${where}`);
+    } else if (kind < 8) {
+      const doc = { ...randomDocuments(rng, 1)[0]!, _id: someId() };
+      reference.set(doc._id, doc);
+      assertSameRows([await attempt(() => collection.upsert(doc), `upsert() threw; ${where}`)], [doc], `upsert(${JSON.stringify(doc)}); ${where}`);
+    } else if (kind < 9) {
+      const id = someId();
+      reference.delete(id);
+      expect(await attempt(() => collection.delete(id), `delete() threw; ${where}`), `delete(${JSON.stringify(id)}); ${where}`).toBe(true);
+    } else {
+      const doc = { ...randomDocuments(rng, 1)[0]!, _id: `new-${i}` };
+      reference.set(doc._id, doc);
+      assertSameRows([await attempt(() => collection.insert(doc), `insert() threw; ${where}`)], [doc], `insert(${JSON.stringify(doc)}); ${where}`);
+    }
+  }
+}
+
+/**
+ * The query builder that produces `query` on `collection`: the way to run a `FindQuery` (one
+ * from `randomQuery`, or one received as JSON) through the public API.
+ */
+export function buildQuery(collection: Collection<AnyDocument>, query: FindQuery): QueryBuilder<AnyDocument> {
+  let builder = query.filter === null ? collection.find() : withFilter(collection.find(), query.filter);
+  for (const { path, direction } of query.sort) builder = builder.sort(path, direction);
+  if (query.skip !== 0) builder = builder.skip(query.skip);
+  if (query.limit !== null) builder = builder.limit(query.limit);
+  return builder;
+}
+
+function withFilter<B extends FilterBuilder<AnyDocument>>(builder: B, filter: Filter): B {
+  switch (filter.kind) {
+    case 'and':
+      return builder.and(...filter.filters.map((f) => (q: FilterBuilder<AnyDocument>) => withFilter(q, f)));
+    case 'or':
+      return builder.or(...filter.filters.map((f) => (q: FilterBuilder<AnyDocument>) => withFilter(q, f)));
+    case 'condition': {
+      const field = builder.where(filter.path);
+      switch (filter.op) {
+        case 'eq':
+          return field.equals(filter.value);
+        case 'ne':
+          return field.notEquals(filter.value);
+        case 'gt':
+          return field.gt(filter.value);
+        case 'gte':
+          return field.gte(filter.value);
+        case 'lt':
+          return field.lt(filter.value);
+        case 'lte':
+          return field.lte(filter.value);
+        case 'in':
+          return field.in(filter.values);
+        case 'nin':
+          return field.notIn(filter.values);
+        case 'exists':
+          return field.exists(filter.exists);
+        case 'startsWith':
+          return field.startsWith(filter.prefix);
+        case 'contains':
+          return field.contains(filter.value);
+        case 'regex':
+          return field.matches(filter.source, filter.flags);
+      }
+    }
+  }
+}
+
+async function attempt<T>(run: () => Promise<T>, message: string): Promise<T> {
+  try {
+    return await run();
+  } catch (error) {
+    throw new Error(`[pocket/testing] ${message}: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+  }
+}
+
+/** Same rows in the same order; on failure the message names the first row that differs. */
+function assertSameRows(actual: ReadonlyArray<unknown>, expected: ReadonlyArray<unknown>, where: string): void {
+  const length = Math.max(actual.length, expected.length);
+  for (let row = 0; row < length; row++) {
+    if (row < actual.length && row < expected.length && JSON.stringify(actual[row]) === JSON.stringify(expected[row])) continue;
+    const got = row < actual.length ? canonical(actual[row]) : '(no row)';
+    const want = row < expected.length ? canonical(expected[row]) : '(no row)';
+    if (got !== want) {
+      expect(got, `first differing row is #${row} (of ${expected.length} expected, ${actual.length} returned); ${where}`).toBe(want);
+    }
+  }
+}
+
+/** JSON with object keys sorted, so rows compare by value whatever key order storage returns. */
+function canonical(value: unknown): string {
+  return JSON.stringify(value, (_key, v: unknown) =>
+    typeof v === 'object' && v !== null && !Array.isArray(v) ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) : v,
+  );
+}
