@@ -1,0 +1,109 @@
+import { abortAllDurableObjects, listDurableObjectIds, reset, runInDurableObject } from 'cloudflare:test';
+import { env, exports } from 'cloudflare:workers';
+import { beforeEach, describe, expect, it } from 'vitest';
+import type { Todo } from '../src/todo-list.js';
+
+beforeEach(async () => {
+  await reset();
+});
+
+async function call(user: string | null, method: string, path: string, body?: unknown): Promise<Response> {
+  const headers: Record<string, string> = {};
+  if (user !== null) headers['x-user-id'] = user;
+  if (body !== undefined) headers['content-type'] = 'application/json';
+  return exports.default.fetch(
+    new Request(`http://example.com${path}`, { method, headers, body: body === undefined ? null : JSON.stringify(body) }),
+  );
+}
+
+async function create(user: string, title: string): Promise<Todo> {
+  const response = await call(user, 'POST', '/todos', { title });
+  expect(response.status).toBe(201);
+  return response.json<Todo>();
+}
+
+async function titles(user: string): Promise<string[]> {
+  const response = await call(user, 'GET', '/todos');
+  expect(response.status).toBe(200);
+  return (await response.json<Todo[]>()).map((t) => t.title);
+}
+
+/** The keys Pocket stored in a user's Durable Object. */
+async function storedKeys(user: string): Promise<string[]> {
+  const stub = env.TODO_LIST.get(env.TODO_LIST.idFromName(user));
+  return runInDurableObject(stub, async (_instance, state) => [...(await state.storage.list({ prefix: 'pocket:' })).keys()]);
+}
+
+describe('CRUD in one user\'s Durable Object', () => {
+  it('creates, lists, reads, updates and deletes', async () => {
+    const first = await create('alice', 'Book flights');
+    expect(first).toEqual({ _id: expect.any(String), title: 'Book flights', completed: false, createdAt: expect.any(String) });
+    const second = await create('alice', 'Pack');
+    expect(await titles('alice')).toEqual(['Book flights', 'Pack']);
+
+    expect(await (await call('alice', 'GET', `/todos/${first._id}`)).json()).toEqual(first);
+
+    const put = await call('alice', 'PUT', `/todos/${first._id}`, { completed: true });
+    expect(put.status).toBe(200);
+    expect(await put.json()).toEqual({ ...first, completed: true });
+
+    expect((await call('alice', 'DELETE', `/todos/${second._id}`)).status).toBe(204);
+    expect(await titles('alice')).toEqual(['Book flights']);
+    expect((await call('alice', 'GET', `/todos/${second._id}`)).status).toBe(404);
+    expect((await call('alice', 'DELETE', `/todos/${second._id}`)).status).toBe(204);
+  });
+
+  it('stores each todo under pocket:todos:<id> in that user\'s object', async () => {
+    const todo = await create('alice', 'Look inside');
+    expect(await storedKeys('alice')).toEqual([`pocket:todos:${todo._id}`]);
+  });
+
+  it('answers 404 for updating a todo that does not exist, and 400 for bad input', async () => {
+    const missing = await call('alice', 'PUT', '/todos/nope', { completed: true });
+    expect(missing.status).toBe(404);
+    expect(await missing.json()).toMatchObject({ error: 'DOCUMENT_NOT_FOUND' });
+
+    const todo = await create('alice', 'Keep');
+    expect((await call('alice', 'PUT', `/todos/${todo._id}`, { completed: 'done' })).status).toBe(400);
+    expect((await call('alice', 'PUT', `/todos/${todo._id}`, { title: '' })).status).toBe(400);
+    expect((await call('alice', 'POST', '/todos', { title: 7 })).status).toBe(400);
+    expect(await (await call('alice', 'GET', `/todos/${todo._id}`)).json()).toEqual(todo);
+    expect((await call('alice', 'PATCH', '/todos')).status).toBe(404);
+  });
+
+  it('keeps the data when the object is evicted and re-created', async () => {
+    const todo = await create('alice', 'Survive a restart');
+    await abortAllDurableObjects(); // drops the instance (and its cached Database), keeps storage
+    expect(await (await call('alice', 'GET', `/todos/${todo._id}`)).json()).toEqual(todo);
+  });
+});
+
+describe('one object per user', () => {
+  it('users never see each other\'s todos', async () => {
+    await create('alice', 'Alice only');
+    await create('bob', 'Bob only');
+    expect(await titles('alice')).toEqual(['Alice only']);
+    expect(await titles('bob')).toEqual(['Bob only']);
+    expect(await titles('carol')).toEqual([]);
+  });
+
+  it('a user cannot read, change or delete another user\'s todo, even knowing its id', async () => {
+    const todo = await create('alice', 'Private');
+    expect((await call('bob', 'GET', `/todos/${todo._id}`)).status).toBe(404);
+    expect((await call('bob', 'PUT', `/todos/${todo._id}`, { title: 'Mine now' })).status).toBe(404);
+    expect((await call('bob', 'DELETE', `/todos/${todo._id}`)).status).toBe(204); // nothing of bob's to delete
+    expect(await (await call('alice', 'GET', `/todos/${todo._id}`)).json()).toEqual(todo);
+    expect(await storedKeys('bob')).toEqual([]);
+  });
+
+  it('refuses requests without a usable x-user-id header, before any object is created', async () => {
+    // reset() wipes storage but not the list of objects ever created in this test file.
+    const before = (await listDurableObjectIds(env.TODO_LIST)).length;
+    for (const user of [null, '', 'a b', 'x'.repeat(129), 'naïve']) {
+      expect((await call(user, 'GET', '/todos')).status, String(user)).toBe(401);
+    }
+    expect(await listDurableObjectIds(env.TODO_LIST)).toHaveLength(before);
+    await titles('dave');
+    expect(await listDurableObjectIds(env.TODO_LIST)).toHaveLength(before + 1);
+  });
+});
