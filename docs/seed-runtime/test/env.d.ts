@@ -1,0 +1,6 @@
+declare namespace Cloudflare {
+  interface Env {
+    DB: D1Database;
+    TODO_LIST: DurableObjectNamespace;
+  }
+}
