@@ -71,3 +71,28 @@ export function range(n: number): number[] {
 export function padded(i: number, prefix = 'doc-'): string {
   return `${prefix}${String(i).padStart(5, '0')}`;
 }
+
+/**
+ * For the core suites, whose `createStorage()` runs inside `wrap`: `wrap` runs each test body
+ * in a Durable Object of its own (a new name per test) and `storage()` hands that object's
+ * storage to `createStorage()`. Suites run their tests one at a time, so one slot is enough.
+ */
+export function perTestObject(kind: ObjectKind, label: string): { wrap: (body: () => Promise<void>) => Promise<void>; storage: () => DurableObjectStorage } {
+  let current: DurableObjectStorage | null = null;
+  let count = 0;
+  return {
+    wrap: (body) =>
+      inObject(kind, `${label}-${++count}`, async (storage) => {
+        current = storage;
+        try {
+          await body();
+        } finally {
+          current = null;
+        }
+      }),
+    storage: () => {
+      if (current === null) throw new Error('createStorage() was called outside wrap(): there is no Durable Object to take storage from.');
+      return current;
+    },
+  };
+}
