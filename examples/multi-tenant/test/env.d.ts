@@ -1,0 +1,11 @@
+// The bindings the tests see (from wrangler.jsonc), and the Worker's module, which types
+// `exports.default` from 'cloudflare:workers'.
+declare namespace Cloudflare {
+  interface Env {
+    DB: D1Database;
+    TENANT_DO: DurableObjectNamespace<import('../src/tenant-do.js').TenantDO>;
+  }
+  interface GlobalProps {
+    mainModule: typeof import('../src/index.js');
+  }
+}

@@ -1,0 +1,195 @@
+import { listDurableObjectIds, reset, runInDurableObject } from 'cloudflare:test';
+import { env, exports } from 'cloudflare:workers';
+import { beforeEach, describe, expect, it } from 'vitest';
+import type { Note } from '../src/tenant-do.js';
+import { getTenantDb, type SharedTodo, type Todo } from '../src/index.js';
+import { TENANT_ID } from '../src/tenant.js';
+
+beforeEach(async () => {
+  await reset();
+});
+
+async function call(tenant: string | null, method: string, path: string, body?: unknown): Promise<Response> {
+  const headers = new Headers();
+  if (tenant !== null) headers.set('x-tenant-id', tenant);
+  if (body !== undefined) headers.set('content-type', 'application/json');
+  return exports.default.fetch(
+    new Request(`http://example.com${path}`, { method, headers, body: body === undefined ? null : JSON.stringify(body) }),
+  );
+}
+
+async function ok<T>(response: Promise<Response>, status = 200): Promise<T> {
+  const r = await response;
+  expect(r.status, await r.clone().text()).toBe(status);
+  return r.json<T>();
+}
+
+async function tableNames(): Promise<string[]> {
+  const { results } = await env.DB.prepare(
+    `SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE '_cf_%' ORDER BY name`,
+  ).all<{ name: string }>();
+  return results.map((r) => r.name);
+}
+
+describe('tenant ids', () => {
+  const hostile: Array<[string, string]> = [
+    ['a single quote', "acme'"],
+    ['a double quote', 'acme"'],
+    ['a statement after a semicolon', 'acme; DROP TABLE pocket_todos; --'],
+    ['a comment', 'acme--'],
+    ['dot-dot', '..'],
+    ['a path', '../globex'],
+    ['a slash', 'acme/eu'],
+    ['a dot', 'acme.eu'],
+    ['the empty string', ''],
+    ['inner whitespace', 'ac me'],
+    ['33 characters', 'a'.repeat(33)],
+    ['10,000 characters', 'a'.repeat(10_000)],
+    ['uppercase (SQLite table names ignore case: Acme would share acme\'s tables)', 'Acme'],
+    ['an underscore (tenant a_b + todos = tenant a + b_todos)', 'a_b'],
+    ['a leading hyphen', '-acme'],
+    ['a trailing hyphen', 'acme-'],
+    ['a percent-encoded quote', 'acme%27'],
+    // workerd sends non-ASCII header values as UTF-8, with a warning on the console for each
+    // request; a browser would refuse to send them at all.
+    ['Latin-1 letters', 'acmé'],
+    ['Chinese', '租户'],
+    ['a Cyrillic look-alike of "acme"', 'асме'],
+    ['an emoji', 'acme🚀'],
+    ['fullwidth letters', 'ａｃｍｅ'],
+  ];
+
+  it.each(hostile)('refuses %s with 400 on every route, before any storage is touched', async (_what, tenant) => {
+    const before = (await listDurableObjectIds(env.TENANT_DO)).length;
+    for (const [method, path, body] of [
+      ['GET', '/prefixed/todos'],
+      ['POST', '/prefixed/todos', { title: 'x' }],
+      ['GET', '/object/notes'],
+      ['POST', '/object/notes', { title: 'x' }],
+      ['GET', '/shared/todos'],
+      ['POST', '/shared/todos', { title: 'x' }],
+    ] as const) {
+      const response = await call(tenant, method, path, body);
+      expect(response.status, `${method} ${path}`).toBe(400);
+      expect(await response.json()).toMatchObject({ error: 'TENANT' });
+    }
+    expect(await tableNames()).toEqual([]);
+    expect(await listDurableObjectIds(env.TENANT_DO)).toHaveLength(before);
+  });
+
+  it('answers 401 when there is no tenant at all', async () => {
+    expect((await call(null, 'GET', '/shared/todos')).status).toBe(401);
+    expect(await tableNames()).toEqual([]);
+  });
+
+  it('accepts lowercase letters, digits and inner hyphens, up to 32 characters', async () => {
+    for (const tenant of ['acme', 'acme-eu-2', '0', 'a'.repeat(32)]) {
+      expect(await ok(call(tenant, 'GET', '/prefixed/todos')), tenant).toEqual([]);
+    }
+  });
+
+  it('needs both rules the table prefix alone would not enforce: lowercase only and no underscore', async () => {
+    // Bypassing tenantOf() to show what the rules prevent. SQLite table names ignore case, so
+    // "Acme" would read and write acme's table.
+    await ok(call('acme', 'POST', '/prefixed/todos', { title: 'Acme only' }), 201);
+    const seenByAcmeUpper = await getTenantDb(env, 'Acme').collection<Todo>('todos').find().exec();
+    expect(seenByAcmeUpper.map((t) => t.title)).toEqual(['Acme only']);
+    // And "_" would make names ambiguous: tenant "a" with collection "b_todos" and tenant "a_b"
+    // with collection "todos" are the same table.
+    await getTenantDb(env, 'a').collection('b_todos').insert({ _id: 'x', note: 'written by tenant a' });
+    expect(await getTenantDb(env, 'a_b').collection('todos').get('x')).toEqual({ _id: 'x', note: 'written by tenant a' });
+  });
+
+  it('the pattern itself refuses invisible and look-alike characters a header cannot carry', () => {
+    for (const id of ['acme\u200b', 'acme\u0000', 'K\u212a', 'acme\n', 'ac\u0301me']) {
+      expect(TENANT_ID.test(id), JSON.stringify(id)).toBe(false);
+    }
+  });
+});
+
+describe('per-tenant tables in D1', () => {
+  it('gives each tenant its own tables, created on first use', async () => {
+    const todo = await ok<Todo>(call('acme', 'POST', '/prefixed/todos', { title: 'Acme plan' }), 201);
+    expect(await ok(call('acme', 'GET', '/prefixed/todos'))).toEqual([todo]);
+    expect(await ok(call('globex', 'GET', '/prefixed/todos'))).toEqual([]);
+    expect(await tableNames()).toEqual(['tenant_acme_todos', 'tenant_globex_todos']);
+
+    const row = await env.DB.prepare('SELECT data FROM tenant_acme_todos').first<{ data: string }>();
+    expect(JSON.parse(row!.data)).toEqual(todo);
+  });
+
+  it('a tenant cannot delete another tenant\'s todo, even knowing its id', async () => {
+    const todo = await ok<Todo>(call('acme', 'POST', '/prefixed/todos', { title: 'Keep' }), 201);
+    expect((await call('globex', 'DELETE', `/prefixed/todos/${todo._id}`)).status).toBe(204);
+    expect(await ok(call('acme', 'GET', '/prefixed/todos'))).toEqual([todo]);
+    expect((await call('acme', 'DELETE', `/prefixed/todos/${todo._id}`)).status).toBe(204);
+    expect(await ok(call('acme', 'GET', '/prefixed/todos'))).toEqual([]);
+  });
+});
+
+describe('one Durable Object per tenant', () => {
+  it('keeps each tenant\'s notes in its own object\'s SQLite database', async () => {
+    const note = await ok<Note>(call('acme', 'POST', '/object/notes', { title: 'Acme note' }), 201);
+    expect(note).toEqual({ _id: expect.any(String), text: 'Acme note', createdAt: expect.any(String) });
+    await ok(call('globex', 'POST', '/object/notes', { title: 'Globex note' }), 201);
+
+    expect((await ok<Note[]>(call('acme', 'GET', '/object/notes'))).map((n) => n.text)).toEqual(['Acme note']);
+    expect((await ok<Note[]>(call('globex', 'GET', '/object/notes'))).map((n) => n.text)).toEqual(['Globex note']);
+
+    const acme = env.TENANT_DO.get(env.TENANT_DO.idFromName('acme'));
+    const rows = await runInDurableObject(acme, (_o, state) => state.storage.sql.exec('SELECT _id FROM pocket_notes').toArray());
+    expect(rows).toEqual([{ _id: note._id }]);
+    expect(await tableNames()).toEqual([]); // nothing in D1
+  });
+
+  it('deletes only in the caller\'s object', async () => {
+    const note = await ok<Note>(call('acme', 'POST', '/object/notes', { title: 'Acme note' }), 201);
+    expect((await call('globex', 'DELETE', `/object/notes/${note._id}`)).status).toBe(204);
+    expect(await ok(call('acme', 'GET', '/object/notes'))).toEqual([note]);
+    expect((await call('acme', 'DELETE', `/object/notes/${note._id}`)).status).toBe(204);
+    expect(await ok(call('acme', 'GET', '/object/notes'))).toEqual([]);
+  });
+});
+
+describe('a shared table with tenantId on every row', () => {
+  it('sets tenantId from the context, whatever the body says', async () => {
+    const todo = await ok<SharedTodo>(call('acme', 'POST', '/shared/todos', { title: 'Mine', tenantId: 'globex' }), 201);
+    expect(todo.tenantId).toBe('acme');
+    const { results } = await env.DB.prepare(`SELECT json_extract(data, '$.tenantId') AS tenantId FROM pocket_todos`).all();
+    expect(results).toEqual([{ tenantId: 'acme' }]);
+  });
+
+  it('always filters by tenant', async () => {
+    await ok(call('acme', 'POST', '/shared/todos', { title: 'A1' }), 201);
+    await ok(call('globex', 'POST', '/shared/todos', { title: 'G1' }), 201);
+    await ok(call('acme', 'POST', '/shared/todos', { title: 'A2' }), 201);
+    expect((await ok<SharedTodo[]>(call('acme', 'GET', '/shared/todos'))).map((t) => t.title)).toEqual(['A1', 'A2']);
+    expect((await ok<SharedTodo[]>(call('globex', 'GET', '/shared/todos'))).map((t) => t.title)).toEqual(['G1']);
+    expect(await ok(call('initech', 'GET', '/shared/todos'))).toEqual([]);
+  });
+
+  it('hides another tenant\'s document from reads, updates and deletes', async () => {
+    const todo = await ok<SharedTodo>(call('acme', 'POST', '/shared/todos', { title: 'Secret' }), 201);
+    expect((await call('globex', 'GET', `/shared/todos/${todo._id}`)).status).toBe(404);
+    expect((await call('globex', 'PUT', `/shared/todos/${todo._id}`, { title: 'Stolen' })).status).toBe(404);
+    expect((await call('globex', 'DELETE', `/shared/todos/${todo._id}`)).status).toBe(204);
+    expect(await ok(call('acme', 'GET', `/shared/todos/${todo._id}`))).toEqual(todo);
+  });
+
+  it('never lets an update move a document to another tenant', async () => {
+    const todo = await ok<SharedTodo>(call('acme', 'POST', '/shared/todos', { title: 'Stay' }), 201);
+    const updated = await ok<SharedTodo>(call('acme', 'PUT', `/shared/todos/${todo._id}`, { completed: true, tenantId: 'globex' }));
+    expect(updated).toEqual({ ...todo, completed: true });
+    expect(await ok(call('globex', 'GET', '/shared/todos'))).toEqual([]);
+    expect((await call('acme', 'DELETE', `/shared/todos/${todo._id}`)).status).toBe(204);
+    expect(await ok(call('acme', 'GET', '/shared/todos'))).toEqual([]);
+  });
+
+  it('indexes tenantId, and the tenant filter uses that index', async () => {
+    await ok(call('acme', 'POST', '/shared/todos', { title: 'A1' }), 201);
+    const { results } = await env.DB.prepare(
+      `EXPLAIN QUERY PLAN SELECT data FROM pocket_todos WHERE json_extract(data, '$.tenantId') = ?`,
+    ).bind('acme').all<{ detail: string }>();
+    expect(results.map((r) => r.detail).join('\n')).toContain('USING INDEX pocket_todos_tenantId');
+  });
+});
