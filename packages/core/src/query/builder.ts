@@ -20,8 +20,11 @@ export type ElementOf<V> = unknown extends V
       ? string
       : never;
 
-/** Equality shorthand accepted by `find({ ... })`: each key a field path, each value its value. */
-export type FilterObject<T> = { [P in FieldPath<T>]?: QueryValue<PathValue<T, P>> };
+/**
+ * Equality shorthand accepted by `find({ ... })`: each key a field path, each value its value,
+ * or `null` for "null or missing", as `equals(null)` accepts (`find({ deletedAt: null })`).
+ */
+export type FilterObject<T> = { [P in FieldPath<T>]?: QueryValue<PathValue<T, P>> | null };
 
 /**
  * The conditions available after `where(path)`. Each one returns the builder it was called on,
