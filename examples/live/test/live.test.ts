@@ -1,0 +1,213 @@
+import { reset, runInDurableObject } from 'cloudflare:test';
+import { env, exports } from 'cloudflare:workers';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { ServerMessage, Todo } from '../src/live-todos.js';
+
+const open: WebSocket[] = [];
+beforeEach(async () => {
+  await reset();
+});
+afterEach(() => {
+  for (const ws of open.splice(0)) ws.close(1000, 'test over');
+});
+
+/** A WebSocket client of one list, with a queue of the messages it received. */
+async function connect(list: string) {
+  const response = await exports.default.fetch(new Request(`http://example.com/lists/${list}/live`, { headers: { upgrade: 'websocket' } }));
+  expect(response.status).toBe(101);
+  const ws = response.webSocket!;
+  const queue: ServerMessage[] = [];
+  const waiting: Array<(message: ServerMessage) => void> = [];
+  ws.addEventListener('message', (event) => {
+    const message = JSON.parse(event.data as string) as ServerMessage;
+    const waiter = waiting.shift();
+    if (waiter) waiter(message);
+    else queue.push(message);
+  });
+  ws.accept();
+  open.push(ws);
+  return {
+    ws,
+    /** The next message, waiting up to 5 s for it. */
+    next(): Promise<ServerMessage> {
+      const queued = queue.shift();
+      if (queued) return Promise.resolve(queued);
+      return new Promise((resolve, reject) => {
+        const timer = setTimeout(() => {
+          waiting.splice(waiting.indexOf(deliver), 1);
+          reject(new Error('no message within 5 s'));
+        }, 5000);
+        const deliver = (message: ServerMessage) => {
+          clearTimeout(timer);
+          resolve(message);
+        };
+        waiting.push(deliver);
+      });
+    },
+    /** The titles of the next `todos` message. */
+    async titles(): Promise<string[]> {
+      const message = await this.next();
+      if (message.type !== 'todos') throw new Error(`expected a todos message, got ${JSON.stringify(message)}`);
+      return message.todos.map((t) => t.title);
+    },
+    send(message: unknown): void {
+      ws.send(typeof message === 'string' ? message : JSON.stringify(message));
+    },
+    /** How many messages arrived and were not read yet. */
+    get unread(): number {
+      return queue.length;
+    },
+  };
+}
+
+async function http(method: string, path: string, body?: unknown): Promise<Response> {
+  return exports.default.fetch(
+    new Request(`http://example.com${path}`, {
+      method,
+      headers: body === undefined ? {} : { 'content-type': 'application/json' },
+      body: body === undefined ? null : JSON.stringify(body),
+    }),
+  );
+}
+
+async function add(list: string, title: string): Promise<Todo> {
+  const response = await http('POST', `/lists/${list}/todos`, { title });
+  expect(response.status).toBe(201);
+  return response.json<Todo>();
+}
+
+function stubOf(list: string) {
+  return env.LIVE_TODOS.get(env.LIVE_TODOS.idFromName(list));
+}
+
+describe('a live query over WebSockets', () => {
+  it('sends the current list on connect, then the new list after another request inserts', async () => {
+    await add('home', 'Existing');
+    const client = await connect('home');
+    expect(await client.titles()).toEqual(['Existing']);
+
+    await add('home', 'Inserted by another request');
+    expect(await client.titles()).toEqual(['Existing', 'Inserted by another request']);
+  });
+
+  it('pushes updates and deletes to every client of the list', async () => {
+    const a = await connect('home');
+    const b = await connect('home');
+    expect(await a.titles()).toEqual([]);
+    expect(await b.titles()).toEqual([]);
+
+    const todo = await add('home', 'Shared');
+    expect(await a.titles()).toEqual(['Shared']);
+    expect(await b.titles()).toEqual(['Shared']);
+
+    expect((await http('PUT', `/lists/home/todos/${todo._id}`, { completed: true })).status).toBe(200);
+    const [updateA, updateB] = [await a.next(), await b.next()];
+    expect(updateA).toEqual({ type: 'todos', todos: [{ ...todo, completed: true }] });
+    expect(updateB).toEqual(updateA);
+
+    expect((await http('DELETE', `/lists/home/todos/${todo._id}`)).status).toBe(204);
+    expect(await a.titles()).toEqual([]);
+    expect(await b.titles()).toEqual([]);
+  });
+
+  it('gives a client that connects later the current list', async () => {
+    const first = await connect('home');
+    expect(await first.titles()).toEqual([]);
+    await add('home', 'Before the second client');
+    expect(await first.titles()).toEqual(['Before the second client']);
+
+    const second = await connect('home');
+    expect(await second.titles()).toEqual(['Before the second client']);
+  });
+
+  it('accepts writes and refreshes over the socket', async () => {
+    const writer = await connect('home');
+    const reader = await connect('home');
+    expect(await writer.titles()).toEqual([]);
+    expect(await reader.titles()).toEqual([]);
+
+    writer.send({ type: 'add', title: 'Sent over the socket' });
+    expect(await reader.titles()).toEqual(['Sent over the socket']);
+    expect(await writer.titles()).toEqual(['Sent over the socket']);
+
+    reader.send({ type: 'refresh' });
+    expect(await reader.titles()).toEqual(['Sent over the socket']);
+
+    reader.send('not json');
+    expect(await reader.next()).toMatchObject({ type: 'error' });
+    reader.send({ type: 'shout' });
+    expect(await reader.next()).toMatchObject({ type: 'error' });
+  });
+
+  it('keeps lists apart', async () => {
+    const home = await connect('home');
+    expect(await home.titles()).toEqual([]);
+    await add('work', 'Work only');
+    await add('home', 'Home only');
+    expect(await home.titles()).toEqual(['Home only']);
+    expect(home.unread).toBe(0);
+  });
+});
+
+describe('hibernation', () => {
+  /** Whether the live object currently running for the list has started its live query. */
+  function observing(list: string): Promise<boolean> {
+    return runInDurableObject(stubOf(list), (instance) => instance.observing);
+  }
+
+  /**
+   * Waits until workerd evicts the idle object from memory. With only hibernatable sockets
+   * open, it does so after about 10 s without events; the sockets stay connected. Checking
+   * wakes a new instance (whose live query has not started) or reaches the old one.
+   */
+  async function waitForEviction(list: string): Promise<void> {
+    for (let attempt = 0; attempt < 4; attempt++) {
+      await new Promise((resolve) => setTimeout(resolve, 11_000));
+      if (!(await observing(list))) return;
+    }
+    throw new Error('the object was never evicted');
+  }
+
+  /** Reads `todos` messages until one has exactly these titles (a wake-up may send one more). */
+  async function expectList(client: Awaited<ReturnType<typeof connect>>, titles: string[]): Promise<void> {
+    const seen: string[][] = [];
+    while (seen.length < 3) {
+      seen.push(await client.titles());
+      if (JSON.stringify(seen.at(-1)) === JSON.stringify(titles)) return;
+    }
+    expect(seen.at(-1)).toEqual(titles);
+  }
+
+  it('survives eviction: a fresh instance re-creates the database and the live query, woken by a message or a request', async () => {
+    const client = await connect('home');
+    expect(await client.titles()).toEqual([]);
+    expect(await observing('home')).toBe(true);
+
+    await waitForEviction('home');
+    client.send({ type: 'add', title: 'Added after a wake-up by a message' });
+    await expectList(client, ['Added after a wake-up by a message']);
+
+    await waitForEviction('home');
+    await add('home', 'Added after a wake-up by a request');
+    await expectList(client, ['Added after a wake-up by a message', 'Added after a wake-up by a request']);
+  }, 120_000);
+
+  it('stops the live query when the last client leaves', async () => {
+    const client = await connect('home');
+    expect(await client.titles()).toEqual([]);
+    client.ws.close(1000, 'bye');
+    open.length = 0;
+    await expect.poll(() => runInDurableObject(stubOf('home'), (instance) => instance.observing)).toBe(false);
+  });
+});
+
+describe('plain HTTP', () => {
+  it('serves the list, validates input and refuses non-WebSocket requests to /live', async () => {
+    await add('home', 'One');
+    expect((await (await http('GET', '/lists/home/todos')).json<Todo[]>()).map((t) => t.title)).toEqual(['One']);
+    expect((await http('POST', '/lists/home/todos', { title: '' })).status).toBe(400);
+    expect((await http('PUT', '/lists/home/todos/nope', { completed: true })).status).toBe(404);
+    expect((await http('GET', '/lists/home/live')).status).toBe(426);
+    expect((await http('GET', '/lists/Bad Name/todos')).status).toBe(404);
+  });
+});
