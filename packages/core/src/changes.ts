@@ -14,6 +14,11 @@ export type ChangeListener = (changes: readonly ChangeEvent[]) => void;
 export class ChangeHub {
   readonly #listeners = new Set<ChangeListener>();
 
+  /** Whether anyone listens, so writers can skip building events nobody reads. */
+  get listening(): boolean {
+    return this.#listeners.size > 0;
+  }
+
   subscribe(listener: ChangeListener): () => void {
     // Wrapped so that subscribing the same function twice gives two independent subscriptions.
     const entry: ChangeListener = (changes) => listener(changes);

@@ -6,6 +6,7 @@ import { observeQuery } from './live/observe.js';
 import type { Filter, FindQuery } from './query/ast.js';
 import { EMPTY_QUERY } from './query/ast.js';
 import { filterFromObject, QueryBuilder, type FilterObject, type QueryRunner } from './query/builder.js';
+import { parseQuery } from './query/parse.js';
 import type { CollectionStore, StoredDocument, WriteOperation, WriteResult } from './storage/adapter.js';
 
 /** One change of a bulk update: the id and the fields to merge into it. */
@@ -87,7 +88,7 @@ export class Collection<T extends BaseDocument = AnyDocument> {
     const ops = docs.map((doc) => ({ type: 'insert' as const, doc: newDocument(doc) }));
     const seen = new Set<string>();
     for (const { doc } of ops) {
-      if (seen.has(doc._id)) throw new DuplicateKeyError(this.name, doc._id);
+      if (seen.has(doc._id)) throw new DuplicateKeyError(this.name, doc._id, { repeatedInBatch: true });
       seen.add(doc._id);
     }
     return (await this.#write(ops)).map((r) => (r as { doc: StoredDocument }).doc as unknown as T);
@@ -125,6 +126,15 @@ export class Collection<T extends BaseDocument = AnyDocument> {
     return new QueryBuilder<T>(this.#runner, start);
   }
 
+  /**
+   * Continues a query from its AST: one built here and sent over RPC, cached, or received as
+   * JSON. The AST is checked as the builder checks its input, so a malformed or hostile one
+   * is a `QueryError`.
+   */
+  query(ast: FindQuery | unknown): QueryBuilder<T> {
+    return new QueryBuilder<T>(this.#runner, parseQuery(ast));
+  }
+
   /** How many documents match `filter` (all of them without one). */
   count(filter?: FilterObject<T>): Promise<number> {
     return this.find(filter).count();
@@ -142,7 +152,9 @@ export class Collection<T extends BaseDocument = AnyDocument> {
     if (ops.length === 0) return [];
     const results = await this.#store.write(ops);
     // A delete that found nothing changed nothing: observers must not hear of a document that never was.
-    this.#hub.emit(results.filter((r) => r.type !== 'delete' || r.deleted).map((r) => toChange(this.name, r)));
+    if (this.#hub.listening) {
+      this.#hub.emit(results.filter((r) => r.type !== 'delete' || r.deleted).map((r) => toChange(this.name, r)));
+    }
     return results;
   }
 }
@@ -150,7 +162,8 @@ export class Collection<T extends BaseDocument = AnyDocument> {
 export function toChange(collection: string, result: WriteResult): ChangeEvent {
   return result.type === 'delete'
     ? { type: 'delete', collection, id: result.id }
-    : { type: result.type, collection, id: result.doc._id, doc: result.doc };
+    : // A copy: a listener that changes its document must not change what the caller got back.
+      { type: result.type, collection, id: result.doc._id, doc: structuredClone(result.doc) };
 }
 
 function newDocument(input: unknown): StoredDocument {

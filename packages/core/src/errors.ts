@@ -64,19 +64,24 @@ export class DuplicateKeyError extends PocketError {
   override readonly name = 'DuplicateKeyError';
   readonly collection: string;
   readonly id: string;
-  constructor(collection: string, id: string, options?: PocketErrorOptions) {
+  /** `true` when the id appeared twice in one bulk insert rather than already being stored. */
+  readonly repeatedInBatch: boolean;
+  constructor(collection: string, id: string, options?: PocketErrorOptions & { repeatedInBatch?: boolean }) {
     super(
       'DUPLICATE_KEY',
       409,
-      `A document with _id "${id}" already exists in collection "${collection}". Use update() or upsert() to change it, or insert with another _id.`,
+      options?.repeatedInBatch
+        ? `The _id "${id}" appears more than once in one bulkInsert() into collection "${collection}"; give each document its own _id. Nothing was written.`
+        : `A document with _id "${id}" already exists in collection "${collection}". Use update() or upsert() to change it, or insert with another _id.`,
       options,
     );
     this.collection = collection;
     this.id = id;
+    this.repeatedInBatch = options?.repeatedInBatch ?? false;
   }
 }
 
-/** A write conflicted with another write or with itself (the same id twice in one bulk write). */
+/** A write conflicted with another write. */
 export class ConflictError extends PocketError {
   override readonly name = 'ConflictError';
   constructor(message: string, options?: PocketErrorOptions) {

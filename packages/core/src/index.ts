@@ -39,6 +39,7 @@ export {
   type ElementOf,
 } from './query/builder.js';
 export { condition, and, or } from './query/conditions.js';
+export { parseQuery } from './query/parse.js';
 export { parsePath, MAX_PATH_LENGTH, type FieldPath, type PathValue } from './query/path.js';
 export { evaluate, comparator } from './evaluator/evaluate.js';
 export { matches } from './evaluator/matches.js';

@@ -1,4 +1,4 @@
-import type { BaseDocument, JsonValue } from '../document.js';
+import type { AnyDocument, JsonValue } from '../document.js';
 import { describe } from '../document.js';
 import { QueryError } from '../errors.js';
 import type { Filter, FindQuery, SortSpec } from './ast.js';
@@ -95,7 +95,7 @@ export class FieldConditions<V, B> {
 }
 
 /** A filter under construction: `where`, `and`, `or`. Immutable: every call returns a new builder. */
-export class FilterBuilder<T> {
+export class FilterBuilder<T = AnyDocument> {
   readonly #filter: Filter | null;
 
   constructor(filter: Filter | null = null) {
