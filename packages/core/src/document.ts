@@ -52,7 +52,7 @@ export function assertId(id: unknown, what = '_id'): asserts id is string {
  * Checks that `input` is a plain JSON object and returns a fresh copy of it with `undefined`
  * fields dropped (as `JSON.stringify` would). Throws a `ValidationError` naming the offending
  * field for anything JSON cannot hold faithfully: `Date`, `Map`, class instances, functions,
- * `NaN`/`Infinity`, `bigint`, cycles, lone surrogates, and `__proto__` keys.
+ * `NaN`/`Infinity`, `bigint`, cycles, lone surrogates (in values and in keys), and `__proto__` keys.
  */
 export function toJsonObject(input: unknown, what = 'document'): JsonObject {
   if (!isPlainObject(input)) {
@@ -79,6 +79,9 @@ function copyObject(
   for (const key of Object.keys(input)) {
     const child = path === '' ? key : `${path}.${key}`;
     if (key === '__proto__') fail(what, child, 'uses the reserved key "__proto__"');
+    // SQLite and Durable Object keys hold UTF-8, where a lone surrogate becomes U+FFFD: the key
+    // would be stored as another key (and two such keys as the same one).
+    if (!key.isWellFormed()) fail(what, child.toWellFormed(), 'has a key with a lone UTF-16 surrogate; keys must be well-formed Unicode');
     const value = input[key];
     if (value === undefined) continue;
     out[key] = copyValue(value, child, depth + 1, seen, what);

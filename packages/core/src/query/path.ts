@@ -10,7 +10,7 @@ const FORBIDDEN_KEY_CHARS = /["\\\u0000-\u001f]/;
 /**
  * Splits and checks a dot-separated field path. Every adapter addresses fields with these
  * segments, so the rules are the same everywhere: non-empty keys, no `"` or `\` or control
- * characters, no `__proto__`.
+ * characters, no lone surrogates, no `__proto__`.
  */
 export function parsePath(path: unknown): readonly string[] {
   if (typeof path !== 'string' || path.length === 0) {
@@ -26,6 +26,10 @@ export function parsePath(path: unknown): readonly string[] {
     }
     if (segment === '__proto__') {
       throw new QueryError(`Field path "${path}" uses "__proto__", which is never a document field.`);
+    }
+    if (!segment.isWellFormed()) {
+      // No stored key can hold one (documents refuse them), and SQL would read it as U+FFFD.
+      throw new QueryError(`Field path ${JSON.stringify(path.toWellFormed())} contains a lone UTF-16 surrogate; paths must be well-formed Unicode.`);
     }
     if (FORBIDDEN_KEY_CHARS.test(segment)) {
       throw new QueryError(`Field path ${JSON.stringify(path)} contains a double quote, backslash or control character; such keys cannot be queried.`);
