@@ -1,6 +1,7 @@
 import type { JsonValue } from '../document.js';
 import { QueryError } from '../errors.js';
 import type { Condition, Filter } from '../query/ast.js';
+import { assertLinearRegex } from '../query/conditions.js';
 import { parsePath } from '../query/path.js';
 import { compareValues, jsonEquals, MISSING, readPath, type Found } from './values.js';
 
@@ -34,10 +35,12 @@ function segmentsOf(path: string): readonly string[] {
 }
 
 const regexCache = new Map<string, RegExp>();
-function regexOf(source: string, flags: string): RegExp {
+function regexOf(path: string, source: string, flags: string): RegExp {
   const key = `${flags}/${source}`;
   let re = regexCache.get(key);
   if (re === undefined) {
+    // The builder checked this already; a filter made by hand (or received as JSON) has not been.
+    assertLinearRegex(path, source);
     re = new RegExp(source, flags);
     if (regexCache.size > 200) regexCache.clear();
     regexCache.set(key, re);
@@ -74,7 +77,7 @@ function test(c: Condition, value: Found): boolean {
       if (Array.isArray(value)) return value.some((element) => jsonEquals(element, c.value));
       return typeof value === 'string' && typeof c.value === 'string' && value.includes(c.value);
     case 'regex':
-      return typeof value === 'string' && regexOf(c.source, c.flags).test(value);
+      return typeof value === 'string' && regexOf(c.path, c.source, c.flags).test(value);
     default:
       throw new QueryError(`Unknown operator ${JSON.stringify((c as { op: unknown }).op)}.`);
   }
