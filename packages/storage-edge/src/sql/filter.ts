@@ -1,5 +1,6 @@
 import { and, or, QueryError, type Condition, type Filter, type JsonValue } from '@pocket/core';
 import { jsonPathLiteral } from './identifiers.js';
+import { utf8Length } from './writes.js';
 
 /** SQL text with its bound values, in order of the `?` placeholders. */
 export interface SqlFragment {
@@ -53,10 +54,13 @@ const handlers: Handlers = {
   in: (c, x, t) => oneOf(x, t, c.values),
   nin: (c, x, t) => not(oneOf(x, t, c.values)),
   exists: (c, _x, t) => ({ sql: c.exists ? `${t} IS NOT NULL` : `${t} IS NULL`, params: [] }),
-  startsWith: (c, x, t) => ({
-    sql: `${t} = 'text' AND substr(${x}, 1, ${[...c.prefix].length}) = ?`,
-    params: [c.prefix],
-  }),
+  // Compared as bytes: SQLite's substr() of text stops at the first NUL character, so
+  // `substr('x\0y', 1, 2)` is 'x' and a prefix with a NUL in it would never match. (And substr()
+  // of an empty blob is NULL, so the empty prefix, which every string has, is not compared.)
+  startsWith: (c, x, t) =>
+    c.prefix === ''
+      ? { sql: `${t} = 'text'`, params: [] }
+      : { sql: `${t} = 'text' AND substr(CAST(${x} AS BLOB), 1, ${utf8Length(c.prefix)}) = CAST(? AS BLOB)`, params: [c.prefix] },
   contains: (c, x, t, p) => contains(x, t, p, c.value),
   regex: () => null,
 };
