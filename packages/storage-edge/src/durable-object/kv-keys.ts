@@ -14,6 +14,13 @@ export const MAX_KEYS_PER_CALL = 128;
 const KEY_PREFIX = /^[^:]+:$/;
 
 export function assertKeyPrefix(prefix: unknown): asserts prefix is string {
+  if (typeof prefix === 'string' && KEY_PREFIX.test(prefix) && !prefix.isWellFormed()) {
+    // Storage keeps keys as UTF-8, where every lone surrogate becomes U+FFFD: 't-\uD800:' and
+    // 't-\uD801:' would share keys, and no key read back would start with the prefix asked for.
+    throw new ValidationError(
+      `[pocket/durable-object] keyPrefix ${JSON.stringify(prefix)} contains a lone UTF-16 surrogate; storage would keep it as U+FFFD, so two such prefixes would share keys. Use well-formed text.`,
+    );
+  }
   if (typeof prefix !== 'string' || !KEY_PREFIX.test(prefix)) {
     throw new ValidationError(
       `[pocket/durable-object] keyPrefix ${JSON.stringify(prefix)} is not valid: use a non-empty string that ends with ":" and has no other ":", such as 'pocket:' or 'tenant-42:'. A second ":" would let two databases' keys overlap.`,
