@@ -1,5 +1,5 @@
 import { COLLECTION_NAME, ValidationError, describeValue as describe } from '@pocket/core';
-import { assertTablePrefix } from '../sql/identifiers.js';
+import { assertTableName, assertTablePrefix } from '../sql/identifiers.js';
 import { createIndexSql, createTableSql } from '../sql/schema.js';
 import { assertD1Binding, type D1DatabaseLike } from './d1-binding.js';
 import { D1Error } from './d1-error.js';
@@ -54,6 +54,7 @@ function schemaStatements(options: D1SchemaOptions, where: string): string[] {
   return options.collections.flatMap((collection) => {
     assertCollectionName(collection, where);
     const table = prefix + collection;
+    assertTableName(table, collection);
     return [createTableSql(table), ...indexFields(indexes[collection], where).map((fields) => createIndexSql(table, fields))];
   });
 }

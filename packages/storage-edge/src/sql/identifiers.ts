@@ -1,7 +1,13 @@
 import { parsePath, ValidationError } from '@pocket/core';
 
-/** Table prefixes: letters, digits, `_` and `-`, at most 64 characters (may be empty). */
-const TABLE_PREFIX = /^[A-Za-z0-9_-]{0,64}$/;
+/**
+ * Table prefixes: lower-case letters, digits, `_` and `-`, at most 64 characters (may be empty).
+ * Lower case only because SQLite compares table names without regard to ASCII case: with
+ * upper case allowed, `tenant_ACME_` would quietly name the tables of `tenant_acme_`.
+ */
+const TABLE_PREFIX = /^[a-z0-9_-]{0,64}$/;
+/** Names SQLite (`sqlite_…`) and Cloudflare (`_cf_…`) keep for themselves. */
+const RESERVED_TABLE = /^(sqlite_|_cf_)/i;
 const PLAIN_KEY = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 /**
@@ -11,12 +17,28 @@ const PLAIN_KEY = /^[A-Za-z_][A-Za-z0-9_]*$/;
  */
 export function assertTablePrefix(prefix: unknown, where: string): asserts prefix is string {
   if (typeof prefix !== 'string' || !TABLE_PREFIX.test(prefix)) {
+    const upper = typeof prefix === 'string' && TABLE_PREFIX.test(prefix.toLowerCase());
     throw new ValidationError(
-      `${where} tablePrefix ${JSON.stringify(prefix)} is not valid: use letters, digits, "_" or "-" (at most 64), e.g. 'pocket_' or \`tenant_\${id}_\` with a checked id.`,
+      upper
+        ? `${where} tablePrefix ${JSON.stringify(prefix)} has upper-case letters. SQLite table names ignore case, so it would name the same tables as ${JSON.stringify(prefix.toLowerCase())}; use lower case (existing tables are found either way).`
+        : `${where} tablePrefix ${JSON.stringify(prefix)} is not valid: use lower-case letters, digits, "_" or "-" (at most 64), e.g. 'pocket_' or \`tenant_\${id}_\` with a checked id.`,
     );
   }
-  if (/^(sqlite_|_cf_)/i.test(prefix)) {
+  if (RESERVED_TABLE.test(prefix)) {
     throw new ValidationError(`${where} tablePrefix ${JSON.stringify(prefix)} starts with a name SQLite or D1 reserves; choose another prefix.`);
+  }
+}
+
+/**
+ * Checks a whole table name (prefix + collection). With an empty prefix the collection name
+ * alone names the table, and `sqlite_…` or `_cf_…` would reach SQLite's or Cloudflare's own
+ * tables: the platform refuses that, but as a storage failure (503), not as the bad name it is.
+ */
+export function assertTableName(table: string, collection: string): void {
+  if (RESERVED_TABLE.test(table)) {
+    throw new ValidationError(
+      `Collection ${JSON.stringify(collection)} would be stored in table ${JSON.stringify(table)}, a name SQLite or Cloudflare reserves (sqlite_…, _cf_…); use another collection name or a tablePrefix.`,
+    );
   }
 }
 

@@ -10,7 +10,7 @@ import {
   type WriteOperation,
 } from '@pocket/core';
 import type { SqlFragment } from './filter.js';
-import { quoteIdentifier } from './identifiers.js';
+import { assertTableName, quoteIdentifier } from './identifiers.js';
 import { createIndexSql, createTableSql } from './schema.js';
 import { compileCount, compileFind } from './select.js';
 import { collectResults, MISSING_GUARD, planWrites, type SqlLimits } from './writes.js';
@@ -48,6 +48,7 @@ export interface SqlStoreOptions {
  */
 export function createSqlStore(options: SqlStoreOptions): CollectionStore {
   const { collection, driver, limits } = options;
+  assertTableName(options.table, collection);
   const table = quoteIdentifier(options.table);
   const ddl: SqlFragment[] = [
     { sql: createTableSql(options.table), params: [] },
