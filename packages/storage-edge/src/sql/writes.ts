@@ -212,10 +212,18 @@ export function documentText(doc: StoredDocument, limits: SqlLimits): string {
   return text;
 }
 
-/** UTF-8 byte length without allocating an encoded copy. */
+const NON_ASCII = /[^\u0000-\u007f]/;
+
+/**
+ * UTF-8 byte length without allocating an encoded copy. Every document of a write passes
+ * through here (twice for inserts), so the common all-ASCII text is settled by one native
+ * regex scan; counting in JavaScript starts at the first non-ASCII character, if any.
+ */
 export function utf8Length(text: string): number {
+  const first = text.search(NON_ASCII);
+  if (first === -1) return text.length;
   let bytes = text.length;
-  for (let i = 0; i < text.length; i++) {
+  for (let i = first; i < text.length; i++) {
     const c = text.charCodeAt(i);
     if (c < 0x80) continue;
     if (c < 0x800) bytes += 1;
