@@ -1,7 +1,7 @@
 import { reset } from 'cloudflare:test';
 import { env, exports } from 'cloudflare:workers';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { cacheKey, type Todo } from '../src/index.js';
+import { cacheKey, type Todo } from '../src/cache.js';
 
 beforeEach(async () => {
   await reset();

@@ -2,7 +2,7 @@
 import { DurableObject } from 'cloudflare:workers';
 import { Database } from '@pocket/core';
 import { createDurableObjectSqlStorage } from '@pocket/storage-edge';
-import type { Env } from './index.js';
+import type { Env } from './tenant-storage.js';
 
 export interface Note {
   _id: string;

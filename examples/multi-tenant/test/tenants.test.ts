@@ -2,7 +2,7 @@ import { listDurableObjectIds, reset, runInDurableObject } from 'cloudflare:test
 import { env, exports } from 'cloudflare:workers';
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { Note } from '../src/tenant-do.js';
-import { getTenantDb, type SharedTodo, type Todo } from '../src/index.js';
+import { getTenantDb, type SharedTodo, type Todo } from '../src/tenant-storage.js';
 import { TENANT_ID } from '../src/tenant.js';
 
 beforeEach(async () => {
