@@ -9,7 +9,7 @@
 // examples/d1-worker/migrations to a fresh local database, start `wrangler dev` on a free port,
 // wait until it answers, and drive it over HTTP like any client.
 import { spawn } from 'node:child_process';
-import { createWriteStream, rmSync } from 'node:fs';
+import { createWriteStream, mkdirSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -133,6 +133,7 @@ const port = await freePort();
 const base = `http://127.0.0.1:${port}`;
 step(`Starting wrangler dev on ${base}`);
 t = Date.now();
+mkdirSync(join(example, '.wrangler'), { recursive: true });
 const log = createWriteStream(logFile);
 let serverOutput = '';
 server = spawn(
