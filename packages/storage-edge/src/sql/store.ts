@@ -13,7 +13,7 @@ import type { SqlFragment } from './filter.js';
 import { assertTableName, quoteIdentifier } from './identifiers.js';
 import { createIndexSql, createTableSql } from './schema.js';
 import { compileCount, compileFind } from './select.js';
-import { collectResults, MISSING_GUARD, planWrites, type SqlLimits } from './writes.js';
+import { collectResults, MISSING_GUARD, planWrites, TOO_LARGE_GUARD, type SqlLimits } from './writes.js';
 
 export type Row = Record<string, unknown>;
 
@@ -132,6 +132,13 @@ export function createSqlStore(options: SqlStoreOptions): CollectionStore {
           const ids = operations.flatMap((op) => (op.type === 'update' ? [op.id] : []));
           const id = (await firstWhere(ids, false)) ?? ids[0]!;
           throw new DocumentNotFoundError(collection, id, { cause: error });
+        }
+        if (message.includes(TOO_LARGE_GUARD)) {
+          const ids = operations.flatMap((op) => (op.type === 'update' ? [op.id] : []));
+          throw new ValidationError(
+            `${ids.length === 1 ? `The update of document "${ids[0]}"` : 'An update'} in collection "${collection}" would make a document larger than ${limits.maxDocumentBytes} bytes of JSON; nothing was written. Split the document, or store large values elsewhere.`,
+            { cause: error },
+          );
         }
         if (/too big|SQLITE_TOOBIG/i.test(message)) {
           throw new ValidationError(

@@ -19,6 +19,16 @@ export const DEFAULT_SQL_LIMITS: SqlLimits = {
 
 /** Raised inside a batch when an update's document is missing; the batch then rolls back. */
 export const MISSING_GUARD = 'pocket-missing-document';
+/**
+ * Raised by an update whose merged document would pass `maxDocumentBytes`. The merge happens in
+ * SQL, so the size is only known there: the RETURNING clause checks each new row, and an error
+ * there undoes the whole statement (and the batch around it).
+ */
+export const TOO_LARGE_GUARD = 'pocket-document-too-large';
+
+function sizeGuard(data: string, limits: SqlLimits): string {
+  return `CASE WHEN length(CAST(${data} AS BLOB)) > ${limits.maxDocumentBytes} THEN json_extract('{}', '${TOO_LARGE_GUARD}') END AS too_large`;
+}
 
 /** One statement of a write plan and what to make of its rows. */
 export interface PlannedStatement extends SqlFragment {
@@ -130,7 +140,7 @@ function updateStatement(
     statement = {
       kind: 'update',
       ops: indexes,
-      sql: `UPDATE ${table} SET data = json_set(data${sets}), updated_at = unixepoch() WHERE _id = ?2 RETURNING _id, data`,
+      sql: `UPDATE ${table} SET data = json_set(data${sets}), updated_at = unixepoch() WHERE _id = ?2 RETURNING _id, data, ${sizeGuard('data', limits)}`,
       params: [JSON.stringify(group[0]!.patch), group[0]!.id],
     };
   } else {
@@ -140,7 +150,7 @@ function updateStatement(
       ops: indexes,
       sql:
         `UPDATE ${table} SET data = json_set(data${sets}), updated_at = unixepoch() ` +
-        `FROM json_each(?) AS p WHERE ${table}._id = p.value ->> '$.id' RETURNING ${table}._id, ${table}.data`,
+        `FROM json_each(?) AS p WHERE ${table}._id = p.value ->> '$.id' RETURNING ${table}._id, ${table}.data, ${sizeGuard(`${table}.data`, limits)}`,
       params: [JSON.stringify(group.map((u) => ({ id: u.id, c: u.patch })))],
     };
   }
