@@ -78,13 +78,22 @@ const looksLikeJson = (s: string): boolean => s.startsWith('[') || s.startsWith(
 /** json_extract returns 1 for true and 0 for false; only then is the type checked. */
 const looksLikeBoolean = (n: number): boolean => n === 0 || n === 1;
 
+/**
+ * A number goes to SQLite as its JSON text, read back by SQLite's JSON parser: the same path the
+ * stored number took, so both sides hold the same value. Bound as a number it would not compare
+ * as JavaScript does: SQLite reads "66882035120801100" as that exact integer while JavaScript's
+ * 66882035120801100 is the double 66882035120801104, and SQLite's text-to-float conversion is
+ * off by an ulp for many large exponents (1e-300 is read as slightly less than 1e-300).
+ */
+const NUMBER = `json_extract(?, '$')`;
+
 function equals(x: string, t: string, v: JsonValue): SqlFragment {
   if (v === null) return { sql: `${x} IS NULL`, params: [] };
   switch (typeof v) {
     case 'string':
       return { sql: looksLikeJson(v) ? `${x} = ? AND ${t} = 'text'` : `${x} = ?`, params: [v] };
     case 'number':
-      return { sql: looksLikeBoolean(v) ? `${x} = ? AND ${t} IN ('integer', 'real')` : `${x} = ?`, params: [v] };
+      return { sql: looksLikeBoolean(v) ? `${x} = ${NUMBER} AND ${t} IN ('integer', 'real')` : `${x} = ${NUMBER}`, params: [JSON.stringify(v)] };
     case 'boolean':
       return { sql: `${x} = ? AND ${t} = '${v}'`, params: [v ? 1 : 0] };
     default:
@@ -97,7 +106,7 @@ function range(op: string, x: string, t: string, v: string | number | boolean): 
     case 'string':
       return { sql: `${x} ${op} ? AND ${t} = 'text'`, params: [v] };
     case 'number':
-      return { sql: `${x} ${op} ? AND ${t} IN ('integer', 'real')`, params: [v] };
+      return { sql: `${x} ${op} ${NUMBER} AND ${t} IN ('integer', 'real')`, params: [JSON.stringify(v)] };
     default:
       return { sql: `${x} ${op} ? AND ${t} IN ('true', 'false')`, params: [v ? 1 : 0] };
   }
@@ -154,7 +163,7 @@ function elementEquals(v: JsonValue): SqlFragment {
     case 'string':
       return { sql: `type = 'text' AND value = ?`, params: [v] };
     case 'number':
-      return { sql: `type IN ('integer', 'real') AND value = ?`, params: [v] };
+      return { sql: `type IN ('integer', 'real') AND value = ${NUMBER}`, params: [JSON.stringify(v)] };
     case 'boolean':
       return { sql: `type = '${v}'`, params: [] };
     default:
