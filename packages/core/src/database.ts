@@ -11,8 +11,23 @@ export interface DatabaseOptions {
   storage: StorageAdapter;
 }
 
-/** Collection names: a letter or `_`, then letters, digits, `_` or `-`; 64 characters at most. */
-export const COLLECTION_NAME = /^[A-Za-z_][A-Za-z0-9_-]{0,63}$/;
+/**
+ * Collection names: a lower-case letter or `_`, then lower-case letters, digits, `_` or `-`; 64
+ * characters at most. Lower case because SQL table names ignore case: on D1 `Todos` and `todos`
+ * would be one table, while the memory store would keep them apart.
+ */
+export const COLLECTION_NAME = /^[a-z_][a-z0-9_-]{0,63}$/;
+
+/** Throws a `ValidationError` unless `name` is a valid collection name. */
+export function assertCollectionName(name: unknown, where = 'Collection name'): asserts name is string {
+  if (typeof name !== 'string' || !COLLECTION_NAME.test(name)) {
+    const shown = typeof name === 'string' ? JSON.stringify(name) : describe(name);
+    const hint = typeof name === 'string' && COLLECTION_NAME.test(name.toLowerCase()) ? ` Try ${JSON.stringify(name.toLowerCase())} or snake_case: SQL table names ignore case.` : '';
+    throw new ValidationError(
+      `${where} ${shown} is not valid: start with a lower-case letter or "_", then use lower-case letters, digits, "_" or "-", at most 64 characters.${hint}`,
+    );
+  }
+}
 
 /**
  * A database: named collections over one storage adapter. Creating one does no I/O, so a Worker
@@ -55,11 +70,7 @@ export class Database {
   collection<T extends BaseDocument = AnyDocument>(name: string): Collection<T> {
     let collection = this.#collections.get(name);
     if (!collection) {
-      if (typeof name !== 'string' || !COLLECTION_NAME.test(name)) {
-        throw new ValidationError(
-          `Collection name ${typeof name === 'string' ? JSON.stringify(name) : describe(name)} is not valid: start with a letter or "_", then use letters, digits, "_" or "-", at most 64 characters.`,
-        );
-      }
+      assertCollectionName(name);
       collection = new Collection(name, this.storage.collection(name, { database: this.name }), this.#hub);
       this.#collections.set(name, collection);
     }

@@ -140,6 +140,7 @@ function fail(what: string, path: string, problem: string): never {
 /** A short description of a value for error messages, never its full content. */
 export function describe(value: unknown): string {
   if (value === null) return 'null';
+  if (value === undefined) return 'undefined';
   if (Array.isArray(value)) return 'an array';
   if (value instanceof Date) return 'a Date';
   if (typeof value === 'string') return value.length === 0 ? 'an empty string' : 'a string';

@@ -1,4 +1,4 @@
-export { Database, COLLECTION_NAME, type DatabaseOptions } from './database.js';
+export { Database, COLLECTION_NAME, assertCollectionName, type DatabaseOptions } from './database.js';
 export { Collection, type DocumentUpdate } from './collection.js';
 export type { ChangeEvent, ChangeListener } from './changes.js';
 export {

@@ -116,11 +116,11 @@ describe('D1 table prefixes from tenant ids', () => {
     for (const prefix of ['sqlite_', '_cf_', 'sqlite_x_']) await refused(() => createD1Storage({ database: env.DB, tablePrefix: prefix }), `prefix ${prefix}`);
     // With the default prefix the same names are ordinary tables of Pocket's.
     const prefixed = await Database.create({ name: 'prefixed', storage: createD1Storage({ database: env.DB }) });
-    for (const name of ['sqlite_master', '_cf_KV']) {
+    for (const name of ['sqlite_master', '_cf_kv']) {
       await prefixed.collection(name).insert({ _id: name });
       expect(await prefixed.collection(name).find().exec()).toEqual([{ _id: name }]);
     }
-    expect(await d1Tables()).toEqual(expect.arrayContaining([...tables, 'pocket_sqlite_master', 'pocket__cf_KV']));
+    expect(await d1Tables()).toEqual(expect.arrayContaining([...tables, 'pocket_sqlite_master', 'pocket__cf_kv']));
   });
 
   it('quotes hostile index paths, and refuses those no quoting can carry', async () => {

@@ -112,6 +112,8 @@ export const REFUSED_PATHS: readonly unknown[] = [
 export const REFUSED_COLLECTION_NAMES: readonly unknown[] = [
   '',
   ' ',
+  'Todos', // SQL table names ignore case: it would share a table with 'todos'
+  'DROP',
   'todos; DROP TABLE pocket_todos',
   `todos"; DROP TABLE x; --`,
   `todos'`,
@@ -138,7 +140,7 @@ export const REFUSED_COLLECTION_NAMES: readonly unknown[] = [
 ];
 
 /** Collection names that are unusual but valid everywhere (with the default prefix). */
-export const ACCEPTED_COLLECTION_NAMES: readonly string[] = ['__proto__', 'constructor', 'prototype', 'toString', '_', 'a-b', 'todos--', '_--_', 'x'.repeat(64), 'sqlite_like', 'DROP'];
+export const ACCEPTED_COLLECTION_NAMES: readonly string[] = ['__proto__', 'constructor', 'prototype', 'tostring', '_', 'a-b', 'todos--', '_--_', 'x'.repeat(64), 'sqlite_like', 'drop'];
 
 export interface RefusedInput {
   label: string;

@@ -1,4 +1,4 @@
-import { COLLECTION_NAME, ValidationError, describeValue as describe } from '@pocket/core';
+import { assertCollectionName as assertName, ValidationError, describeValue as describe } from '@pocket/core';
 import { assertTableName, assertTablePrefix } from '../sql/identifiers.js';
 import { createIndexSql, createTableSql } from '../sql/schema.js';
 import { assertD1Binding, type D1DatabaseLike } from './d1-binding.js';
@@ -66,9 +66,5 @@ export function indexFields(declared: ReadonlyArray<string | readonly string[]> 
 }
 
 export function assertCollectionName(name: unknown, where: string): asserts name is string {
-  if (typeof name !== 'string' || !COLLECTION_NAME.test(name)) {
-    throw new ValidationError(
-      `${where}: collection name ${JSON.stringify(name)} is not valid: start with a letter or "_", then use letters, digits, "_" or "-", at most 64 characters.`,
-    );
-  }
+  assertName(name, `${where}: collection name`);
 }
