@@ -1,11 +1,11 @@
 import { assertCollectionName as assertName, ValidationError, describeValue as describe } from '@pocket/core';
 import { assertTableName, assertTablePrefix } from '../sql/identifiers.js';
-import { createIndexSql, createTableSql } from '../sql/schema.js';
+import { createIndexSql, createTableSql, DEFAULT_TABLE_PREFIX, indexFields, type SqlIndexes } from '../sql/schema.js';
 import { assertD1Binding, type D1DatabaseLike } from './d1-binding.js';
 import { D1Error } from './d1-error.js';
 
 /** Indexes per collection: a field path gives a one-field index, an array a compound one. */
-export type D1Indexes = Record<string, ReadonlyArray<string | readonly string[]>>;
+export type D1Indexes = SqlIndexes;
 
 export interface D1SchemaOptions {
   collections: readonly string[];
@@ -15,7 +15,6 @@ export interface D1SchemaOptions {
   indexes?: D1Indexes;
 }
 
-export const DEFAULT_TABLE_PREFIX = 'pocket_';
 
 /**
  * The statements that create the tables and indexes, for a wrangler migration file
@@ -59,11 +58,6 @@ function schemaStatements(options: D1SchemaOptions, where: string): string[] {
   });
 }
 
-export function indexFields(declared: ReadonlyArray<string | readonly string[]> | undefined, where: string): Array<readonly string[]> {
-  if (declared === undefined) return [];
-  if (!Array.isArray(declared)) throw new ValidationError(`${where}: indexes of a collection must be an array of field paths.`);
-  return declared.map((entry) => (typeof entry === 'string' ? [entry] : entry));
-}
 
 export function assertCollectionName(name: unknown, where: string): asserts name is string {
   assertName(name, `${where}: collection name`);

@@ -1,11 +1,11 @@
 import { describeValue as describe, ValidationError, type StorageAdapter } from '@pocket/core';
+import { createSqlAdapter } from '../sql/adapter.js';
 import type { SqlFragment } from '../sql/filter.js';
-import { assertTablePrefix } from '../sql/identifiers.js';
-import { createSqlStore, type Row, type SqlDriver } from '../sql/store.js';
-import { DEFAULT_SQL_LIMITS, type SqlLimits } from '../sql/writes.js';
+import type { Row, SqlDriver } from '../sql/store.js';
+import type { SqlLimits } from '../sql/writes.js';
 import { assertD1Binding, type D1DatabaseLike } from './d1-binding.js';
 import { D1Error } from './d1-error.js';
-import { DEFAULT_TABLE_PREFIX, indexFields, type D1Indexes } from './d1-schema.js';
+import type { D1Indexes } from './d1-schema.js';
 
 export interface D1StorageOptions {
   /** The D1 binding, e.g. `env.DB`. */
@@ -33,26 +33,17 @@ export function createD1Storage(options: D1StorageOptions): StorageAdapter {
     throw new ValidationError(`createD1Storage() takes { database: env.DB }, got ${describe(options)}.`);
   }
   const { database, useBatch = true } = options;
-  const tablePrefix = options.tablePrefix === undefined ? DEFAULT_TABLE_PREFIX : options.tablePrefix;
   assertD1Binding(database, 'createD1Storage()');
-  assertTablePrefix(tablePrefix, 'createD1Storage()');
   if (typeof useBatch !== 'boolean') throw new ValidationError(`createD1Storage(): useBatch must be true or false, got ${describe(useBatch)}.`);
-  const limits: SqlLimits = { ...DEFAULT_SQL_LIMITS, ...options.limits };
-  const driver = d1Driver(database, useBatch);
-
-  return {
+  return createSqlAdapter({
     name: 'd1',
-    capabilities: { atomicWrites: useBatch },
-    collection(name) {
-      return createSqlStore({
-        collection: name,
-        table: tablePrefix + name,
-        driver,
-        limits,
-        indexes: indexFields(options.indexes?.[name], 'createD1Storage()'),
-      });
-    },
-  };
+    where: 'createD1Storage()',
+    driver: d1Driver(database, useBatch),
+    atomicWrites: useBatch,
+    tablePrefix: options.tablePrefix,
+    indexes: options.indexes,
+    limits: options.limits,
+  });
 }
 
 function d1Driver(db: D1DatabaseLike, useBatch: boolean): SqlDriver {

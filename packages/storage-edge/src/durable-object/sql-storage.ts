@@ -1,9 +1,9 @@
 import { describeValue as describe, ValidationError, type StorageAdapter } from '@pocket/core';
-import { indexFields, type D1Indexes } from '../d1/d1-schema.js';
+import { createSqlAdapter } from '../sql/adapter.js';
 import type { SqlFragment } from '../sql/filter.js';
-import { assertTablePrefix } from '../sql/identifiers.js';
-import { createSqlStore, type Row, type SqlDriver } from '../sql/store.js';
-import { DEFAULT_SQL_LIMITS, type SqlLimits } from '../sql/writes.js';
+import type { SqlIndexes } from '../sql/schema.js';
+import type { Row, SqlDriver } from '../sql/store.js';
+import type { SqlLimits } from '../sql/writes.js';
 import { DurableObjectStorageError } from './errors.js';
 
 /**
@@ -21,7 +21,7 @@ export interface DurableObjectSqlStorageOptions {
   /** Prepended to each collection name to name its table. Default `'pocket_'`. */
   tablePrefix?: string;
   /** Indexes to create with a collection's table: `{ todos: ['userId', ['userId', 'createdAt']] }`. */
-  indexes?: D1Indexes;
+  indexes?: SqlIndexes;
   /** SQLite-backed Durable Objects share D1's limits (2 MB rows, 100 KB statements). */
   limits?: Partial<SqlLimits>;
 }
@@ -36,25 +36,16 @@ export function createDurableObjectSqlStorage(options: DurableObjectSqlStorageOp
     throw new ValidationError(`[pocket/durable-object] createDurableObjectSqlStorage() takes { storage: this.ctx.storage }, got ${describe(options)}.`);
   }
   const { storage } = options;
-  const tablePrefix = options.tablePrefix ?? 'pocket_';
   assertSqlStorage(storage);
-  assertTablePrefix(tablePrefix, '[pocket/durable-object] createDurableObjectSqlStorage():');
-  const limits: SqlLimits = { ...DEFAULT_SQL_LIMITS, ...options.limits };
-  const driver = sqlDriver(storage);
-
-  return {
+  return createSqlAdapter({
     name: 'durable-object-sql',
-    capabilities: { atomicWrites: true },
-    collection(name) {
-      return createSqlStore({
-        collection: name,
-        table: tablePrefix + name,
-        driver,
-        limits,
-        indexes: indexFields(options.indexes?.[name], '[pocket/durable-object] createDurableObjectSqlStorage()'),
-      });
-    },
-  };
+    where: '[pocket/durable-object] createDurableObjectSqlStorage():',
+    driver: sqlDriver(storage),
+    atomicWrites: true,
+    tablePrefix: options.tablePrefix,
+    indexes: options.indexes,
+    limits: options.limits,
+  });
 }
 
 function sqlDriver(storage: DurableObjectSqlStorageLike): SqlDriver {

@@ -1,4 +1,4 @@
-import { parsePath } from '@pocket/core';
+import { parsePath, ValidationError } from '@pocket/core';
 import { jsonPath, quoteIdentifier, quoteLiteral } from './identifiers.js';
 
 /**
@@ -23,4 +23,16 @@ export function createIndexSql(table: string, fields: readonly string[]): string
   const name = `${table}_${segments.map((s) => s.join('_')).join('__')}`;
   const columns = segments.map((s) => `json_extract(data, ${quoteLiteral(jsonPath(s))})`).join(', ');
   return `CREATE INDEX IF NOT EXISTS ${quoteIdentifier(name)} ON ${quoteIdentifier(table)} (${columns})`;
+}
+
+/** Indexes per collection: a field path gives a one-field index, an array a compound one. */
+export type SqlIndexes = Record<string, ReadonlyArray<string | readonly string[]>>;
+
+export const DEFAULT_TABLE_PREFIX = 'pocket_';
+
+/** One collection's declared indexes, each as its list of field paths. */
+export function indexFields(declared: ReadonlyArray<string | readonly string[]> | undefined, where: string): Array<readonly string[]> {
+  if (declared === undefined) return [];
+  if (!Array.isArray(declared)) throw new ValidationError(`${where}: indexes of a collection must be an array of field paths.`);
+  return declared.map((entry) => (typeof entry === 'string' ? [entry] : entry));
 }

@@ -1,0 +1,36 @@
+import type { StorageAdapter } from '@pocket/core';
+import { assertTablePrefix } from './identifiers.js';
+import { DEFAULT_TABLE_PREFIX, indexFields, type SqlIndexes } from './schema.js';
+import { createSqlStore, type SqlDriver } from './store.js';
+import { DEFAULT_SQL_LIMITS, type SqlLimits } from './writes.js';
+
+export interface SqlAdapterOptions {
+  /** The adapter's name for messages: `'d1'`, `'durable-object-sql'`. */
+  name: string;
+  /** How the factory names itself in errors: `'createD1Storage()'`. */
+  where: string;
+  driver: SqlDriver;
+  atomicWrites: boolean;
+  /** As the user gave it; checked here. `undefined` means `'pocket_'`. */
+  tablePrefix: unknown;
+  indexes: SqlIndexes | undefined;
+  limits: Partial<SqlLimits> | undefined;
+}
+
+/**
+ * A storage adapter over a SQLite backend: one table per collection, named
+ * `<tablePrefix><collection>`. D1 and SQLite-backed Durable Objects differ only in their driver.
+ */
+export function createSqlAdapter(options: SqlAdapterOptions): StorageAdapter {
+  const { name, where, driver, atomicWrites, indexes } = options;
+  const tablePrefix = options.tablePrefix === undefined ? DEFAULT_TABLE_PREFIX : options.tablePrefix;
+  assertTablePrefix(tablePrefix, where);
+  const limits: SqlLimits = { ...DEFAULT_SQL_LIMITS, ...options.limits };
+  return {
+    name,
+    capabilities: { atomicWrites },
+    collection(collection) {
+      return createSqlStore({ collection, table: tablePrefix + collection, driver, limits, indexes: indexFields(indexes?.[collection], where) });
+    },
+  };
+}
