@@ -1,23 +1,28 @@
 import { evaluate, matches, type Filter, type FindQuery, type StoredDocument } from '@pocket/core';
-import { decode } from './kv-values.js';
+import { assertText, decode } from './kv-values.js';
 import type { DurableObjectKvOperations } from './kv-types.js';
 
 /**
- * Reads the documents under `prefix` in key order, one `list()` page at a time. `nextSize`
+ * Reads the entries under `prefix` in key order, one `list()` page at a time. `nextSize`
  * chooses each page's size, so a caller that needs few documents asks for few.
  */
-async function* pages(storage: DurableObjectKvOperations, prefix: string, nextSize: () => number): AsyncGenerator<StoredDocument[]> {
+async function* entryPages(storage: DurableObjectKvOperations, prefix: string, nextSize: () => number): AsyncGenerator<Map<string, unknown>> {
   let startAfter: string | undefined;
   for (;;) {
     const limit = nextSize();
     const page = await storage.list({ prefix, limit, ...(startAfter === undefined ? {} : { startAfter }) });
-    const docs: StoredDocument[] = [];
-    for (const [key, value] of page) {
-      docs.push(decode(key, value));
-      startAfter = key;
-    }
-    if (docs.length > 0) yield docs;
+    for (const key of page.keys()) startAfter = key;
+    if (page.size > 0) yield page;
     if (page.size < limit) return;
+  }
+}
+
+/** The documents under `prefix`, page by page (see `entryPages`). */
+async function* pages(storage: DurableObjectKvOperations, prefix: string, nextSize: () => number): AsyncGenerator<StoredDocument[]> {
+  for await (const page of entryPages(storage, prefix, nextSize)) {
+    const docs: StoredDocument[] = [];
+    for (const [key, value] of page) docs.push(decode(key, value));
+    yield docs;
   }
 }
 
@@ -53,6 +58,15 @@ export async function findInPages(storage: DurableObjectKvOperations, prefix: st
 
 export async function countInPages(storage: DurableObjectKvOperations, prefix: string, filter: Filter | null, pageSize: number): Promise<number> {
   let n = 0;
+  if (filter === null) {
+    // Every document counts, so none needs parsing; checking that each value is Pocket's text
+    // still reports foreign values. JSON.parse was half the time of counting a collection.
+    for await (const page of entryPages(storage, prefix, () => pageSize)) {
+      for (const [key, value] of page) assertText(key, value);
+      n += page.size;
+    }
+    return n;
+  }
   for await (const docs of pages(storage, prefix, () => pageSize)) {
     for (const doc of docs) if (matches(filter, doc)) n++;
   }
