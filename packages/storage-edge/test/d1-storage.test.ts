@@ -72,7 +72,7 @@ describe('schema', () => {
     const sql = d1SchemaSql({ collections: ['todos'], indexes: { todos: ['userId'] } });
     expect(sql).toBe(
       `CREATE TABLE IF NOT EXISTS "pocket_todos" (_id TEXT PRIMARY KEY, data TEXT NOT NULL, created_at INTEGER DEFAULT (unixepoch()), updated_at INTEGER DEFAULT (unixepoch()));\n` +
-        `CREATE INDEX IF NOT EXISTS "pocket_todos_userId" ON "pocket_todos" (json_extract(data, '$.userId'));\n`,
+        `CREATE INDEX IF NOT EXISTS "pocket_todos_userId_1tjfn1f" ON "pocket_todos" (json_extract(data, '$.userId'));\n`,
     );
     expect(() => d1SchemaSql({ collections: ['todos'], indexes: { users: ['x'] } })).toThrow(/not in collections/);
   });
@@ -201,5 +201,13 @@ describe('errors', () => {
   it('rejects a missing or wrong binding with a message that says what to pass', () => {
     expect(() => createD1Storage({ database: undefined as never })).toThrow(/Pass env\.DB/);
     expect(() => createD1Storage({ database: {} as never })).toThrow(ValidationError);
+  });
+});
+
+describe('declared indexes', () => {
+  it('gets distinct names for fields that would read alike', async () => {
+    await initializeD1Schema(env.DB, { collections: ['docs'], tablePrefix: 'names_', indexes: { docs: ['a.b', 'a_b', 'userId', 'userid'] } });
+    const { results } = await env.DB.prepare(`SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'names_docs' AND sql IS NOT NULL`).all<{ name: string }>();
+    expect(results).toHaveLength(4);
   });
 });

@@ -14,15 +14,28 @@ export function createTableSql(table: string): string {
 }
 
 /**
- * An expression index on one field: `CREATE INDEX IF NOT EXISTS "pocket_todos_userId" ON
- * "pocket_todos" (json_extract(data, '$.userId'))`. The expression is written exactly as the
+ * An expression index: `CREATE INDEX IF NOT EXISTS "pocket_todos_userId_…" ON "pocket_todos"
+ * (json_extract(data, '$.userId'))`. The expression is written exactly as the
  * query compiler writes it, which is what lets SQLite use the index.
  */
 export function createIndexSql(table: string, fields: readonly string[]): string {
   const segments = fields.map((f) => parsePath(f));
-  const name = `${table}_${segments.map((s) => s.join('_')).join('__')}`;
-  const columns = segments.map((s) => `json_extract(data, ${quoteLiteral(jsonPath(s))})`).join(', ');
-  return `CREATE INDEX IF NOT EXISTS ${quoteIdentifier(name)} ON ${quoteIdentifier(table)} (${columns})`;
+  return `CREATE INDEX IF NOT EXISTS ${quoteIdentifier(indexName(table, fields))} ON ${quoteIdentifier(table)} (${segments
+    .map((s) => `json_extract(data, ${quoteLiteral(jsonPath(s))})`)
+    .join(', ')})`;
+}
+
+// A readable part for people reading query plans, and a hash of the exact field list for
+// uniqueness: SQLite compares index names ignoring case, and 'a.b' and 'a_b' read alike, so
+// without it IF NOT EXISTS could silently skip a second, different index.
+function indexName(table: string, fields: readonly string[]): string {
+  return `${table}_${fields.map((f) => f.replace(/[^A-Za-z0-9]+/g, '_')).join('__')}_${fnv1a(JSON.stringify(fields))}`;
+}
+
+function fnv1a(text: string): string {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) hash = Math.imul(hash ^ text.charCodeAt(i), 0x01000193);
+  return (hash >>> 0).toString(36);
 }
 
 /** Indexes per collection: a field path gives a one-field index, an array a compound one. */
