@@ -10,9 +10,9 @@
 // wait until it answers, and drive it over HTTP like any client.
 import { spawn } from 'node:child_process';
 import { createWriteStream, mkdirSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { freePort } from './lib/process.mjs';
 
 const smoke = process.argv.includes('--smoke');
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -49,18 +49,6 @@ function run(command, args, cwd) {
     child.on('close', (code) => {
       if (code === 0) resolvePromise(output);
       else fail(`\`${command} ${args.join(' ')}\` failed (exit ${code}) in ${relative(root, cwd) || '.'}:\n${output}`);
-    });
-  });
-}
-
-/** A TCP port that nobody listens on right now. */
-function freePort() {
-  return new Promise((resolvePromise, reject) => {
-    const probe = createServer();
-    probe.on('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address();
-      probe.close(() => resolvePromise(port));
     });
   });
 }
