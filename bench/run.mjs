@@ -73,7 +73,7 @@ function variantsFor(backend, op) {
 const quick = args.quick;
 const ROUNDS = Number(args.rounds ?? (quick ? 2 : 6));
 const REPS = Number(args.reps ?? (quick ? 1 : 2));
-const TARGET_MS = Number(args.target ?? (quick ? 40 : 150));
+const TARGET_MS = Number(args.target ?? (quick ? 40 : 120));
 const backends = (args.only ?? 'd1,do-kv,do-sql').split(',');
 const ops = args.ops ? args.ops.split(',') : OPS;
 for (const b of backends) if (!BACKEND_LABEL[b]) fail(`--only: unknown backend "${b}" (d1, do-kv, do-sql)`);
@@ -206,8 +206,18 @@ try {
   const profiles = {};
   for (const backend of backends) {
     profiles[backend] = {};
-    const variants = [...new Set(OPS.flatMap((op) => variantsFor(backend, op)))].filter((v) => ['raw', 'pocket', 'drizzle'].includes(v));
+    const all = new Set(OPS.flatMap((op) => variantsFor(backend, op)));
+    const variants = [...all].filter((v) => ['raw', 'pocket', 'drizzle'].includes(v));
     for (const variant of variants) profiles[backend][variant] = await post('profile', { backend, variant });
+    if (all.has('pocket-sql')) {
+      // The diagnostic variant must send exactly Pocket's statements, or it diagnoses nothing.
+      const mine = await post('profile', { backend, variant: 'pocket-sql' });
+      for (const op of ops) {
+        const a = profiles[backend].pocket[op].statements.map((x) => x.sql).join('\n');
+        const b = mine[op].statements.map((x) => x.sql).join('\n');
+        if (a !== b) console.log(`  WARNING: ${backend} pocket-sql ${op} no longer sends Pocket's SQL; update worker/pocket-sql.ts.\n    pocket:     ${a}\n    pocket-sql: ${b}`);
+      }
+    }
     console.log(`\nprofile ${backend}: backend calls per operation (and statements)`);
     for (const op of ops) {
       const cells = variants.map((v) => {
@@ -333,6 +343,8 @@ try {
         // next to it. The load of a shared machine drifts over minutes; pairs cancel most of it.
         const pairs = mine.map((s) => s.perOp / per(variants[0]).find((b) => b.round === s.round && b.rep === s.rep).perOp);
         const paired = summary(pairs);
+        // Pocket against the peer users would pick instead, paired the same way.
+        const peer = variants.includes('drizzle') && v === 'pocket' ? summary(mine.map((s) => s.perOp / per('drizzle').find((b) => b.round === s.round && b.rep === s.rep).perOp)) : null;
         report.push({
           backend,
           op,
@@ -343,6 +355,7 @@ try {
           ratioQ1: paired.q1,
           ratioQ3: paired.q3,
           ratioOfMedians: stats.median / baseline.median,
+          ...(peer ? { vsDrizzle: peer.median, vsDrizzleQ1: peer.q1, vsDrizzleQ3: peer.q3 } : {}),
           roundRatios,
           overheadMs: median(mine.map((s) => s.wall - s.ms)),
         });
@@ -356,15 +369,20 @@ try {
   );
   for (const backend of backends) {
     console.log(`\n${BACKEND_LABEL[backend]}`);
-    console.log(`  ${'operation'.padEnd(11)}${'variant'.padEnd(20)}${'median ms/op'.padStart(13)}${'IQR'.padStart(8)}${'× raw'.padStart(7)}${'(Q1–Q3)'.padStart(12)}   per round`);
+    console.log(`  ${'operation'.padEnd(11)}${'variant'.padEnd(20)}${'median ms/op'.padStart(13)}${'IQR'.padStart(8)}${'× raw'.padStart(7)}${'(Q1–Q3)'.padStart(14)}   per round`);
     for (const op of ops) {
       for (const row of report.filter((r) => r.backend === backend && r.op === op)) {
         const first = row.variant === variantsFor(backend, op)[0];
         console.log(
-          `  ${(first ? op : '').padEnd(11)}${row.variant.padEnd(20)}${fmtMs(row.median).padStart(13)}${pct(row.relIqr).padStart(8)}${fmtRatio(row.ratio).padStart(7)}${(first ? '' : `${fmtRatio(row.ratioQ1)}–${fmtRatio(row.ratioQ3)}`).padStart(12)}   ${first ? '' : row.roundRatios.map(fmtRatio).join(' ')}`,
+          `  ${(first ? op : '').padEnd(11)}${row.variant.padEnd(20)}${fmtMs(row.median).padStart(13)}${pct(row.relIqr).padStart(8)}${fmtRatio(row.ratio).padStart(7)}${(first ? '' : `${fmtRatio(row.ratioQ1)}–${fmtRatio(row.ratioQ3)}`).padStart(14)}   ${first ? '' : row.roundRatios.map(fmtRatio).join(' ')}`,
         );
       }
     }
+  }
+  const peerRows = report.filter((r) => r.vsDrizzle !== undefined);
+  if (peerRows.length > 0) {
+    console.log('\nPocket ÷ Drizzle on D1 (paired the same way; below 1: Pocket is faster)');
+    for (const r of peerRows) console.log(`  ${r.op.padEnd(11)}${fmtRatio(r.vsDrizzle).padStart(6)}  (${fmtRatio(r.vsDrizzleQ1)}–${fmtRatio(r.vsDrizzleQ3)})`);
   }
   const createReport = {};
   console.log('\nDatabase.create + new adapter + collection() per request, without I/O, next to a get by id through a kept database:');
@@ -406,13 +424,18 @@ function markdown(out) {
     const variants = [...new Set(ops.flatMap((op) => variantsFor(backend, op)))];
     const others = variants.slice(1);
     lines.push(`#### ${BACKEND_LABEL[backend]}: time per operation, as a ratio to ${variants[0]}`, '');
-    lines.push(`| operation | ${variants[0]} ms/op | ${others.map((v) => `${v} ÷ ${variants[0]}`).join(' | ')} |`);
-    lines.push(`|---|---:|${others.map(() => '---:').join('|')}|`);
+    const peer = variants.includes('drizzle');
+    lines.push(`| operation | ${variants[0]} ms/op | ${others.map((v) => `${v} ÷ ${variants[0]}`).join(' | ')}${peer ? ' | pocket ÷ drizzle' : ''} |`);
+    lines.push(`|---|---:|${others.map(() => '---:').join('|')}${peer ? '|---:' : ''}|`);
     for (const op of ops) {
       const cells = others.map((v) => {
         const r = row(backend, op, v);
         return r ? `**${fmtRatio(r.ratio)}** (${fmtRatio(r.ratioQ1)}–${fmtRatio(r.ratioQ3)})` : '';
       });
+      if (peer) {
+        const r = row(backend, op, 'pocket');
+        cells.push(`**${fmtRatio(r.vsDrizzle)}** (${fmtRatio(r.vsDrizzleQ1)}–${fmtRatio(r.vsDrizzleQ3)})`);
+      }
       lines.push(`| ${OP_LABEL[op]} | ${fmtMs(row(backend, op, variants[0]).median)} | ${cells.join(' | ')} |`);
     }
     lines.push('', `<details><summary>${BACKEND_LABEL[backend]}: medians, quartiles, operations per request</summary>`, '');
@@ -424,6 +447,20 @@ function markdown(out) {
       }
     }
     lines.push('', '</details>', '');
+    const profiled = Object.keys(out.profiles[backend] ?? {});
+    if (profiled.length > 0) {
+      lines.push(`<details><summary>${BACKEND_LABEL[backend]}: what one operation sends (backend calls; SQL statements; query plan)</summary>`, '');
+      lines.push(`| operation | ${profiled.join(' | ')} |`, `|---|${profiled.map(() => '---').join('|')}|`);
+      for (const op of ops) {
+        const cells = profiled.map((v) => {
+          const p = out.profiles[backend][v][op];
+          const plan = (p.plans ?? []).flat().filter((d) => /^(SCAN|SEARCH)/.test(d)).map((d) => d.replace(/ USING (COVERING )?INDEX sqlite_autoindex_\w+/, ' by primary key').replace('pocket_todos', 'table'));
+          return [summarizeCalls(p.calls), p.statements.length > 0 ? `${p.statements.length} statement${p.statements.length > 1 ? 's' : ''}` : '', plan.length ? `\`${plan.join(', ')}\`` : ''].filter(Boolean).join('; ');
+        });
+        lines.push(`| ${OP_LABEL[op]} | ${cells.join(' | ')} |`);
+      }
+      lines.push('', '</details>', '');
+    }
   }
   return lines.join('\n');
 }

@@ -1,5 +1,5 @@
 import { condition } from '@pocket/core';
-import { compileCount, compileFind } from '@pocket/storage-edge';
+import { compileCount, compileFind, DEFAULT_SQL_LIMITS } from '@pocket/storage-edge';
 import { TABLE, type Todo } from './data.js';
 import { BY_USER_LIMIT, RANGE_LIMIT, type Variant } from './harness.js';
 
@@ -12,12 +12,15 @@ export interface SqlRunner {
 }
 
 const T = `"${TABLE}"`;
+/** Pocket's check, in each RETURNING clause of an update, that the new document is not over the row limit. */
+const sizeGuard = (data: string) => `CASE WHEN length(CAST(${data} AS BLOB)) > ${DEFAULT_SQL_LIMITS.maxDocumentBytes} THEN json_extract('{}', 'pocket-document-too-large') END AS too_large`;
 
 /**
  * Diagnostic variant "pocket-sql": the statements Pocket sends, sent the raw way (no Database,
  * no Collection, no validation, rows as arrays). Reads get their SQL from Pocket's own compiler
  * (`compileFind`, `compileCount`); writes repeat the statements of Pocket's write planner
- * (src/sql/writes.ts) as the profile pass prints them. Comparing raw → pocket-sql → pocket
+ * (src/sql/writes.ts), which the profile pass compares with what Pocket sends and warns when
+ * they have drifted apart. Comparing raw → pocket-sql → pocket
  * splits Pocket's overhead into "its SQL costs more" and "its JavaScript costs more".
  */
 export function pocketSqlByHand(runner: SqlRunner): Variant {
@@ -41,7 +44,7 @@ export function pocketSqlByHand(runner: SqlRunner): Variant {
       return row![0] as number;
     },
     update(id, completed) {
-      return runner.rows(`UPDATE ${T} SET data = json_set(data, '$.completed', ?1 -> '$.completed'), updated_at = unixepoch() WHERE _id = ?2 RETURNING _id, data`, [
+      return runner.rows(`UPDATE ${T} SET data = json_set(data, '$.completed', ?1 -> '$.completed'), updated_at = unixepoch() WHERE _id = ?2 RETURNING _id, data, ${sizeGuard('data')}`, [
         JSON.stringify({ completed }),
         id,
       ]);
@@ -54,7 +57,7 @@ export function pocketSqlByHand(runner: SqlRunner): Variant {
           params: [JSON.stringify(ids), ids.length],
         },
         {
-          sql: `UPDATE ${T} SET data = json_set(data, '$.completed', p.value -> '$.c.completed'), updated_at = unixepoch() FROM json_each(?) AS p WHERE ${T}._id = p.value ->> '$.id' RETURNING ${T}._id, ${T}.data`,
+          sql: `UPDATE ${T} SET data = json_set(data, '$.completed', p.value -> '$.c.completed'), updated_at = unixepoch() FROM json_each(?) AS p WHERE ${T}._id = p.value ->> '$.id' RETURNING ${T}._id, ${T}.data, ${sizeGuard(`${T}.data`)}`,
           params: [JSON.stringify(changes.map((c) => ({ id: c.id, c: { completed: c.completed } })))],
         },
       ]);
