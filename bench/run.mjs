@@ -79,7 +79,12 @@ const ops = args.ops ? args.ops.split(',') : OPS;
 for (const b of backends) if (!BACKEND_LABEL[b]) fail(`--only: unknown backend "${b}" (d1, do-kv, do-sql)`);
 for (const o of ops) if (!OPS.includes(o)) fail(`--ops: unknown operation "${o}" (${OPS.join(', ')})`);
 
+class BenchFailure extends Error {}
+let miniflareRunning = false;
+
+/** Stops the run with a message; once Miniflare runs, by throwing, so that it is disposed of. */
 function fail(message) {
+  if (miniflareRunning) throw new BenchFailure(message);
   console.error(`\nbench: ${message}`);
   process.exit(1);
 }
@@ -132,6 +137,7 @@ const mf = new Miniflare({
   durableObjectsPersist: join(stateDir, 'do'),
 });
 await mf.ready;
+miniflareRunning = true;
 process.on('SIGINT', async () => {
   await mf.dispose();
   process.exit(130);
@@ -405,6 +411,10 @@ try {
   const mdFile = join(here, args.markdown);
   writeFileSync(mdFile, markdown(output));
   console.log(`wrote ${args.out} and ${args.markdown}`);
+} catch (error) {
+  if (!(error instanceof BenchFailure)) throw error;
+  console.error(`\nbench: ${error.message}`);
+  process.exitCode = 1;
 } finally {
   await mf.dispose();
 }
