@@ -130,7 +130,13 @@ describe('D1 table prefixes from tenant ids', () => {
     await todos.insert({ _id: 't', [evil]: 1 });
     expect(await todos.find().where(evil).equals(1).count()).toBe(1);
     const { results } = await env.DB.prepare(`SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'idx_todos' ORDER BY name`).all<{ name: string }>();
-    expect(results.map((r) => r.name)).toEqual(expect.arrayContaining([`idx_todos_${evil}`, 'idx_todos_a b__é', 'idx_todos_constructor_prototype']));
+    // Index names keep only letters and digits of the paths (and a hash of them), so nothing hostile reaches them.
+    expect(results.map((r) => r.name)).toEqual([
+      expect.stringMatching(/^idx_todos_a_b____[0-9a-z]+$/),
+      expect.stringMatching(/^idx_todos_constructor_prototype_[0-9a-z]+$/),
+      expect.stringMatching(/^idx_todos_x_DROP_TABLE_idx_todos__[0-9a-z]+$/),
+      'sqlite_autoindex_idx_todos_1',
+    ]);
     for (const path of ['a"b', 'a\\b', 'a..b', '__proto__']) {
       let error: unknown;
       try {

@@ -105,8 +105,15 @@ function range(op: string, x: string, t: string, v: string | number | boolean): 
   switch (typeof v) {
     case 'string':
       return { sql: `${x} ${op} ? AND ${t} = 'text'`, params: [v] };
-    case 'number':
-      return { sql: `${x} ${op} ${NUMBER} AND ${t} IN ('integer', 'real')`, params: [JSON.stringify(v)] };
+    case 'number': {
+      // SQLite orders every number before every text (an object or array comes back as text), so
+      // `x < ''` keeps numbers only; it is a bound on the same expression, which an index on the
+      // field serves, and cheaper than json_type. Booleans come back as 0 and 1, so they need the
+      // type check only when the range reaches 0 or 1.
+      const reachesBoolean = op === '>' ? v < 1 : op === '>=' ? v <= 1 : op === '<' ? v > 0 : v >= 0;
+      const guard = reachesBoolean ? ` AND ${t} IN ('integer', 'real')` : ` AND ${x} < ''`;
+      return { sql: `${x} ${op} ${NUMBER}${guard}`, params: [JSON.stringify(v)] };
+    }
     default:
       return { sql: `${x} ${op} ? AND ${t} IN ('true', 'false')`, params: [v ? 1 : 0] };
   }
