@@ -1,14 +1,19 @@
 import { DocumentNotFoundError, DuplicateKeyError, type StoredDocument, type WriteOperation, type WriteResult } from '@pocket/core';
-import { chunks, type CollectionKeys } from './kv-keys.js';
+import { chunks, MAX_KEYS_PER_CALL, type CollectionKeys } from './kv-keys.js';
 import type { DurableObjectKvOperations, DurableObjectKvStorageLike } from './kv-types.js';
 import { assertText, encode } from './kv-values.js';
 
 /**
- * Applies a batch of writes in one storage transaction, so it is all-or-nothing at any size.
- * It reads every document the batch touches (128 keys per call), applies the operations in
- * order to those copies as the memory adapter does, and only then writes what changed. Every
- * error core defines for a write (duplicate, missing, too large) is therefore thrown before
- * the first put; the transaction also rolls back anything a failing put had already written.
+ * Applies a batch of writes all-or-nothing. It reads every document the batch touches (128 keys
+ * per call), applies the operations in order to those copies as the memory adapter does, and
+ * only then writes what changed, so every error core defines for a write (duplicate, missing,
+ * too large) is thrown before anything is written.
+ *
+ * Pocket's writes to one object's storage run one at a time (`serialized`), so no other Pocket
+ * write can change a document between this batch reading and writing it. When what changed
+ * fits in one `put()` or one `delete()` call, that call is atomic by itself and the batch needs
+ * no transaction; measured here, a transaction costs about 0.3 ms where a get-modify-put costs
+ * 20 µs. Larger batches run in `storage.transaction()`, which rolls back a failed later call.
  */
 export async function writeBatch(
   storage: DurableObjectKvStorageLike,
@@ -22,21 +27,51 @@ export async function writeBatch(
     const id = op.type === 'insert' || op.type === 'upsert' ? op.doc._id : op.id;
     if (!keyOf.has(id)) keyOf.set(id, keys.key(id));
   }
-  return storage.transaction(async (txn) => {
-    const rows = await readTexts(txn, keyOf);
-    const changed = new Set<string>();
-    const results = operations.map((op) => apply(collection, rows, changed, op));
-    const puts: Array<[string, string]> = [];
-    const deletes: string[] = [];
-    for (const id of changed) {
-      const text = rows.get(id);
-      if (text === undefined) deletes.push(keyOf.get(id)!);
-      else puts.push([keyOf.get(id)!, text]);
+  const singleCall = keyOf.size <= MAX_KEYS_PER_CALL && (operations.every((op) => op.type !== 'delete') || operations.every((op) => op.type === 'delete'));
+  return serialized(storage, async () => {
+    if (singleCall) {
+      const { results, puts, deletes } = await plan(storage, keyOf, collection, operations);
+      if (puts.length > 0) await storage.put(Object.fromEntries(puts));
+      if (deletes.length > 0) await storage.delete(deletes);
+      return results;
     }
-    for (const chunk of chunks(puts)) await txn.put(Object.fromEntries(chunk));
-    for (const chunk of chunks(deletes)) await txn.delete(chunk);
-    return results;
+    return storage.transaction(async (txn) => {
+      const { results, puts, deletes } = await plan(txn, keyOf, collection, operations);
+      for (const chunk of chunks(puts)) await txn.put(Object.fromEntries(chunk));
+      for (const chunk of chunks(deletes)) await txn.delete(chunk);
+      return results;
+    });
   });
+}
+
+/** What the batch returns, and the keys it must put and delete. */
+async function plan(storage: DurableObjectKvOperations, keyOf: ReadonlyMap<string, string>, collection: string, operations: readonly WriteOperation[]) {
+  const rows = await readTexts(storage, keyOf);
+  const changed = new Set<string>();
+  const results = operations.map((op) => apply(collection, rows, changed, op));
+  const puts: Array<[string, string]> = [];
+  const deletes: string[] = [];
+  for (const id of changed) {
+    const text = rows.get(id);
+    if (text === undefined) deletes.push(keyOf.get(id)!);
+    else puts.push([keyOf.get(id)!, text]);
+  }
+  return { results, puts, deletes };
+}
+
+const queues = new WeakMap<object, Promise<unknown>>();
+
+/**
+ * Runs Pocket's writes to one storage object one after another, across every adapter and
+ * Database on it in this isolate. A Durable Object's input gate keeps other requests out while
+ * storage is awaited, but not work already running in the object, such as two updates started
+ * together with Promise.all: without this, both could read the same document and the second
+ * put would drop the first one's change.
+ */
+function serialized<T>(storage: object, run: () => Promise<T>): Promise<T> {
+  const result = (queues.get(storage) ?? Promise.resolve()).then(run);
+  queues.set(storage, result.catch(() => undefined));
+  return result;
 }
 
 /** The stored JSON text of each id that exists, read in calls of at most 128 keys. */
@@ -58,10 +93,10 @@ function apply(collection: string, rows: Map<string, string>, changed: Set<strin
     case 'upsert': {
       const id = op.doc._id;
       if (op.type === 'insert' && rows.has(id)) throw new DuplicateKeyError(collection, id);
-      const text = encode(op.doc, collection);
-      rows.set(id, text);
+      rows.set(id, encode(op.doc, collection));
       changed.add(id);
-      return { type: op.type, doc: JSON.parse(text) as StoredDocument };
+      // Core's checked copy is exactly what the text says, so there is nothing to parse back.
+      return { type: op.type, doc: op.doc };
     }
     case 'update': {
       const old = rows.get(op.id);

@@ -1,0 +1,41 @@
+import { Database, DuplicateKeyError } from '@pocket/core';
+import { describe, expect, it } from 'vitest';
+import { createDurableObjectStorage } from '../src/index.js';
+import { countingStorage, inObject } from './do-helpers.js';
+
+describe('DO KV storage: writes started together', () => {
+  it('keeps every field of parallel patches to one document, and each single write is one call without a transaction', async () => {
+    await inObject('KV_OBJECT', 'parallel-patches', async (real) => {
+      const { storage, calls } = countingStorage(real);
+      const docs = Database.open({ name: 'p', storage: createDurableObjectStorage({ storage }) }).collection('counters');
+      await docs.insert({ _id: 'one' });
+      await Promise.all(Array.from({ length: 20 }, (_, i) => docs.update('one', { [`f${i}`]: i })));
+      const doc = await docs.get('one');
+      expect(Object.keys(doc!)).toHaveLength(21);
+      for (let i = 0; i < 20; i++) expect(doc![`f${i}`]).toBe(i);
+      expect(calls.transaction).toBe(0);
+      expect(calls.put).toEqual(Array(21).fill(1));
+    });
+  });
+
+  it('lets exactly one of several parallel inserts of one id succeed, also across Database instances', async () => {
+    await inObject('KV_OBJECT', 'parallel-inserts', async (storage) => {
+      const open = () => Database.open({ name: 'p', storage: createDurableObjectStorage({ storage }) }).collection('todos');
+      const outcomes = await Promise.allSettled(Array.from({ length: 10 }, (_, i) => open().insert({ _id: 'same', n: i })));
+      expect(outcomes.filter((o) => o.status === 'fulfilled')).toHaveLength(1);
+      for (const o of outcomes) if (o.status === 'rejected') expect(o.reason).toBeInstanceOf(DuplicateKeyError);
+      const winner = outcomes.find((o) => o.status === 'fulfilled') as PromiseFulfilledResult<{ n: number }>;
+      expect(await open().get('same')).toEqual({ _id: 'same', n: winner.value.n });
+    });
+  });
+
+  it('still uses a transaction when a batch needs more than one call', async () => {
+    await inObject('KV_OBJECT', 'big-batch', async (real) => {
+      const { storage, calls } = countingStorage(real);
+      const docs = Database.open({ name: 'p', storage: createDurableObjectStorage({ storage }) }).collection('docs');
+      await docs.bulkInsert(Array.from({ length: 300 }, (_, i) => ({ _id: `d${i}` })));
+      expect(calls.transaction).toBe(1);
+      expect(calls.put).toEqual([128, 128, 44]);
+    });
+  });
+});
