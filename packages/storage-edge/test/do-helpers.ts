@@ -34,19 +34,19 @@ export interface CountingOptions {
 export function countingStorage(real: DurableObjectStorage, options: CountingOptions = {}): { storage: DurableObjectKvStorageLike; calls: StorageCalls } {
   const calls: StorageCalls = { get: [], put: [], delete: [], list: [], transaction: 0 };
   const wrap = (target: DurableObjectKvOperations): DurableObjectKvOperations => ({
-    async get(keys) {
-      calls.get.push(keys.length);
-      return target.get(keys);
-    },
+    get: (async (keys: string | string[]) => {
+      calls.get.push(Array.isArray(keys) ? keys.length : 1);
+      return Array.isArray(keys) ? target.get(keys) : target.get(keys);
+    }) as DurableObjectKvOperations['get'],
     async put(entries) {
       calls.put.push(Object.keys(entries).length);
       if (calls.put.length === options.failPut) throw new Error('injected put failure');
       return target.put(entries);
     },
-    async delete(keys) {
-      calls.delete.push(keys.length);
-      return target.delete(keys);
-    },
+    delete: (async (keys: string | string[]) => {
+      calls.delete.push(Array.isArray(keys) ? keys.length : 1);
+      return Array.isArray(keys) ? target.delete(keys) : target.delete(keys);
+    }) as DurableObjectKvOperations['delete'],
     async list(listOptions) {
       const page = await target.list(listOptions);
       calls.list.push(page.size);
@@ -94,5 +94,14 @@ export function perTestObject(kind: ObjectKind, label: string): { wrap: (body: (
       if (current === null) throw new Error('createStorage() was called outside wrap(): there is no Durable Object to take storage from.');
       return current;
     },
+  };
+}
+
+/** get() and delete() of `target` in both of their forms (one key, or an array of keys). */
+export function forwardKeyCalls(target: DurableObjectStorage | DurableObjectTransaction): Pick<DurableObjectKvOperations, 'get' | 'delete'> {
+  const t = target as unknown as { get(k: string | string[]): Promise<never>; delete(k: string | string[]): Promise<never> };
+  return {
+    get: ((keys: string | string[]) => t.get(keys)) as DurableObjectKvOperations['get'],
+    delete: ((keys: string | string[]) => t.delete(keys)) as DurableObjectKvOperations['delete'],
   };
 }

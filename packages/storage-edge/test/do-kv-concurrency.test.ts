@@ -24,7 +24,7 @@ describe('DO KV storage: writes started together', () => {
       const outcomes = await Promise.allSettled(Array.from({ length: 10 }, (_, i) => open().insert({ _id: 'same', n: i })));
       expect(outcomes.filter((o) => o.status === 'fulfilled')).toHaveLength(1);
       for (const o of outcomes) if (o.status === 'rejected') expect(o.reason).toBeInstanceOf(DuplicateKeyError);
-      const winner = outcomes.find((o) => o.status === 'fulfilled') as PromiseFulfilledResult<{ n: number }>;
+      const winner = outcomes.find((o) => o.status === 'fulfilled') as PromiseFulfilledResult<{ n?: unknown }>;
       expect(await open().get('same')).toEqual({ _id: 'same', n: winner.value.n });
     });
   });

@@ -6,7 +6,7 @@ import { Database, DocumentNotFoundError, DuplicateKeyError, PocketError, Valida
 import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
 import { createD1Storage, createDurableObjectSqlStorage, createDurableObjectStorage, D1Error, DurableObjectStorageError, type DurableObjectKvStorageLike } from '../src/index.js';
-import { inObject } from './do-helpers.js';
+import { forwardKeyCalls, inObject } from './do-helpers.js';
 
 const doc = (i: number, extra: JsonObject = {}): StoredDocument => ({ _id: `doc-${String(i).padStart(4, '0')}`, n: i, ...extra });
 const range = (n: number) => Array.from({ length: n }, (_, i) => i);
@@ -178,15 +178,13 @@ describe('a Durable Object transaction that throws leaves storage as it was', ()
       // clone cannot copy, so the real storage throws after two chunks were written.
       let puts = 0;
       const storage: DurableObjectKvStorageLike = {
-        get: (keys) => real.get(keys),
+        ...forwardKeyCalls(real),
         put: (entries) => real.put(entries),
-        delete: (keys) => real.delete(keys),
         list: (options) => real.list(options),
         transaction: (closure) =>
           real.transaction((txn) =>
             closure({
-              get: (keys) => txn.get(keys),
-              delete: (keys) => txn.delete(keys),
+              ...forwardKeyCalls(txn),
               list: (options) => txn.list(options),
               put: (entries) => txn.put(++puts === 3 ? { ...entries, 'pocket:items:unclonable': () => 1 } : entries),
             }),

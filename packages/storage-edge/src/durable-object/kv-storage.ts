@@ -47,6 +47,11 @@ export function createDurableObjectStorage(options: DurableObjectStorageOptions)
       return {
         getMany: (ids) =>
           guard('get', async () => {
+            if (ids.length === 1) {
+              const key = keys.keyIfValid(ids[0]!);
+              const value = key === null ? undefined : await storage.get(key);
+              return [value === undefined ? null : decode(key!, value)];
+            }
             const texts = new Map<string, unknown>();
             const wanted = [...new Set(ids.map((id) => keys.keyIfValid(id)).filter((key) => key !== null))];
             for (const chunk of chunks(wanted)) for (const [key, value] of await storage.get(chunk)) texts.set(key, value);

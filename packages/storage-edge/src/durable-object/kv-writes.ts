@@ -28,7 +28,10 @@ export async function writeBatch(
     if (!keyOf.has(id)) keyOf.set(id, keys.key(id));
   }
   const singleCall = keyOf.size <= MAX_KEYS_PER_CALL && (operations.every((op) => op.type !== 'delete') || operations.every((op) => op.type === 'delete'));
+  const only = operations.length === 1 ? operations[0]! : undefined;
   return serialized(storage, async () => {
+    // delete() says whether the key existed: one call, nothing to read first.
+    if (only?.type === 'delete') return [{ type: 'delete', id: only.id, deleted: await storage.delete(keyOf.get(only.id)!) }];
     if (singleCall) {
       const { results, puts, deletes } = await plan(storage, keyOf, collection, operations);
       if (puts.length > 0) await storage.put(Object.fromEntries(puts));
@@ -76,8 +79,18 @@ function serialized<T>(storage: object, run: () => Promise<T>): Promise<T> {
 
 /** The stored JSON text of each id that exists, read in calls of at most 128 keys. */
 async function readTexts(txn: DurableObjectKvOperations, keyOf: ReadonlyMap<string, string>): Promise<Map<string, string>> {
-  const idOf = new Map([...keyOf].map(([id, key]) => [key, id]));
   const rows = new Map<string, string>();
+  if (keyOf.size === 1) {
+    // The single-key form of get() skips building a Map: most writes touch one document.
+    const [id, key] = keyOf.entries().next().value as [string, string];
+    const value = await txn.get(key);
+    if (value !== undefined) {
+      assertText(key, value);
+      rows.set(id, value);
+    }
+    return rows;
+  }
+  const idOf = new Map([...keyOf].map(([id, key]) => [key, id]));
   for (const chunk of chunks([...keyOf.values()])) {
     for (const [key, value] of await txn.get(chunk)) {
       assertText(key, value);
