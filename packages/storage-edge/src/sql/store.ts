@@ -36,8 +36,6 @@ export interface SqlStoreOptions {
   limits: SqlLimits;
   /** Indexes to create with the table, each a list of field paths. */
   indexes: ReadonlyArray<readonly string[]>;
-  /** Called after the store created its table, so the adapter can remember it. */
-  onTableCreated?: () => void;
 }
 
 /**
@@ -50,29 +48,28 @@ export function createSqlStore(options: SqlStoreOptions): CollectionStore {
   const { collection, driver, limits } = options;
   assertTableName(options.table, collection);
   const table = quoteIdentifier(options.table);
-  const ddl: SqlFragment[] = [
-    { sql: createTableSql(options.table), params: [] },
-    ...options.indexes.map((fields) => ({ sql: createIndexSql(options.table, fields), params: [] })),
-  ];
-
-  async function withTable<R>(operation: string, run: () => Promise<R>): Promise<R> {
+  async function withTable<R>(run: () => Promise<R>): Promise<R> {
     try {
       return await run();
     } catch (error) {
       if (!messageOf(error).includes('no such table')) throw error;
+      // Built only here: a store is made per collection per Database, often per request.
+      const ddl: SqlFragment[] = [
+        { sql: createTableSql(options.table), params: [] },
+        ...options.indexes.map((fields) => ({ sql: createIndexSql(options.table, fields), params: [] })),
+      ];
       try {
         await driver.batch(ddl);
       } catch (ddlError) {
         throw driver.wrap(ddlError, `create table ${options.table}`);
       }
-      options.onTableCreated?.();
       return run();
     }
   }
 
   async function read(operation: string, statement: SqlFragment): Promise<Row[]> {
     try {
-      return await withTable(operation, () => driver.all(statement));
+      return await withTable(() => driver.all(statement));
     } catch (error) {
       throw driver.wrap(error, operation);
     }
@@ -120,7 +117,7 @@ export function createSqlStore(options: SqlStoreOptions): CollectionStore {
       const plan = planWrites(table, operations, limits);
       let rows: Row[][];
       try {
-        rows = await withTable('write', () => driver.batch(plan));
+        rows = await withTable(() => driver.batch(plan));
       } catch (error) {
         const message = messageOf(error);
         if (message.includes('UNIQUE constraint failed')) {
