@@ -16,7 +16,7 @@ app.use('*', async (c, next) => {
   await next();
 });
 app.onError((error, c) =>
-  error instanceof PocketError ? c.json({ error: error.message, code: error.code }, error.status as 400) : c.json({ error: 'internal error' }, 500),
+  error instanceof PocketError ? c.json({ error: error.message, code: error.code }, error.status) : c.json({ error: 'internal error' }, 500),
 );
 
 app.get('/todos', async (c) => c.json(await c.get('db').collection<Todo>('todos').find().sort('title').exec()));

@@ -2,7 +2,6 @@
 // full CRUD, and Pocket errors answered with their own HTTP status.
 import { Hono } from 'hono';
 import { HTTPException } from 'hono/http-exception';
-import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { Database, PocketError } from '@pocket/core';
 import { createD1Storage } from '@pocket/storage-edge';
 
@@ -84,10 +83,10 @@ app.onError((error, c) => {
   // DuplicateKeyError/ConflictError 409. Storage failures (D1Error, 503) keep their details in
   // the log: D1's message can contain SQL.
   if (error instanceof PocketError && error.status < 500) {
-    return c.json({ error: error.code, message: error.message }, error.status as ContentfulStatusCode);
+    return c.json({ error: error.code, message: error.message }, error.status);
   }
   console.error(`${c.req.method} ${c.req.path} failed:`, error);
-  if (error instanceof PocketError) return c.json({ error: error.code }, error.status as ContentfulStatusCode);
+  if (error instanceof PocketError) return c.json({ error: error.code }, error.status);
   return c.json({ error: 'INTERNAL' }, 500);
 });
 

@@ -10,6 +10,9 @@ export type PocketErrorCode =
   | 'QUERY_ERROR'
   | 'STORAGE_ERROR';
 
+/** The HTTP statuses Pocket's errors carry; a literal type, so frameworks accept it as a status. */
+export type PocketErrorStatus = 400 | 404 | 409 | 500 | 503;
+
 export interface PocketErrorOptions {
   cause?: unknown;
 }
@@ -17,16 +20,16 @@ export interface PocketErrorOptions {
 export class PocketError extends Error {
   override readonly name: string = 'PocketError';
   readonly code: PocketErrorCode;
-  readonly status: number;
+  readonly status: PocketErrorStatus;
 
-  constructor(code: PocketErrorCode, status: number, message: string, options?: PocketErrorOptions) {
+  constructor(code: PocketErrorCode, status: PocketErrorStatus, message: string, options?: PocketErrorOptions) {
     super(message, options?.cause === undefined ? undefined : { cause: options.cause });
     this.code = code;
     this.status = status;
   }
 
   /** A plain object that is safe to send to a client: no stack, no cause. */
-  toJSON(): { name: string; code: PocketErrorCode; status: number; message: string } {
+  toJSON(): { name: string; code: PocketErrorCode; status: PocketErrorStatus; message: string } {
     return { name: this.name, code: this.code, status: this.status, message: this.message };
   }
 }
@@ -101,7 +104,7 @@ export class QueryError extends PocketError {
 export class StorageError extends PocketError {
   override readonly name: string = 'StorageError';
   readonly retryable: boolean;
-  constructor(message: string, options?: PocketErrorOptions & { retryable?: boolean; status?: number }) {
+  constructor(message: string, options?: PocketErrorOptions & { retryable?: boolean; status?: PocketErrorStatus }) {
     super('STORAGE_ERROR', options?.status ?? 503, message, options);
     this.retryable = options?.retryable ?? false;
   }

@@ -10,6 +10,7 @@ export {
   QueryError,
   StorageError,
   type PocketErrorCode,
+  type PocketErrorStatus,
 } from './errors.js';
 export {
   toJsonObject,

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, expectTypeOf, it } from 'vitest';
 import {
   COLLECTION_NAME,
   ConflictError,
@@ -14,6 +14,7 @@ import {
   toJsonObject,
   ValidationError,
   type Filter,
+  type PocketErrorStatus,
 } from '@pocket/core';
 import { expectRejection, expectThrow } from '@pocket/core/testing';
 
@@ -219,5 +220,12 @@ describe('filters given straight to the evaluator', () => {
     const bad = { kind: 'condition', op: 'eq', path: 'a..b', value: 1 } as Filter;
     expect(() => matches(bad, { _id: 'a' })).toThrow(QueryError);
     expect(() => evaluate({ filter: null, sort: [{ path: '__proto__', direction: 'asc' }], skip: 0, limit: null }, [])).toThrow(QueryError);
+  });
+});
+
+describe('status as a type', () => {
+  it('is a union of literal statuses, so HTTP frameworks take it without a cast', () => {
+    expectTypeOf(new ValidationError('x').status).toEqualTypeOf<PocketErrorStatus>();
+    expectTypeOf<PocketErrorStatus>().toEqualTypeOf<400 | 404 | 409 | 500 | 503>();
   });
 });
