@@ -38,4 +38,19 @@ describe('DO KV storage: writes started together', () => {
       expect(calls.put).toEqual([128, 128, 44]);
     });
   });
+
+  it('does not deadlock when a user transaction writes through Pocket while other Pocket writes wait', async () => {
+    await inObject('KV_OBJECT', 'queue-and-transaction', async (storage) => {
+      const c = Database.open({ name: 'p', storage: createDurableObjectStorage({ storage }) }).collection('t');
+      // Queued: insert a; the transaction's insert b waits behind it; the update waits behind both.
+      await Promise.all([
+        c.insert({ _id: 'a' }),
+        storage.transaction(async () => {
+          await c.insert({ _id: 'b' });
+        }),
+        c.update('a', { x: 1 }),
+      ]);
+      expect(await c.find().exec()).toEqual([{ _id: 'a', x: 1 }, { _id: 'b' }]);
+    });
+  });
 });
