@@ -57,14 +57,15 @@ const MAX = { get: 20_000, byUser: 2_000, range: 200, count: 2_000, update: 10_0
  * The variants measured per backend and operation; the first is the baseline. `--alternatives`
  * adds the raw techniques the baseline was chosen over, and diagnostics: `pocket-sql` sends
  * Pocket's SQL the raw way (splitting Pocket's overhead into SQL and JavaScript), `raw-txn`
- * wraps raw KV writes in storage.transaction() as Pocket's KV adapter does.
+ * wraps raw KV writes in storage.transaction() as Pocket's KV adapter does for batches over 128
+ * keys, `raw-checked` reads a KV bulk insert's keys first to refuse existing ids, as Pocket must.
  */
 function variantsFor(backend, op) {
   const bulk = op === 'bulkInsert' || op === 'bulkUpdate';
   const write = bulk || op === 'update' || op === 'delete';
   const list = {
     d1: ['raw', 'pocket', 'drizzle', ...(op === 'get' ? ['pocket-per-request'] : []), ...(args.alternatives ? [...(bulk ? ['raw-batch'] : []), 'pocket-sql'] : [])],
-    'do-kv': ['raw', 'pocket', ...(args.alternatives ? ['raw-text', ...(write ? ['raw-txn'] : [])] : [])],
+    'do-kv': ['raw', 'pocket', ...(args.alternatives ? ['raw-text', ...(write ? ['raw-txn'] : []), ...(op === 'bulkInsert' ? ['raw-checked'] : [])] : [])],
     'do-sql': ['raw', 'pocket', ...(args.alternatives ? [...(bulk ? ['raw-loop'] : []), 'pocket-sql'] : [])],
   };
   return list[backend];

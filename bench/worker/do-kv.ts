@@ -19,8 +19,10 @@ const newestFirst = (a: Todo, b: Todo) => (a.createdAt < b.createdAt ? 1 : a.cre
 export interface RawKvOptions {
   /** Store JSON text instead of the object (as Pocket does), to show what the value format costs. */
   text?: boolean;
-  /** Run each write inside storage.transaction() (as Pocket does), to show what that costs. */
+  /** Run each write inside storage.transaction() (as Pocket does for batches over 128 keys), to show what that costs. */
   transaction?: boolean;
+  /** Before inserting, read the batch's keys and refuse ids that exist (as Pocket's insert must), to show what that costs. */
+  checked?: boolean;
 }
 
 /**
@@ -85,7 +87,13 @@ export function rawKv(storage: DurableObjectStorage, options: RawKvOptions = {})
       });
     },
     bulkInsert(docs) {
-      return write((s) => Promise.all(chunks(docs).map((chunk) => s.put(Object.fromEntries(chunk.map((doc) => [key(doc._id), encode(doc)]))))));
+      return write(async (s) => {
+        if (options.checked) {
+          const found = await Promise.all(chunks(docs).map((chunk) => s.get(chunk.map((doc) => key(doc._id)))));
+          if (found.some((values) => values.size > 0)) throw new Error('an id of the batch exists');
+        }
+        await Promise.all(chunks(docs).map((chunk) => s.put(Object.fromEntries(chunk.map((doc) => [key(doc._id), encode(doc)])))));
+      });
     },
     delete(id) {
       return write((s) => s.delete(key(id)));

@@ -30,6 +30,7 @@ const KV_VARIANTS: Record<string, (storage: DurableObjectStorage) => Variant> = 
   raw: (storage) => rawKv(storage),
   'raw-text': (storage) => rawKv(storage, { text: true }),
   'raw-txn': (storage) => rawKv(storage, { transaction: true }),
+  'raw-checked': (storage) => rawKv(storage, { checked: true }),
   pocket: pocketKv,
 };
 const SQL_VARIANTS: Record<string, (storage: DurableObjectStorage) => Variant> = {

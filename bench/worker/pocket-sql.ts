@@ -66,7 +66,7 @@ export function pocketSqlByHand(runner: SqlRunner): Variant {
       return runner.rows(`INSERT INTO ${T} (_id, data) SELECT value ->> '$._id', value FROM json_each(?)`, [`[${docs.map((d) => JSON.stringify(d)).join(',')}]`]);
     },
     delete(id) {
-      return runner.rows(`DELETE FROM ${T} WHERE _id = ? RETURNING _id`, [id]);
+      return runner.rows(`DELETE FROM ${T} WHERE _id = ?`, [id]);
     },
   };
 }

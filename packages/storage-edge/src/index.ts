@@ -5,6 +5,6 @@ export { compileFind, compileCount, type CompiledFind } from './sql/select.js';
 export { compileFilter, splitFilter, type SqlFragment } from './sql/filter.js';
 export { DEFAULT_SQL_LIMITS, type SqlLimits } from './sql/writes.js';
 export { createDurableObjectStorage, type DurableObjectStorageOptions } from './durable-object/kv-storage.js';
-export type { DurableObjectKvStorageLike, DurableObjectKvOperations } from './durable-object/kv-types.js';
+export type { DurableObjectKvStorageLike } from './durable-object/kv-types.js';
 export { createDurableObjectSqlStorage, type DurableObjectSqlStorageOptions, type DurableObjectSqlStorageLike } from './durable-object/sql-storage.js';
 export { DurableObjectStorageError } from './durable-object/errors.js';

@@ -1,6 +1,6 @@
 import { runInDurableObject } from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
-import type { DurableObjectKvOperations, DurableObjectKvStorageLike } from '../src/index.js';
+import type { DurableObjectKvStorageLike } from '../src/index.js';
 
 export type ObjectKind = 'KV_OBJECT' | 'SQL_OBJECT';
 
@@ -19,45 +19,48 @@ export interface StorageCalls {
   put: number[];
   delete: number[];
   list: number[];
-  transaction: number;
-}
-
-export interface CountingOptions {
-  /** Makes the nth put (1-based, counted across transactions) throw after the earlier ones were stored. */
-  failPut?: number;
+  /**
+   * For each put() and delete() call, the synchronous run (turn) it was made in: calls that share
+   * a number were made with no await between them, which the platform commits as one unit.
+   */
+  writeTurns: number[];
 }
 
 /**
- * Wraps a real storage object to record each call (and, for one test, to make a put fail part-way
- * through a batch). Every call still goes to the real storage: nothing here stores data.
+ * Wraps a real storage object to record each call. Every call goes to the real storage: nothing
+ * here stores data.
  */
-export function countingStorage(real: DurableObjectStorage, options: CountingOptions = {}): { storage: DurableObjectKvStorageLike; calls: StorageCalls } {
-  const calls: StorageCalls = { get: [], put: [], delete: [], list: [], transaction: 0 };
-  const wrap = (target: DurableObjectKvOperations): DurableObjectKvOperations => ({
+export function countingStorage(real: DurableObjectStorage): { storage: DurableObjectKvStorageLike; calls: StorageCalls } {
+  const calls: StorageCalls = { get: [], put: [], delete: [], list: [], writeTurns: [] };
+  let turn = 0;
+  let inTurn = false;
+  const markTurn = () => {
+    if (!inTurn) {
+      inTurn = true;
+      turn++;
+      queueMicrotask(() => (inTurn = false));
+    }
+    calls.writeTurns.push(turn);
+  };
+  const storage: DurableObjectKvStorageLike = {
     get: (async (keys: string | string[]) => {
       calls.get.push(Array.isArray(keys) ? keys.length : 1);
-      return Array.isArray(keys) ? target.get(keys) : target.get(keys);
-    }) as DurableObjectKvOperations['get'],
-    async put(entries) {
+      return Array.isArray(keys) ? real.get(keys) : real.get(keys);
+    }) as DurableObjectKvStorageLike['get'],
+    put(entries) {
       calls.put.push(Object.keys(entries).length);
-      if (calls.put.length === options.failPut) throw new Error('injected put failure');
-      return target.put(entries);
+      markTurn();
+      return real.put(entries);
     },
-    delete: (async (keys: string | string[]) => {
+    delete: ((keys: string | string[]) => {
       calls.delete.push(Array.isArray(keys) ? keys.length : 1);
-      return Array.isArray(keys) ? target.delete(keys) : target.delete(keys);
-    }) as DurableObjectKvOperations['delete'],
+      markTurn();
+      return Array.isArray(keys) ? real.delete(keys) : real.delete(keys);
+    }) as DurableObjectKvStorageLike['delete'],
     async list(listOptions) {
-      const page = await target.list(listOptions);
+      const page = await real.list(listOptions);
       calls.list.push(page.size);
       return page;
-    },
-  });
-  const storage: DurableObjectKvStorageLike = {
-    ...wrap(real),
-    transaction(closure) {
-      calls.transaction++;
-      return real.transaction((txn) => closure(wrap(txn)));
     },
   };
   return { storage, calls };
@@ -94,14 +97,5 @@ export function perTestObject(kind: ObjectKind, label: string): { wrap: (body: (
       if (current === null) throw new Error('createStorage() was called outside wrap(): there is no Durable Object to take storage from.');
       return current;
     },
-  };
-}
-
-/** get() and delete() of `target` in both of their forms (one key, or an array of keys). */
-export function forwardKeyCalls(target: DurableObjectStorage | DurableObjectTransaction): Pick<DurableObjectKvOperations, 'get' | 'delete'> {
-  const t = target as unknown as { get(k: string | string[]): Promise<never>; delete(k: string | string[]): Promise<never> };
-  return {
-    get: ((keys: string | string[]) => t.get(keys)) as DurableObjectKvOperations['get'],
-    delete: ((keys: string | string[]) => t.delete(keys)) as DurableObjectKvOperations['delete'],
   };
 }

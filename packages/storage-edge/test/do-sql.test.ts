@@ -34,7 +34,7 @@ describe('Durable Object SQL storage', () => {
       // A bulk update is one UPDATE … FROM json_each(?) … RETURNING.
       expect(await todos.bulkUpdate([{ id: 'a', changes: { title: 'A' } }, { id: 'b', changes: { title: 'B' } }])).toMatchObject([{ _id: 'a', title: 'A' }, { _id: 'b', title: 'B' }]);
       expect(await todos.upsert({ _id: 'a', title: 'again', completed: false, userId: 'u3' })).toEqual({ _id: 'a', title: 'again', completed: false, userId: 'u3' });
-      // Deletes report what they removed through RETURNING.
+      // One delete learns from the cursor's rowsWritten whether it removed a row; bulkDelete from RETURNING.
       expect(await todos.delete('a')).toBe(true);
       expect(await todos.delete('a')).toBe(false);
       expect(await todos.bulkDelete(['b', 'c', 'x'])).toBe(2);
@@ -77,6 +77,20 @@ describe('Durable Object SQL storage', () => {
       const q = compileFind('"pocket_todos"', db.collection('todos').find().where('userId').equals('u1').toQuery());
       const plan = storage.sql.exec(`EXPLAIN QUERY PLAN ${q.sql}`, ...q.params).toArray();
       expect(JSON.stringify(plan)).toMatch(/USING INDEX pocket_todos_userId/);
+    });
+  });
+
+  it('tells whether a delete removed its document, with indexes and before the table exists', async () => {
+    await inObject('SQL_OBJECT', 'sql-delete-count', async (storage) => {
+      const db = await Database.create({ name: 'app', storage: createDurableObjectSqlStorage({ storage, indexes: { todos: ['userId', ['userId', 'createdAt']] } }) });
+      const todos = db.collection('todos');
+      // No table yet: the delete creates it and finds nothing.
+      expect(await todos.delete('a')).toBe(false);
+      await todos.bulkInsert([{ _id: 'a', userId: 'u1', createdAt: 1 }, { _id: 'b', userId: 'u1', createdAt: 2 }]);
+      // rowsWritten counts the row and its two index entries; delete() still says true, once.
+      expect(await todos.delete('a')).toBe(true);
+      expect(await todos.delete('a')).toBe(false);
+      expect(await todos.find().exec()).toEqual([{ _id: 'b', userId: 'u1', createdAt: 2 }]);
     });
   });
 

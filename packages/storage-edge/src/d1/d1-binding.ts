@@ -6,12 +6,18 @@ import { describeValue as describe, ValidationError } from '@pocket/core';
  */
 export interface D1DatabaseLike {
   prepare(query: string): D1StatementLike;
-  batch(statements: D1StatementLike[]): Promise<Array<{ results?: unknown[] }>>;
+  batch(statements: D1StatementLike[]): Promise<D1ResultLike[]>;
+}
+
+export interface D1ResultLike {
+  results?: unknown[];
+  /** `changes`: rows the statement inserted, updated or deleted. */
+  meta?: { changes?: number };
 }
 
 export interface D1StatementLike {
   bind(...values: unknown[]): D1StatementLike;
-  all(): Promise<{ results?: unknown[] }>;
+  all(): Promise<D1ResultLike>;
 }
 
 export function assertD1Binding(database: unknown, where: string): asserts database is D1DatabaseLike {

@@ -1,9 +1,8 @@
 import { describeValue as describe, ValidationError, type StorageAdapter } from '@pocket/core';
 import { createSqlAdapter } from '../sql/adapter.js';
-import type { SqlFragment } from '../sql/filter.js';
-import type { Row, SqlDriver } from '../sql/store.js';
+import type { Row, SqlDriver, SqlStatement } from '../sql/store.js';
 import type { SqlLimits } from '../sql/writes.js';
-import { assertD1Binding, type D1DatabaseLike } from './d1-binding.js';
+import { assertD1Binding, type D1DatabaseLike, type D1ResultLike } from './d1-binding.js';
 import { D1Error } from './d1-error.js';
 import type { D1Indexes } from './d1-schema.js';
 
@@ -47,17 +46,19 @@ export function createD1Storage(options: D1StorageOptions): StorageAdapter {
 }
 
 function d1Driver(db: D1DatabaseLike, useBatch: boolean): SqlDriver {
-  const prepare = (s: SqlFragment) => db.prepare(s.sql).bind(...s.params);
-  const rowsOf = (result: { results?: unknown[] }) => (result.results ?? []) as Row[];
+  const prepare = (s: SqlStatement) => db.prepare(s.sql).bind(...s.params);
+  const rowsOf = (result: D1ResultLike) => (result.results ?? []) as Row[];
+  const resultOf = (s: SqlStatement, result: D1ResultLike): Row[] =>
+    s.changes ? [{ changes: result.meta?.changes ?? 0 }] : rowsOf(result);
   return {
     async all(statement) {
       return rowsOf(await prepare(statement).all());
     },
     async batch(statements) {
-      if (statements.length === 1) return [rowsOf(await prepare(statements[0]!).all())];
-      if (useBatch) return (await db.batch(statements.map(prepare))).map(rowsOf);
+      if (statements.length === 1) return [resultOf(statements[0]!, await prepare(statements[0]!).all())];
+      if (useBatch) return (await db.batch(statements.map(prepare))).map((result, i) => resultOf(statements[i]!, result));
       const out: Row[][] = [];
-      for (const statement of statements) out.push(rowsOf(await prepare(statement).all()));
+      for (const statement of statements) out.push(resultOf(statement, await prepare(statement).all()));
       return out;
     },
     wrap(error, operation) {

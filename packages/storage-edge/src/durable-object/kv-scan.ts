@@ -1,12 +1,12 @@
 import { evaluate, matches, type Filter, type FindQuery, type StoredDocument } from '@pocket/core';
 import { assertText, decode } from './kv-values.js';
-import type { DurableObjectKvOperations } from './kv-types.js';
+import type { DurableObjectKvStorageLike } from './kv-types.js';
 
 /**
  * Reads the entries under `prefix` in key order, one `list()` page at a time. `nextSize`
  * chooses each page's size, so a caller that needs few documents asks for few.
  */
-async function* entryPages(storage: DurableObjectKvOperations, prefix: string, nextSize: () => number): AsyncGenerator<Map<string, unknown>> {
+async function* entryPages(storage: DurableObjectKvStorageLike, prefix: string, nextSize: () => number): AsyncGenerator<Map<string, unknown>> {
   let startAfter: string | undefined;
   for (;;) {
     const limit = nextSize();
@@ -18,7 +18,7 @@ async function* entryPages(storage: DurableObjectKvOperations, prefix: string, n
 }
 
 /** The documents under `prefix`, page by page (see `entryPages`). */
-async function* pages(storage: DurableObjectKvOperations, prefix: string, nextSize: () => number): AsyncGenerator<StoredDocument[]> {
+async function* pages(storage: DurableObjectKvStorageLike, prefix: string, nextSize: () => number): AsyncGenerator<StoredDocument[]> {
   for await (const page of entryPages(storage, prefix, nextSize)) {
     const docs: StoredDocument[] = [];
     for (const [key, value] of page) docs.push(decode(key, value));
@@ -32,7 +32,7 @@ async function* pages(storage: DurableObjectKvOperations, prefix: string, nextSi
  * when a query has no sort. So a limited query without sort stops reading at its last match;
  * any other query keeps only the matches of each page, then sorts and slices them as core does.
  */
-export async function findInPages(storage: DurableObjectKvOperations, prefix: string, query: FindQuery, pageSize: number): Promise<StoredDocument[]> {
+export async function findInPages(storage: DurableObjectKvStorageLike, prefix: string, query: FindQuery, pageSize: number): Promise<StoredDocument[]> {
   if (query.limit === 0) return [];
   if (query.sort.length === 0 && query.limit !== null) {
     const wanted = query.skip + query.limit;
@@ -56,7 +56,7 @@ export async function findInPages(storage: DurableObjectKvOperations, prefix: st
   return evaluate({ ...query, filter: null }, kept);
 }
 
-export async function countInPages(storage: DurableObjectKvOperations, prefix: string, filter: Filter | null, pageSize: number): Promise<number> {
+export async function countInPages(storage: DurableObjectKvStorageLike, prefix: string, filter: Filter | null, pageSize: number): Promise<number> {
   let n = 0;
   if (filter === null) {
     // Every document counts, so none needs parsing; checking that each value is Pocket's text

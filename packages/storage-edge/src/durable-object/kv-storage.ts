@@ -24,7 +24,7 @@ const DEFAULT_PAGE_SIZE = 256;
 /**
  * Stores documents in a Durable Object's key-value storage, one key per document, as JSON text.
  * Works on KV-backed and SQLite-backed classes. Queries run core's evaluator over `list()`
- * pages; writes run in `storage.transaction()`, so every batch is all-or-nothing. The
+ * pages; each write batch is all-or-nothing (see kv-writes.ts). The
  * `Database` name is not part of the keys: the keyPrefix is what keeps databases apart.
  * Creating the adapter does no I/O.
  */
@@ -80,7 +80,7 @@ async function guard<T>(operation: string, run: () => Promise<T>): Promise<T> {
 
 function assertKvStorage(storage: unknown): asserts storage is DurableObjectKvStorageLike {
   const s = storage as Partial<Record<keyof DurableObjectKvStorageLike, unknown>> | null | undefined;
-  const methods = ['get', 'put', 'delete', 'list', 'transaction'] as const;
+  const methods = ['get', 'put', 'delete', 'list'] as const;
   if (typeof s !== 'object' || s === null || methods.some((m) => typeof s[m] !== 'function')) {
     throw new ValidationError(
       `[pocket/durable-object] createDurableObjectStorage() needs a Durable Object's storage, got ${describe(storage)}. Pass this.ctx.storage from inside your DurableObject class.`,

@@ -1,8 +1,7 @@
 import { describeValue as describe, ValidationError, type StorageAdapter } from '@pocket/core';
 import { createSqlAdapter } from '../sql/adapter.js';
-import type { SqlFragment } from '../sql/filter.js';
 import type { SqlIndexes } from '../sql/schema.js';
-import type { Row, SqlDriver } from '../sql/store.js';
+import type { Row, SqlDriver, SqlStatement } from '../sql/store.js';
 import type { SqlLimits } from '../sql/writes.js';
 import { DurableObjectStorageError } from './errors.js';
 
@@ -11,7 +10,7 @@ import { DurableObjectStorageError } from './errors.js';
  * Declared here so the package has no type dependency on `@cloudflare/workers-types`.
  */
 export interface DurableObjectSqlStorageLike {
-  readonly sql: { exec(query: string, ...bindings: unknown[]): { toArray(): Array<Record<string, unknown>> } };
+  readonly sql: { exec(query: string, ...bindings: unknown[]): { toArray(): Array<Record<string, unknown>>; readonly rowsWritten: number } };
   transactionSync<T>(closure: () => T): T;
 }
 
@@ -49,7 +48,12 @@ export function createDurableObjectSqlStorage(options: DurableObjectSqlStorageOp
 }
 
 function sqlDriver(storage: DurableObjectSqlStorageLike): SqlDriver {
-  const run = (s: SqlFragment): Row[] => storage.sql.exec(s.sql, ...s.params).toArray();
+  const run = (s: SqlStatement): Row[] => {
+    const cursor = storage.sql.exec(s.sql, ...s.params);
+    const rows = cursor.toArray();
+    // rowsWritten also counts index entries: above 0 is all it promises, and all `changes` asks.
+    return s.changes ? [{ changes: cursor.rowsWritten }] : rows;
+  };
   return {
     async all(statement) {
       return run(statement);

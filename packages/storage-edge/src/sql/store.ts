@@ -18,13 +18,23 @@ import { collectResults, MISSING_GUARD, planWrites, TOO_LARGE_GUARD, type SqlLim
 export type Row = Record<string, unknown>;
 
 /**
+ * A statement for the driver. With `changes: true` the driver returns one row `{ changes }`
+ * instead of the statement's rows: more than 0 when the statement changed a row. Telling
+ * whether a delete found its document this way is about half the cost of `RETURNING _id` on
+ * SQLite storage.
+ */
+export interface SqlStatement extends SqlFragment {
+  changes?: boolean;
+}
+
+/**
  * What the SQL store needs from a SQLite backend: run one statement, or several in order (in
  * one transaction when the backend offers it). Both throw the backend's own errors; `wrap`
  * turns an error the store does not recognise into the adapter's error type.
  */
 export interface SqlDriver {
   all(statement: SqlFragment): Promise<Row[]>;
-  batch(statements: readonly SqlFragment[]): Promise<Row[][]>;
+  batch(statements: readonly SqlStatement[]): Promise<Row[][]>;
   wrap(error: unknown, operation: string): Error;
 }
 

@@ -1,6 +1,6 @@
 import { ValidationError, type JsonObject, type StoredDocument, type WriteOperation, type WriteResult } from '@pocket/core';
-import type { SqlFragment } from './filter.js';
 import { jsonPath, quoteLiteral } from './identifiers.js';
+import type { SqlStatement } from './store.js';
 
 export interface SqlLimits {
   /** Largest stored document, in UTF-8 bytes of its JSON (D1 and SQLite-backed objects: 2 MB a row). */
@@ -31,7 +31,7 @@ function sizeGuard(data: string, limits: SqlLimits): string {
 }
 
 /** One statement of a write plan and what to make of its rows. */
-export interface PlannedStatement extends SqlFragment {
+export interface PlannedStatement extends SqlStatement {
   /** The operations it carries out, by index into the batch. */
   ops: number[];
   kind: 'insert' | 'update' | 'upsert' | 'delete' | 'guard';
@@ -70,12 +70,12 @@ export function planWrites(table: string, operations: readonly WriteOperation[],
       const start = i;
       while (i < operations.length && operations[i]!.type === 'delete') i++;
       const ids = (operations.slice(start, i) as Array<Extract<WriteOperation, { type: 'delete' }>>).map((d) => d.id);
-      plan.push({
-        kind: 'delete',
-        ops: range(start, i),
-        sql: ids.length === 1 ? `DELETE FROM ${table} WHERE _id = ? RETURNING _id` : `DELETE FROM ${table} WHERE _id IN (SELECT value FROM json_each(?)) RETURNING _id`,
-        params: [ids.length === 1 ? ids[0] : JSON.stringify(ids)],
-      });
+      plan.push(
+        ids.length === 1
+          ? // One id: whether it existed is whether the statement changed anything.
+            { kind: 'delete', ops: range(start, i), sql: `DELETE FROM ${table} WHERE _id = ?`, params: [ids[0]], changes: true }
+          : { kind: 'delete', ops: range(start, i), sql: `DELETE FROM ${table} WHERE _id IN (SELECT value FROM json_each(?)) RETURNING _id`, params: [JSON.stringify(ids)] },
+      );
     } else {
       const text = documentText(op.doc, limits);
       plan.push({
@@ -192,10 +192,12 @@ export function collectResults(operations: readonly WriteOperation[], plan: read
         break;
       }
       case 'delete': {
-        const deleted = new Set(returned.map((r) => r._id as string));
+        // A one-id delete reports its change count (see SqlStatement); others return the ids removed.
+        const removed = statement.changes ? null : new Set(returned.map((r) => r._id as string));
         for (const i of statement.ops) {
           const op = operations[i] as { id: string };
-          results[i] = { type: 'delete', id: op.id, deleted: deleted.has(op.id) };
+          const deleted = removed === null ? Number(returned[0]?.changes) > 0 : removed.has(op.id);
+          results[i] = { type: 'delete', id: op.id, deleted };
         }
         break;
       }
