@@ -47,11 +47,11 @@ export function countingStorage(real: DurableObjectStorage): { storage: DurableO
       calls.get.push(Array.isArray(keys) ? keys.length : 1);
       return Array.isArray(keys) ? real.get(keys) : real.get(keys);
     }) as DurableObjectKvStorageLike['get'],
-    put(entries) {
-      calls.put.push(Object.keys(entries).length);
+    put: ((keyOrEntries: string | Record<string, unknown>, value?: unknown) => {
+      calls.put.push(typeof keyOrEntries === 'string' ? 1 : Object.keys(keyOrEntries).length);
       markTurn();
-      return real.put(entries);
-    },
+      return typeof keyOrEntries === 'string' ? real.put(keyOrEntries, value) : real.put(keyOrEntries);
+    }) as DurableObjectKvStorageLike['put'],
     delete: ((keys: string | string[]) => {
       calls.delete.push(Array.isArray(keys) ? keys.length : 1);
       markTurn();

@@ -69,13 +69,14 @@ export function createDurableObjectStorage(options: DurableObjectStorageOptions)
   };
 }
 
-/** Lets Pocket's own errors through and wraps anything the platform threw. */
-async function guard<T>(operation: string, run: () => Promise<T>): Promise<T> {
-  try {
-    return await run();
-  } catch (error) {
+/**
+ * Lets Pocket's own errors through and wraps anything the platform threw. A `catch` on the
+ * promise, not an async wrapper: one layer of promises less on every call.
+ */
+function guard<T>(operation: string, run: () => Promise<T>): Promise<T> {
+  return run().catch((error: unknown) => {
     throw error instanceof PocketError ? error : new DurableObjectStorageError(operation, error);
-  }
+  });
 }
 
 function assertKvStorage(storage: unknown): asserts storage is DurableObjectKvStorageLike {

@@ -5,6 +5,7 @@
 export interface DurableObjectKvStorageLike {
   get(key: string): Promise<unknown>;
   get(keys: string[]): Promise<Map<string, unknown>>;
+  put(key: string, value: unknown): Promise<void>;
   put(entries: Record<string, unknown>): Promise<void>;
   delete(key: string): Promise<boolean>;
   delete(keys: string[]): Promise<number>;
