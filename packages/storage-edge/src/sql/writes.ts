@@ -53,12 +53,15 @@ export function planWrites(table: string, operations: readonly WriteOperation[],
     if (op.type === 'insert') {
       i = planInserts(table, operations, i, limits, plan);
     } else if (op.type === 'update') {
-      const start = i;
-      const signature = patchSignature(op.patch);
-      const ids = new Set<string>();
+      const start = i++;
+      const ids = new Set([op.id]);
+      // Computed only when a second update follows: most writes are one update.
+      let signature: string | undefined;
       while (i < operations.length) {
         const next = operations[i]!;
-        if (next.type !== 'update' || ids.has(next.id) || patchSignature(next.patch) !== signature) break;
+        if (next.type !== 'update' || ids.has(next.id)) break;
+        signature ??= patchSignature(op.patch);
+        if (patchSignature(next.patch) !== signature) break;
         ids.add(next.id);
         i++;
       }
@@ -133,31 +136,46 @@ function updateStatement(
   limits: SqlLimits,
 ): PlannedStatement {
   const keys = Object.keys(group[0]!.patch);
-  let statement: PlannedStatement;
   if (group.length === 1) {
+    return { kind: 'update', ops: indexes, sql: singleUpdateSql(table, keys, limits), params: [JSON.stringify(group[0]!.patch), group[0]!.id] };
+  }
+  const sets = keys.map((k) => `, ${quoteLiteral(jsonPath([k]))}, p.value -> ${quoteLiteral(jsonPath(['c', k]))}`).join('');
+  return {
+    kind: 'update',
+    ops: indexes,
+    sql: assertFits(
+      `UPDATE ${table} SET data = json_set(data${sets}), updated_at = unixepoch() ` +
+        `FROM json_each(?) AS p WHERE ${table}._id = p.value ->> '$.id' RETURNING ${table}._id, ${table}.data, ${sizeGuard(`${table}.data`, limits)}`,
+      keys,
+      limits,
+    ),
+    params: [JSON.stringify(group.map((u) => ({ id: u.id, c: u.patch })))],
+  };
+}
+
+/** Single-update statements by table, limit and fields: an app updates the same few shapes over and over. */
+const singleUpdates = new Map<string, string>();
+
+function singleUpdateSql(table: string, keys: string[], limits: SqlLimits): string {
+  // One field is the common case; a JSON array (which starts with '[') cannot equal '.' + field.
+  const cacheKey = `${table}\n${limits.maxDocumentBytes}\n${keys.length === 1 ? `.${keys[0]}` : JSON.stringify(keys)}`;
+  let sql = singleUpdates.get(cacheKey);
+  if (sql === undefined) {
     // `?1 -> '$.k'` yields the patch value as JSON, so json_set stores true as true, not 1.
     const sets = keys.map((k) => `, ${quoteLiteral(jsonPath([k]))}, ?1 -> ${quoteLiteral(jsonPath([k]))}`).join('');
-    statement = {
-      kind: 'update',
-      ops: indexes,
-      sql: `UPDATE ${table} SET data = json_set(data${sets}), updated_at = unixepoch() WHERE _id = ?2 RETURNING _id, data, ${sizeGuard('data', limits)}`,
-      params: [JSON.stringify(group[0]!.patch), group[0]!.id],
-    };
-  } else {
-    const sets = keys.map((k) => `, ${quoteLiteral(jsonPath([k]))}, p.value -> ${quoteLiteral(jsonPath(['c', k]))}`).join('');
-    statement = {
-      kind: 'update',
-      ops: indexes,
-      sql:
-        `UPDATE ${table} SET data = json_set(data${sets}), updated_at = unixepoch() ` +
-        `FROM json_each(?) AS p WHERE ${table}._id = p.value ->> '$.id' RETURNING ${table}._id, ${table}.data, ${sizeGuard(`${table}.data`, limits)}`,
-      params: [JSON.stringify(group.map((u) => ({ id: u.id, c: u.patch })))],
-    };
+    sql = assertFits(`UPDATE ${table} SET data = json_set(data${sets}), updated_at = unixepoch() WHERE _id = ?2 RETURNING _id, data, ${sizeGuard('data', limits)}`, keys, limits);
+    // Bounded, so patches with ever-new field names cannot grow it without end.
+    if (singleUpdates.size >= 256) singleUpdates.clear();
+    singleUpdates.set(cacheKey, sql);
   }
-  if (utf8Length(statement.sql) > limits.maxStatementBytes) {
+  return sql;
+}
+
+function assertFits(sql: string, keys: string[], limits: SqlLimits): string {
+  if (utf8Length(sql) > limits.maxStatementBytes) {
     throw new ValidationError(`The patch has ${keys.length} fields, more than one SQL statement can carry; update fewer fields at a time or use upsert().`);
   }
-  return statement;
+  return sql;
 }
 
 function guard(table: string, ids: string[], indexes: number[]): PlannedStatement {
@@ -246,5 +264,7 @@ export function utf8Length(text: string): number {
 }
 
 function range(from: number, to: number): number[] {
-  return Array.from({ length: to - from }, (_, k) => from + k);
+  const out: number[] = [];
+  for (let k = from; k < to; k++) out.push(k);
+  return out;
 }
