@@ -27,8 +27,8 @@ export function pocketSqlByHand(runner: SqlRunner): Variant {
   const parse = (text: unknown) => JSON.parse(text as string) as Todo;
   return {
     async get(id) {
-      const [row] = await runner.rows(`SELECT _id, data FROM ${T} WHERE _id = ?`, [id]);
-      return row === undefined ? null : parse(row[1]);
+      const [row] = await runner.rows(`SELECT data FROM ${T} WHERE _id = ?`, [id]);
+      return row === undefined ? null : parse(row[0]);
     },
     async byUser(userId) {
       const c = compileFind(T, { filter: condition.eq('userId', userId), sort: [], skip: 0, limit: BY_USER_LIMIT });

@@ -97,10 +97,12 @@ export function createSqlStore(options: SqlStoreOptions): CollectionStore {
 
   return {
     async getMany(ids) {
-      const rows =
-        ids.length === 1
-          ? await read('get', { sql: `SELECT _id, data FROM ${table} WHERE _id = ?`, params: [ids[0]] })
-          : await read('get', { sql: `SELECT _id, data FROM ${table} WHERE _id IN (SELECT value FROM json_each(?))`, params: [JSON.stringify(ids)] });
+      if (ids.length === 1) {
+        // The common get(id): the row is the answer, no need to read _id back.
+        const [row] = await read('get', { sql: `SELECT data FROM ${table} WHERE _id = ?`, params: [ids[0]] });
+        return [row === undefined ? null : parse(row.data as string)];
+      }
+      const rows = await read('get', { sql: `SELECT _id, data FROM ${table} WHERE _id IN (SELECT value FROM json_each(?))`, params: [JSON.stringify(ids)] });
       const byId = new Map(rows.map((r) => [r._id as string, r.data as string]));
       return ids.map((id) => {
         const data = byId.get(id);
