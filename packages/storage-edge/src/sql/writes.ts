@@ -80,7 +80,7 @@ export function planWrites(table: string, operations: readonly WriteOperation[],
           : { kind: 'delete', ops: range(start, i), sql: `DELETE FROM ${table} WHERE _id IN (SELECT value FROM json_each(?)) RETURNING _id`, params: [JSON.stringify(ids)] },
       );
     } else {
-      const text = documentText(op.doc, limits);
+      const { text } = documentText(op.doc, limits);
       plan.push({
         kind: 'upsert',
         ops: [i],
@@ -117,8 +117,8 @@ function planInserts(table: string, ops: readonly WriteOperation[], start: numbe
   };
   while (i < ops.length && ops[i]!.type === 'insert') {
     const { doc } = ops[i] as { doc: StoredDocument };
-    const text = documentText(doc, limits);
-    const size = utf8Length(text) + 1;
+    const { text, bytes: docBytes } = documentText(doc, limits);
+    const size = docBytes + 1; // and a comma
     if (bytes + size > limits.maxPackedBytes) flush();
     packed.push(text);
     packedIndexes.push(i);
@@ -231,15 +231,16 @@ function patchSignature(patch: JsonObject): string {
   return JSON.stringify(Object.keys(patch));
 }
 
-export function documentText(doc: StoredDocument, limits: SqlLimits): string {
+/** The document's JSON text and its size in UTF-8 bytes; a `ValidationError` if it is over the limit. */
+export function documentText(doc: StoredDocument, limits: SqlLimits): { text: string; bytes: number } {
   const text = JSON.stringify(doc);
-  const size = utf8Length(text);
-  if (size > limits.maxDocumentBytes) {
+  const bytes = utf8Length(text);
+  if (bytes > limits.maxDocumentBytes) {
     throw new ValidationError(
-      `Document "${doc._id}" is ${size} bytes as JSON; the limit here is ${limits.maxDocumentBytes}. Split it into several documents. Nothing was written.`,
+      `Document "${doc._id}" is ${bytes} bytes as JSON; the limit here is ${limits.maxDocumentBytes}. Split it into several documents. Nothing was written.`,
     );
   }
-  return text;
+  return { text, bytes };
 }
 
 const NON_ASCII = /[^\u0000-\u007f]/;
