@@ -80,6 +80,17 @@ describe('Durable Object SQL storage', () => {
     });
   });
 
+  it('checks an update statement against each adapter’s own limit, even when another adapter built it first', async () => {
+    await inObject('SQL_OBJECT', 'sql-statement-limit', async (storage) => {
+      const roomy = Database.open({ name: 'app', storage: createDurableObjectSqlStorage({ storage }) }).collection('notes');
+      await roomy.insert({ _id: 'n', text: 'a' });
+      expect(await roomy.update('n', { text: 'b' })).toEqual({ _id: 'n', text: 'b' });
+      const tight = Database.open({ name: 'app', storage: createDurableObjectSqlStorage({ storage, limits: { maxStatementBytes: 100 } }) }).collection('notes');
+      await expect(tight.update('n', { text: 'c' })).rejects.toBeInstanceOf(ValidationError);
+      expect(await roomy.get('n')).toEqual({ _id: 'n', text: 'b' });
+    });
+  });
+
   it('tells whether a delete removed its document, with indexes and before the table exists', async () => {
     await inObject('SQL_OBJECT', 'sql-delete-count', async (storage) => {
       const db = await Database.create({ name: 'app', storage: createDurableObjectSqlStorage({ storage, indexes: { todos: ['userId', ['userId', 'createdAt']] } }) });

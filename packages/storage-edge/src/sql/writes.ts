@@ -73,11 +73,12 @@ export function planWrites(table: string, operations: readonly WriteOperation[],
       const start = i;
       while (i < operations.length && operations[i]!.type === 'delete') i++;
       const ids = (operations.slice(start, i) as Array<Extract<WriteOperation, { type: 'delete' }>>).map((d) => d.id);
+      const ops = range(start, i);
       plan.push(
         ids.length === 1
           ? // One id: whether it existed is whether the statement changed anything.
-            { kind: 'delete', ops: range(start, i), sql: `DELETE FROM ${table} WHERE _id = ?`, params: [ids[0]], changes: true }
-          : { kind: 'delete', ops: range(start, i), sql: `DELETE FROM ${table} WHERE _id IN (SELECT value FROM json_each(?)) RETURNING _id`, params: [JSON.stringify(ids)] },
+            { kind: 'delete', ops, sql: `DELETE FROM ${table} WHERE _id = ?`, params: [ids[0]], changes: true }
+          : { kind: 'delete', ops, sql: `DELETE FROM ${table} WHERE _id IN (SELECT value FROM json_each(?)) RETURNING _id`, params: [JSON.stringify(ids)] },
       );
     } else {
       const { text } = documentText(op.doc, limits);
@@ -153,12 +154,15 @@ function updateStatement(
   };
 }
 
-/** Single-update statements by table, limit and fields: an app updates the same few shapes over and over. */
+/**
+ * Single-update statements by table, limits and fields: an app updates the same few shapes over
+ * and over. Both limits are in the key: the text embeds one and was checked against the other.
+ */
 const singleUpdates = new Map<string, string>();
 
 function singleUpdateSql(table: string, keys: string[], limits: SqlLimits): string {
   // One field is the common case; a JSON array (which starts with '[') cannot equal '.' + field.
-  const cacheKey = `${table}\n${limits.maxDocumentBytes}\n${keys.length === 1 ? `.${keys[0]}` : JSON.stringify(keys)}`;
+  const cacheKey = `${table}\n${limits.maxDocumentBytes}\n${limits.maxStatementBytes}\n${keys.length === 1 ? `.${keys[0]}` : JSON.stringify(keys)}`;
   let sql = singleUpdates.get(cacheKey);
   if (sql === undefined) {
     // `?1 -> '$.k'` yields the patch value as JSON, so json_set stores true as true, not 1.
