@@ -91,6 +91,19 @@ describe('Durable Object SQL storage', () => {
     });
   });
 
+  it('checks a storage object for SQLite once, however many adapters are made on it', async () => {
+    await inObject('SQL_OBJECT', 'sql-check-once', async (real) => {
+      // Forwards to the real storage, counting statements.
+      const statements: string[] = [];
+      const storage = {
+        sql: { exec: (query: string, ...bindings: unknown[]) => (statements.push(query), real.sql.exec(query, ...bindings)) },
+        transactionSync: <T,>(closure: () => T): T => real.transactionSync(closure),
+      };
+      for (let i = 0; i < 3; i++) createDurableObjectSqlStorage({ storage });
+      expect(statements).toEqual(['SELECT 1']);
+    });
+  });
+
   it('tells whether a delete removed its document, with indexes and before the table exists', async () => {
     await inObject('SQL_OBJECT', 'sql-delete-count', async (storage) => {
       const db = await Database.create({ name: 'app', storage: createDurableObjectSqlStorage({ storage, indexes: { todos: ['userId', ['userId', 'createdAt']] } }) });

@@ -68,12 +68,17 @@ function sqlDriver(storage: DurableObjectSqlStorageLike): SqlDriver {
   };
 }
 
+/** Storage objects already found to have SQLite: an object's backend never changes. */
+const checkedSqlStorage = new WeakSet<object>();
+
 /**
  * A KV-backed class has a `storage.sql` whose every call throws. Finding out now, with a
  * statement that touches nothing, turns a confusing failure at the first query into a clear
- * configuration error.
+ * configuration error. Once per storage object, so an adapter made per request costs no
+ * statement after the first.
  */
 function assertSqlStorage(storage: unknown): asserts storage is DurableObjectSqlStorageLike {
+  if (typeof storage === 'object' && storage !== null && checkedSqlStorage.has(storage)) return;
   const s = storage as { sql?: { exec?: unknown }; transactionSync?: unknown } | null | undefined;
   let enabled = false;
   let cause: unknown;
@@ -85,7 +90,10 @@ function assertSqlStorage(storage: unknown): asserts storage is DurableObjectSql
   } catch (error) {
     cause = error;
   }
-  if (enabled) return;
+  if (enabled) {
+    checkedSqlStorage.add(s as object);
+    return;
+  }
   if (cause === undefined && (typeof s !== 'object' || s === null || typeof s.sql !== 'object')) {
     throw new ValidationError(
       `[pocket/durable-object] createDurableObjectSqlStorage() needs a Durable Object's storage, got ${describe(storage)}. Pass this.ctx.storage from inside your DurableObject class.`,
