@@ -134,6 +134,38 @@ describe('Durable Object SQL storage', () => {
     });
   });
 
+  it('answers every store call with a promise, though SQLite storage runs statements synchronously', async () => {
+    await inObject('SQL_OBJECT', 'sql-sync-driver', async (storage) => {
+      storage.sql.exec('CREATE TABLE pocket_broken (id INTEGER)');
+      storage.sql.exec(`CREATE TABLE pocket_garbled (_id TEXT PRIMARY KEY, data TEXT NOT NULL)`);
+      storage.sql.exec(`INSERT INTO pocket_garbled (_id, data) VALUES ('g', 'not json')`);
+      const adapter = createDurableObjectSqlStorage({ storage });
+      const broken = adapter.collection('broken');
+      const garbled = adapter.collection('garbled');
+      // Each call returns a promise; a failure, whether SQLite's or in reading its rows, rejects it.
+      const calls: Array<[string, () => Promise<unknown>, new (...args: never[]) => Error]> = [
+        ['getMany', () => broken.getMany(['a']), DurableObjectStorageError],
+        ['find', () => broken.find({ filter: null, sort: [], skip: 0, limit: null }), DurableObjectStorageError],
+        ['count', () => broken.count({ kind: 'condition', op: 'eq', path: 'n', value: 1 }), DurableObjectStorageError],
+        ['write', () => broken.write([{ type: 'delete', id: 'a' }]), DurableObjectStorageError],
+        ['find of an unknown filter', () => broken.find({ filter: { kind: 'nonsense' } as never, sort: [], skip: 0, limit: null }), Error],
+        ['getMany of a garbled row', () => garbled.getMany(['g']), SyntaxError],
+        ['update returning a garbled row', () => garbled.write([{ type: 'update', id: 'g', patch: { n: 1 } }]), DurableObjectStorageError],
+      ];
+      for (const [label, call, type] of calls) {
+        let answer: unknown;
+        expect(() => (answer = call()), label).not.toThrow();
+        expect(answer, label).toBeInstanceOf(Promise);
+        await expect(answer, label).rejects.toBeInstanceOf(type);
+      }
+      // A write to a table that does not exist yet creates it, then reads see it at once.
+      const fresh = adapter.collection('fresh');
+      expect(await fresh.write([{ type: 'insert', doc: { _id: 'x', n: 1 } }])).toEqual([{ type: 'insert', doc: { _id: 'x', n: 1 } }]);
+      expect(await fresh.getMany(['x', 'y'])).toEqual([{ _id: 'x', n: 1 }, null]);
+      expect(await fresh.count(null)).toBe(1);
+    });
+  });
+
   it('refuses a KV-backed class up front, saying to declare it under new_sqlite_classes', async () => {
     await inObject('KV_OBJECT', 'sql-on-kv', async (storage) => {
       const error = (() => {

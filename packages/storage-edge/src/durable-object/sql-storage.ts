@@ -55,10 +55,9 @@ function sqlDriver(storage: DurableObjectSqlStorageLike): SqlDriver {
     return s.changes ? [{ changes: cursor.rowsWritten }] : rows;
   };
   return {
-    async all(statement) {
-      return run(statement);
-    },
-    async batch(statements) {
+    // Synchronous, as sql.exec is: the store passes the rows on without a promise in between.
+    all: run,
+    batch(statements) {
       // transactionSync rolls every statement back when one throws.
       return statements.length === 1 ? [run(statements[0]!)] : storage.transactionSync(() => statements.map(run));
     },

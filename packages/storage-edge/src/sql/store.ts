@@ -29,12 +29,13 @@ export interface SqlStatement extends SqlFragment {
 
 /**
  * What the SQL store needs from a SQLite backend: run one statement, or several in order (in
- * one transaction when the backend offers it). Both throw the backend's own errors; `wrap`
- * turns an error the store does not recognise into the adapter's error type.
+ * one transaction when the backend offers it). SQLite storage answers at once, D1 with a
+ * promise. Both may throw (or reject with) the backend's own errors; `wrap` turns an error the
+ * store does not recognise into the adapter's error type.
  */
 export interface SqlDriver {
-  all(statement: SqlFragment): Promise<Row[]>;
-  batch(statements: readonly SqlStatement[]): Promise<Row[][]>;
+  all(statement: SqlFragment): Row[] | Promise<Row[]>;
+  batch(statements: readonly SqlStatement[]): Row[][] | Promise<Row[][]>;
   wrap(error: unknown, operation: string): Error;
 }
 
@@ -58,31 +59,36 @@ export function createSqlStore(options: SqlStoreOptions): CollectionStore {
   const { collection, driver, limits } = options;
   assertTableName(options.table, collection);
   const table = quoteIdentifier(options.table);
-  async function withTable<R>(run: () => Promise<R>): Promise<R> {
+  /** Runs `run`; if the table is missing, creates it and runs `run` again. Never throws: rejects. */
+  function withTable<R>(run: () => R | Promise<R>): R | Promise<R> {
+    let result: R | Promise<R>;
     try {
-      return await run();
+      result = run();
     } catch (error) {
-      if (!messageOf(error).includes('no such table')) throw error;
-      // Built only here: a store is made per collection per Database, often per request.
-      const ddl: SqlFragment[] = [
-        { sql: createTableSql(options.table), params: [] },
-        ...options.indexes.map((fields) => ({ sql: createIndexSql(options.table, fields), params: [] })),
-      ];
-      try {
-        await driver.batch(ddl);
-      } catch (ddlError) {
-        throw driver.wrap(ddlError, `create table ${options.table}`);
-      }
-      return run();
+      return createTableAndRetry(error, run);
     }
+    return result instanceof Promise ? result.catch((error: unknown) => createTableAndRetry(error, run)) : result;
   }
 
-  async function read(operation: string, statement: SqlFragment): Promise<Row[]> {
+  async function createTableAndRetry<R>(error: unknown, run: () => R | Promise<R>): Promise<R> {
+    if (!messageOf(error).includes('no such table')) throw error;
+    // Built only here: a store is made per collection per Database, often per request.
+    const ddl: SqlFragment[] = [
+      { sql: createTableSql(options.table), params: [] },
+      ...options.indexes.map((fields) => ({ sql: createIndexSql(options.table, fields), params: [] })),
+    ];
     try {
-      return await withTable(() => driver.all(statement));
-    } catch (error) {
-      throw driver.wrap(error, operation);
+      await driver.batch(ddl);
+    } catch (ddlError) {
+      throw driver.wrap(ddlError, `create table ${options.table}`);
     }
+    return run();
+  }
+
+  /** The statement's rows; a failure is a rejection with the adapter's error type. */
+  function read(operation: string, statement: SqlFragment): Row[] | Promise<Row[]> {
+    const rows = withTable(() => driver.all(statement));
+    return rows instanceof Promise ? rows.catch((error: unknown) => Promise.reject(driver.wrap(error, operation))) : rows;
   }
 
   /** The first of `ids` that exists (for a failed insert) or is missing (for a failed update). */
@@ -95,75 +101,110 @@ export function createSqlStore(options: SqlStoreOptions): CollectionStore {
     return ids.find((id) => found.has(id) === exists);
   }
 
+  /** Turns a failed write batch into the error that says what went wrong. */
+  async function writeFailed(operations: readonly WriteOperation[], error: unknown): Promise<never> {
+    const message = messageOf(error);
+    if (message.includes('UNIQUE constraint failed')) {
+      const ids = operations.flatMap((op) => (op.type === 'insert' ? [op.doc._id] : []));
+      const id = (await firstWhere(ids, true)) ?? ids[0]!;
+      throw new DuplicateKeyError(collection, id, { cause: error });
+    }
+    if (message.includes(MISSING_GUARD)) {
+      const ids = operations.flatMap((op) => (op.type === 'update' ? [op.id] : []));
+      const id = (await firstWhere(ids, false)) ?? ids[0]!;
+      throw new DocumentNotFoundError(collection, id, { cause: error });
+    }
+    if (message.includes(TOO_LARGE_GUARD)) {
+      const ids = operations.flatMap((op) => (op.type === 'update' ? [op.id] : []));
+      throw new ValidationError(
+        `${ids.length === 1 ? `The update of document "${ids[0]}"` : 'An update'} in collection "${collection}" would make a document larger than ${limits.maxDocumentBytes} bytes of JSON; nothing was written. Split the document, or store large values elsewhere.`,
+        { cause: error },
+      );
+    }
+    if (/too big|SQLITE_TOOBIG/i.test(message)) {
+      throw new ValidationError(
+        `A write to collection "${collection}" would store a row larger than the backend allows; nothing was written. Keep documents under ${limits.maxDocumentBytes} bytes of JSON.`,
+        { cause: error },
+      );
+    }
+    throw driver.wrap(error, 'write');
+  }
+
+  // Each method goes straight from the driver's answer to its own when the driver is
+  // synchronous (SQLite storage), with no promise in between but the one it returns. A get
+  // there takes about 10 µs; the four awaited layers this replaced made it 1.17× raw code
+  // instead of 1.04× (bench/, 20 rounds).
   return {
-    async getMany(ids) {
+    getMany(ids) {
       if (ids.length === 1) {
         // The common get(id): the row is the answer, no need to read _id back.
-        const [row] = await read('get', { sql: `SELECT data FROM ${table} WHERE _id = ?`, params: [ids[0]] });
-        return [row === undefined ? null : parse(row.data as string)];
+        const rows = read('get', { sql: `SELECT data FROM ${table} WHERE _id = ?`, params: [ids[0]] });
+        return settle(() => after(rows, ([row]) => [row === undefined ? null : parse(row.data as string)]));
       }
-      const rows = await read('get', { sql: `SELECT _id, data FROM ${table} WHERE _id IN (SELECT value FROM json_each(?))`, params: [JSON.stringify(ids)] });
-      const byId = new Map(rows.map((r) => [r._id as string, r.data as string]));
-      return ids.map((id) => {
-        const data = byId.get(id);
-        return data === undefined ? null : parse(data);
+      const rows = read('get', { sql: `SELECT _id, data FROM ${table} WHERE _id IN (SELECT value FROM json_each(?))`, params: [JSON.stringify(ids)] });
+      return settle(() =>
+        after(rows, (found) => {
+          const byId = new Map(found.map((r) => [r._id as string, r.data as string]));
+          return ids.map((id) => {
+            const data = byId.get(id);
+            return data === undefined ? null : parse(data);
+          });
+        }),
+      );
+    },
+
+    find(query: FindQuery) {
+      return settle(() => {
+        const compiled = compileFind(table, query);
+        return after(read('find', compiled), (rows) => {
+          const docs = rows.map((r) => parse(r.data as string));
+          if (compiled.exact) return docs;
+          const kept = docs.filter((doc) => matches(compiled.filter, doc));
+          return kept.slice(compiled.skip, compiled.limit === null ? undefined : compiled.skip + compiled.limit);
+        });
       });
     },
 
-    async find(query: FindQuery) {
-      const compiled = compileFind(table, query);
-      const docs = (await read('find', compiled)).map((r) => parse(r.data as string));
-      if (compiled.exact) return docs;
-      const kept = docs.filter((doc) => matches(compiled.filter, doc));
-      return kept.slice(compiled.skip, compiled.limit === null ? undefined : compiled.skip + compiled.limit);
-    },
-
-    async count(filter: Filter | null) {
-      const compiled = compileCount(table, filter);
-      const rows = await read('count', compiled);
-      if (compiled.exact) return Number(rows[0]?.n ?? 0);
-      return rows.filter((r) => matches(filter, parse(r.data as string))).length;
-    },
-
-    async write(operations: readonly WriteOperation[]) {
-      const plan = planWrites(table, operations, limits);
-      let rows: Row[][];
-      try {
-        rows = await withTable(() => driver.batch(plan));
-      } catch (error) {
-        const message = messageOf(error);
-        if (message.includes('UNIQUE constraint failed')) {
-          const ids = operations.flatMap((op) => (op.type === 'insert' ? [op.doc._id] : []));
-          const id = (await firstWhere(ids, true)) ?? ids[0]!;
-          throw new DuplicateKeyError(collection, id, { cause: error });
-        }
-        if (message.includes(MISSING_GUARD)) {
-          const ids = operations.flatMap((op) => (op.type === 'update' ? [op.id] : []));
-          const id = (await firstWhere(ids, false)) ?? ids[0]!;
-          throw new DocumentNotFoundError(collection, id, { cause: error });
-        }
-        if (message.includes(TOO_LARGE_GUARD)) {
-          const ids = operations.flatMap((op) => (op.type === 'update' ? [op.id] : []));
-          throw new ValidationError(
-            `${ids.length === 1 ? `The update of document "${ids[0]}"` : 'An update'} in collection "${collection}" would make a document larger than ${limits.maxDocumentBytes} bytes of JSON; nothing was written. Split the document, or store large values elsewhere.`,
-            { cause: error },
-          );
-        }
-        if (/too big|SQLITE_TOOBIG/i.test(message)) {
-          throw new ValidationError(
-            `A write to collection "${collection}" would store a row larger than the backend allows; nothing was written. Keep documents under ${limits.maxDocumentBytes} bytes of JSON.`,
-            { cause: error },
-          );
-        }
-        throw driver.wrap(error, 'write');
-      }
-      const results = collectResults(operations, plan, rows);
-      operations.forEach((op, i) => {
-        if (results[i] === undefined && op.type === 'update') throw new DocumentNotFoundError(collection, op.id);
+    count(filter: Filter | null) {
+      return settle(() => {
+        const compiled = compileCount(table, filter);
+        return after(read('count', compiled), (rows) =>
+          compiled.exact ? Number(rows[0]?.n ?? 0) : rows.filter((r) => matches(filter, parse(r.data as string))).length,
+        );
       });
-      return results;
+    },
+
+    write(operations: readonly WriteOperation[]) {
+      return settle(() => {
+        const plan = planWrites(table, operations, limits);
+        const done = (rows: Row[][]) => {
+          const results = collectResults(operations, plan, rows);
+          operations.forEach((op, i) => {
+            if (results[i] === undefined && op.type === 'update') throw new DocumentNotFoundError(collection, op.id);
+          });
+          return results;
+        };
+        // withTable does not throw: a failed batch is always a rejected promise.
+        const rows = withTable(() => driver.batch(plan));
+        return rows instanceof Promise ? rows.then(done, (error: unknown) => writeFailed(operations, error)) : done(rows);
+      });
     },
   };
+}
+
+/** `run()` as a promise: resolved with its value, or rejected with what it threw. */
+function settle<R>(run: () => R | Promise<R>): Promise<R> {
+  try {
+    // A promise passes through Promise.resolve as it is, without another turn.
+    return Promise.resolve(run());
+  } catch (error) {
+    return Promise.reject(error);
+  }
+}
+
+/** `use(value)`, at once when the value is already there, else when the promise resolves. */
+function after<T, R>(value: T | Promise<T>, use: (value: T) => R): R | Promise<R> {
+  return value instanceof Promise ? value.then(use) : use(value);
 }
 
 function parse(data: string): StoredDocument {
