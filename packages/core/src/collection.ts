@@ -40,7 +40,7 @@ export class Collection<T extends BaseDocument = AnyDocument> {
 
   /** Stores a new document and returns it as stored. Without `_id`, a UUID is generated. */
   async insert(doc: NewDocument<T>): Promise<T> {
-    const [result] = await this.#write([{ type: 'insert', doc: newDocument(doc) }]);
+    const [result] = this.#announce(await this.#store.write([{ type: 'insert', doc: newDocument(doc) }]));
     return (result as { doc: StoredDocument }).doc as unknown as T;
   }
 
@@ -65,20 +65,20 @@ export class Collection<T extends BaseDocument = AnyDocument> {
    * no document with this id.
    */
   async update(id: string, patch: DocumentPatch<T>): Promise<T> {
-    const [result] = await this.#write([updateOperation(id, patch)]);
+    const [result] = this.#announce(await this.#store.write([updateOperation(id, patch)]));
     return (result as { doc: StoredDocument }).doc as unknown as T;
   }
 
   /** Creates the document, or replaces the whole document with this `_id`. */
   async upsert(doc: NewDocument<T>): Promise<T> {
-    const [result] = await this.#write([{ type: 'upsert', doc: newDocument(doc) }]);
+    const [result] = this.#announce(await this.#store.write([{ type: 'upsert', doc: newDocument(doc) }]));
     return (result as { doc: StoredDocument }).doc as unknown as T;
   }
 
   /** Deletes the document; `true` if there was one, `false` if not. */
   async delete(id: string): Promise<boolean> {
     assertId(id, 'id');
-    const [result] = await this.#write([{ type: 'delete', id }]);
+    const [result] = this.#announce(await this.#store.write([{ type: 'delete', id }]));
     return (result as { deleted: boolean }).deleted;
   }
 
@@ -91,7 +91,8 @@ export class Collection<T extends BaseDocument = AnyDocument> {
       if (seen.has(doc._id)) throw new DuplicateKeyError(this.name, doc._id, { repeatedInBatch: true });
       seen.add(doc._id);
     }
-    return (await this.#write(ops)).map((r) => (r as { doc: StoredDocument }).doc as unknown as T);
+    if (ops.length === 0) return [];
+    return this.#announce(await this.#store.write(ops)).map((r) => (r as { doc: StoredDocument }).doc as unknown as T);
   }
 
   /** Applies many updates at once (`[{ id, changes }]`): all or nothing where the storage is atomic. */
@@ -105,7 +106,8 @@ export class Collection<T extends BaseDocument = AnyDocument> {
       }
       return updateOperation(u.id, u.changes);
     });
-    return (await this.#write(ops)).map((r) => (r as { doc: StoredDocument }).doc as unknown as T);
+    if (ops.length === 0) return [];
+    return this.#announce(await this.#store.write(ops)).map((r) => (r as { doc: StoredDocument }).doc as unknown as T);
   }
 
   /** Deletes many documents at once and returns how many existed. */
@@ -113,7 +115,8 @@ export class Collection<T extends BaseDocument = AnyDocument> {
     if (!Array.isArray(ids)) throw new ValidationError(`bulkDelete() takes an array of ids, got ${describe(ids)}.`);
     ids.forEach((id) => assertId(id, 'id'));
     const ops = [...new Set(ids)].map((id) => ({ type: 'delete' as const, id }));
-    return (await this.#write(ops)).filter((r) => r.type === 'delete' && r.deleted).length;
+    if (ops.length === 0) return 0;
+    return this.#announce(await this.#store.write(ops)).filter((r) => r.type === 'delete' && r.deleted).length;
   }
 
   /**
@@ -148,9 +151,12 @@ export class Collection<T extends BaseDocument = AnyDocument> {
     });
   }
 
-  async #write(ops: WriteOperation[]): Promise<WriteResult[]> {
-    if (ops.length === 0) return [];
-    const results = await this.#store.write(ops);
+  /**
+   * Tells change listeners about a write that went through, and hands its results back. Called
+   * by each method right after awaiting the store, not from a shared async helper: on SQLite
+   * storage a whole write takes a few microseconds, and another awaited layer is a share of it.
+   */
+  #announce(results: WriteResult[]): WriteResult[] {
     // A delete that found nothing changed nothing: observers must not hear of a document that never was.
     if (this.#hub.listening) {
       this.#hub.emit(results.filter((r) => r.type !== 'delete' || r.deleted).map((r) => toChange(this.name, r)));

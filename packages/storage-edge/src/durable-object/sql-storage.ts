@@ -50,9 +50,10 @@ export function createDurableObjectSqlStorage(options: DurableObjectSqlStorageOp
 function sqlDriver(storage: DurableObjectSqlStorageLike): SqlDriver {
   const run = (s: SqlStatement): Row[] => {
     const cursor = storage.sql.exec(s.sql, ...s.params);
-    const rows = cursor.toArray();
-    // rowsWritten also counts index entries: above 0 is all it promises, and all `changes` asks.
-    return s.changes ? [{ changes: cursor.rowsWritten }] : rows;
+    // A statement that returns no rows has run to its end in exec(): nothing to read but the
+    // count. rowsWritten also counts index entries: above 0 is all it promises, and all
+    // `changes` asks.
+    return s.changes ? [{ changes: cursor.rowsWritten }] : cursor.toArray();
   };
   return {
     // Synchronous, as sql.exec is: the store passes the rows on without a promise in between.
