@@ -44,7 +44,7 @@ export function pocketSqlByHand(runner: SqlRunner): Variant {
       return row![0] as number;
     },
     update(id, completed) {
-      return runner.rows(`UPDATE ${T} SET data = json_set(data, '$.completed', ?1 -> '$.completed'), updated_at = unixepoch() WHERE _id = ?2 RETURNING _id, data, ${sizeGuard('data')}`, [
+      return runner.rows(`UPDATE ${T} SET data = json_set(data, '$.completed', ?1 -> '$.completed'), updated_at = unixepoch() WHERE _id = ?2 RETURNING data, ${sizeGuard('data')}`, [
         JSON.stringify({ completed }),
         id,
       ]);

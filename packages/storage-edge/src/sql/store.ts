@@ -13,7 +13,7 @@ import type { SqlFragment } from './filter.js';
 import { assertTableName, quoteIdentifier } from './identifiers.js';
 import { createIndexSql, createTableSql } from './schema.js';
 import { compileCount, compileFind } from './select.js';
-import { collectResults, MISSING_GUARD, planWrites, TOO_LARGE_GUARD, type SqlLimits } from './writes.js';
+import { collectResults, MISSING_GUARD, planWrites, TOO_LARGE_GUARD, type SqlLimits, type UpdateCache } from './writes.js';
 
 export type Row = Record<string, unknown>;
 
@@ -59,6 +59,7 @@ export function createSqlStore(options: SqlStoreOptions): CollectionStore {
   const { collection, driver, limits } = options;
   assertTableName(options.table, collection);
   const table = quoteIdentifier(options.table);
+  const updates: UpdateCache = new Map();
   /** Runs `run`; if the table is missing, creates it and runs `run` again. Never throws: rejects. */
   function withTable<R>(run: () => R | Promise<R>): R | Promise<R> {
     let result: R | Promise<R>;
@@ -176,7 +177,7 @@ export function createSqlStore(options: SqlStoreOptions): CollectionStore {
 
     write(operations: readonly WriteOperation[]) {
       return settle(() => {
-        const plan = planWrites(table, operations, limits);
+        const plan = planWrites(table, operations, limits, updates);
         const done = (rows: Row[][]) => {
           const results = collectResults(operations, plan, rows);
           operations.forEach((op, i) => {

@@ -45,7 +45,7 @@ export interface PlannedStatement extends SqlStatement {
  * Before updates that share a batch with other statements, a guard statement fails the whole
  * batch if any target document is missing, so a bulk update is all-or-nothing.
  */
-export function planWrites(table: string, operations: readonly WriteOperation[], limits: SqlLimits): PlannedStatement[] {
+export function planWrites(table: string, operations: readonly WriteOperation[], limits: SqlLimits, updates: UpdateCache): PlannedStatement[] {
   const plan: PlannedStatement[] = [];
   let i = 0;
   while (i < operations.length) {
@@ -68,7 +68,7 @@ export function planWrites(table: string, operations: readonly WriteOperation[],
       const group = operations.slice(start, i) as Array<Extract<WriteOperation, { type: 'update' }>>;
       const indexes = range(start, i);
       if (operations.length > 1) plan.push(guard(table, [...ids], indexes));
-      plan.push(updateStatement(table, group, indexes, limits));
+      plan.push(updateStatement(table, group, indexes, limits, updates));
     } else if (op.type === 'delete') {
       const start = i;
       while (i < operations.length && operations[i]!.type === 'delete') i++;
@@ -135,10 +135,11 @@ function updateStatement(
   group: Array<Extract<WriteOperation, { type: 'update' }>>,
   indexes: number[],
   limits: SqlLimits,
+  updates: UpdateCache,
 ): PlannedStatement {
   const keys = Object.keys(group[0]!.patch);
   if (group.length === 1) {
-    return { kind: 'update', ops: indexes, sql: singleUpdateSql(table, keys, limits), params: [JSON.stringify(group[0]!.patch), group[0]!.id] };
+    return { kind: 'update', ops: indexes, sql: singleUpdateSql(table, keys, limits, updates), params: [JSON.stringify(group[0]!.patch), group[0]!.id] };
   }
   const sets = keys.map((k) => `, ${quoteLiteral(jsonPath([k]))}, p.value -> ${quoteLiteral(jsonPath(['c', k]))}`).join('');
   return {
@@ -155,22 +156,23 @@ function updateStatement(
 }
 
 /**
- * Single-update statements by table, limits and fields: an app updates the same few shapes over
- * and over. Both limits are in the key: the text embeds one and was checked against the other.
+ * A store's single-update statements by the fields they set: an app updates the same few shapes
+ * over and over. One per store, whose table and limits are fixed, so the key is only the fields.
  */
-const singleUpdates = new Map<string, string>();
+export type UpdateCache = Map<string, string>;
 
-function singleUpdateSql(table: string, keys: string[], limits: SqlLimits): string {
-  // One field is the common case; a JSON array (which starts with '[') cannot equal '.' + field.
-  const cacheKey = `${table}\n${limits.maxDocumentBytes}\n${limits.maxStatementBytes}\n${keys.length === 1 ? `.${keys[0]}` : JSON.stringify(keys)}`;
-  let sql = singleUpdates.get(cacheKey);
+function singleUpdateSql(table: string, keys: string[], limits: SqlLimits, updates: UpdateCache): string {
+  // One field is the common case, keyed by its name as it is. Core refuses patch fields with a
+  // double quote, so a name can never equal the JSON array that keys several fields.
+  const cacheKey = keys.length === 1 ? keys[0]! : JSON.stringify(keys);
+  let sql = updates.get(cacheKey);
   if (sql === undefined) {
     // `?1 -> '$.k'` yields the patch value as JSON, so json_set stores true as true, not 1.
     const sets = keys.map((k) => `, ${quoteLiteral(jsonPath([k]))}, ?1 -> ${quoteLiteral(jsonPath([k]))}`).join('');
-    sql = assertFits(`UPDATE ${table} SET data = json_set(data${sets}), updated_at = unixepoch() WHERE _id = ?2 RETURNING _id, data, ${sizeGuard('data', limits)}`, keys, limits);
+    sql = assertFits(`UPDATE ${table} SET data = json_set(data${sets}), updated_at = unixepoch() WHERE _id = ?2 RETURNING data, ${sizeGuard('data', limits)}`, keys, limits);
     // Bounded, so patches with ever-new field names cannot grow it without end.
-    if (singleUpdates.size >= 256) singleUpdates.clear();
-    singleUpdates.set(cacheKey, sql);
+    if (updates.size >= 256) updates.clear();
+    updates.set(cacheKey, sql);
   }
   return sql;
 }
@@ -205,10 +207,11 @@ export function collectResults(operations: readonly WriteOperation[], plan: read
         }
         break;
       case 'update': {
-        const byId = new Map(returned.map((r) => [r._id as string, r.data as string]));
+        // A lone update gets at most its own row back (and does not ask for its _id): nothing to match.
+        const byId = statement.ops.length === 1 ? null : new Map(returned.map((r) => [r._id as string, r.data as string]));
         for (const i of statement.ops) {
           const op = operations[i] as { id: string };
-          const data = byId.get(op.id);
+          const data = byId === null ? (returned[0]?.data as string | undefined) : byId.get(op.id);
           if (data !== undefined) results[i] = { type: 'update', doc: JSON.parse(data) as StoredDocument };
         }
         break;
