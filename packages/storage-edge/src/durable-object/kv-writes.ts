@@ -32,7 +32,7 @@ export async function writeBatch(
   return serialized(storage, async () => {
     // delete() says whether the key existed: one call, nothing to read first.
     if (only?.type === 'delete') return [{ type: 'delete', id: only.id, deleted: await storage.delete(keyOf.get(only.id)!) }];
-    const { results, puts, deletes } = await plan(storage, keyOf, collection, operations);
+    const { results, puts, deletes } = plan(await readTexts(storage, keyOf), keyOf, collection, operations);
     await writeAll(storage, puts, deletes);
     return results;
   });
@@ -47,9 +47,8 @@ function writeAll(storage: DurableObjectKvStorageLike, puts: Array<[string, stri
   return Promise.all([...chunks(puts).map((chunk) => storage.put(Object.fromEntries(chunk))), ...chunks(deletes).map((chunk) => storage.delete(chunk))]);
 }
 
-/** What the batch returns, and the keys it must put and delete. */
-async function plan(storage: DurableObjectKvStorageLike, keyOf: ReadonlyMap<string, string>, collection: string, operations: readonly WriteOperation[]) {
-  const rows = await readTexts(storage, keyOf);
+/** What the batch returns, and the keys it must put and delete, given the texts it read. */
+function plan(rows: Map<string, string>, keyOf: ReadonlyMap<string, string>, collection: string, operations: readonly WriteOperation[]) {
   const changed = new Set<string>();
   const results = operations.map((op) => apply(collection, rows, changed, op));
   const puts: Array<[string, string]> = [];
