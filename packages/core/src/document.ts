@@ -58,72 +58,85 @@ export function toJsonObject(input: unknown, what = 'document'): JsonObject {
   if (!isPlainObject(input)) {
     throw new ValidationError(`A ${what} must be a plain object, got ${describe(input)}.`);
   }
-  return copyObject(input, '', 0, new Set(), what);
+  return copyObject(input, { what, keys: [], parents: [] });
 }
 
 /** Validates one value the same way, for query values and patch fields. */
 export function toJsonValue(input: unknown, path: string, what = 'value'): JsonValue {
-  return copyValue(input, path, 0, new Set(), what);
+  return copyValue(input, { what, keys: path === '' ? [] : [path], parents: [] });
 }
 
-function copyObject(
-  input: Record<string, unknown>,
-  path: string,
-  depth: number,
-  seen: Set<object>,
-  what: string,
-): JsonObject {
-  if (seen.has(input)) fail(what, path, 'is a circular reference; documents must be trees');
-  seen.add(input);
+/**
+ * Where a copy is: the keys and indexes from the root, and the objects and arrays around the
+ * current value. Kept as stacks and turned into a path string only for an error, because every
+ * document of every write goes through here: building `tags[0]` for each value of a valid
+ * document was most of the cost of checking it.
+ */
+interface Walk {
+  what: string;
+  keys: Array<string | number>;
+  /** Also what finds a cycle: a value that is one of its own ancestors. */
+  parents: object[];
+}
+
+function copyObject(input: Record<string, unknown>, walk: Walk): JsonObject {
+  enter(input, walk);
   const out: JsonObject = {};
   for (const key of Object.keys(input)) {
-    const child = path === '' ? key : `${path}.${key}`;
-    if (key === '__proto__') fail(what, child, 'uses the reserved key "__proto__"');
+    walk.keys.push(key);
+    if (key === '__proto__') fail(walk, 'uses the reserved key "__proto__"');
     // SQLite and Durable Object keys hold UTF-8, where a lone surrogate becomes U+FFFD: the key
     // would be stored as another key (and two such keys as the same one).
-    if (!key.isWellFormed()) fail(what, child.toWellFormed(), 'has a key with a lone UTF-16 surrogate; keys must be well-formed Unicode');
+    if (!key.isWellFormed()) fail(walk, 'has a key with a lone UTF-16 surrogate; keys must be well-formed Unicode');
     const value = input[key];
-    if (value === undefined) continue;
-    out[key] = copyValue(value, child, depth + 1, seen, what);
+    if (value !== undefined) out[key] = copyValue(value, walk);
+    walk.keys.pop();
   }
-  seen.delete(input);
+  walk.parents.pop();
   return out;
 }
 
-function copyValue(value: unknown, path: string, depth: number, seen: Set<object>, what: string): JsonValue {
-  if (depth > MAX_DEPTH) fail(what, path, `nests deeper than ${MAX_DEPTH} levels`);
+function copyValue(value: unknown, walk: Walk): JsonValue {
+  if (walk.parents.length > MAX_DEPTH) fail(walk, `nests deeper than ${MAX_DEPTH} levels`);
   switch (typeof value) {
     case 'string':
-      if (!value.isWellFormed()) fail(what, path, 'contains a lone UTF-16 surrogate');
+      if (!value.isWellFormed()) fail(walk, 'contains a lone UTF-16 surrogate');
       return value;
     case 'number':
-      if (!Number.isFinite(value)) fail(what, path, `is ${value}, which JSON cannot store`);
+      if (!Number.isFinite(value)) fail(walk, `is ${value}, which JSON cannot store`);
       return value === 0 ? 0 : value; // -0 would come back as 0 from storage
     case 'boolean':
       return value;
     case 'object': {
       if (value === null) return null;
       if (Array.isArray(value)) {
-        if (seen.has(value)) fail(what, path, 'is a circular reference; documents must be trees');
-        seen.add(value);
+        enter(value, walk);
         const out: JsonValue[] = new Array(value.length);
         for (let i = 0; i < value.length; i++) {
+          walk.keys.push(i);
           const item: unknown = value[i];
-          if (item === undefined) fail(what, `${path}[${i}]`, 'is undefined (or a hole); use null');
-          out[i] = copyValue(item, `${path}[${i}]`, depth + 1, seen, what);
+          if (item === undefined) fail(walk, 'is undefined (or a hole); use null');
+          out[i] = copyValue(item, walk);
+          walk.keys.pop();
         }
-        seen.delete(value);
+        walk.parents.pop();
         return out;
       }
-      if (value instanceof Date) fail(what, path, 'is a Date; store date.toISOString() or a timestamp number');
+      if (value instanceof Date) fail(walk, 'is a Date; store date.toISOString() or a timestamp number');
       if (!isPlainObject(value)) {
-        fail(what, path, `is a ${value.constructor?.name ?? 'non-plain object'}; only plain objects, arrays and primitives are stored`);
+        fail(walk, `is a ${value.constructor?.name ?? 'non-plain object'}; only plain objects, arrays and primitives are stored`);
       }
-      return copyObject(value, path, depth, seen, what);
+      return copyObject(value, walk);
     }
     default:
-      return fail(what, path, `is a ${typeof value}, which JSON cannot store`);
+      return fail(walk, `is a ${typeof value}, which JSON cannot store`);
   }
+}
+
+function enter(value: object, walk: Walk): void {
+  // An ancestor list, not a Set: documents are shallow, and a short scan beats hashing.
+  if (walk.parents.includes(value)) fail(walk, 'is a circular reference; documents must be trees');
+  walk.parents.push(value);
 }
 
 export function isPlainObject(value: unknown): value is Record<string, unknown> {
@@ -132,8 +145,12 @@ export function isPlainObject(value: unknown): value is Record<string, unknown> 
   return proto === Object.prototype || proto === null;
 }
 
-function fail(what: string, path: string, problem: string): never {
-  const where = path === '' ? `The ${what}` : `Field "${path}" of the ${what}`;
+function fail(walk: Walk, problem: string): never {
+  let path = '';
+  for (const key of walk.keys) path = typeof key === 'number' ? `${path}[${key}]` : path === '' ? key : `${path}.${key}`;
+  // A key with a lone surrogate is shown with U+FFFD in its place, so the message stays valid text.
+  path = path.toWellFormed();
+  const where = path === '' ? `The ${walk.what}` : `Field "${path}" of the ${walk.what}`;
   throw new ValidationError(`${where} ${problem}.`, { path });
 }
 
