@@ -140,8 +140,8 @@ describe('Durable Object SQL storage', () => {
       storage.sql.exec(`CREATE TABLE pocket_garbled (_id TEXT PRIMARY KEY, data TEXT NOT NULL)`);
       storage.sql.exec(`INSERT INTO pocket_garbled (_id, data) VALUES ('g', 'not json')`);
       const adapter = createDurableObjectSqlStorage({ storage });
-      const broken = adapter.collection('broken');
-      const garbled = adapter.collection('garbled');
+      const broken = adapter.collection('broken', { database: 'app' });
+      const garbled = adapter.collection('garbled', { database: 'app' });
       // Each call returns a promise; a failure, whether SQLite's or in reading its rows, rejects it.
       const calls: Array<[string, () => Promise<unknown>, new (...args: never[]) => Error]> = [
         ['getMany', () => broken.getMany(['a']), DurableObjectStorageError],
@@ -159,7 +159,7 @@ describe('Durable Object SQL storage', () => {
         await expect(answer, label).rejects.toBeInstanceOf(type);
       }
       // A write to a table that does not exist yet creates it, then reads see it at once.
-      const fresh = adapter.collection('fresh');
+      const fresh = adapter.collection('fresh', { database: 'app' });
       expect(await fresh.write([{ type: 'insert', doc: { _id: 'x', n: 1 } }])).toEqual([{ type: 'insert', doc: { _id: 'x', n: 1 } }]);
       expect(await fresh.getMany(['x', 'y'])).toEqual([{ _id: 'x', n: 1 }, null]);
       expect(await fresh.count(null)).toBe(1);
