@@ -94,16 +94,21 @@ export function planWrites(table: string, operations: readonly WriteOperation[],
   return plan;
 }
 
+/** Documents serialised together while packing an insert, at first; see planInserts. */
+const INSERT_GROUP = 256;
+
 function planInserts(table: string, ops: readonly WriteOperation[], start: number, limits: SqlLimits, plan: PlannedStatement[]): number {
-  let i = start;
+  let end = start;
+  while (end < ops.length && ops[end]!.type === 'insert') end++;
+  const docOf = (k: number) => (ops[k] as { doc: StoredDocument }).doc;
   let packed: string[] = [];
   let packedIndexes: number[] = [];
   let bytes = 2;
   const flush = () => {
     if (packed.length === 0) return;
     plan.push(
-      packed.length === 1
-        ? { kind: 'insert', ops: packedIndexes, sql: `INSERT INTO ${table} (_id, data) VALUES (?, ?)`, params: [(ops[packedIndexes[0]!] as { doc: StoredDocument }).doc._id, packed[0]] }
+      packedIndexes.length === 1
+        ? { kind: 'insert', ops: packedIndexes, sql: `INSERT INTO ${table} (_id, data) VALUES (?, ?)`, params: [docOf(packedIndexes[0]!)._id, packed[0]] }
         : {
             kind: 'insert',
             ops: packedIndexes,
@@ -116,18 +121,39 @@ function planInserts(table: string, ops: readonly WriteOperation[], start: numbe
     packedIndexes = [];
     bytes = 2;
   };
-  while (i < ops.length && ops[i]!.type === 'insert') {
-    const { doc } = ops[i] as { doc: StoredDocument };
-    const { text, bytes: docBytes } = documentText(doc, limits);
-    const size = docBytes + 1; // and a comma
-    if (bytes + size > limits.maxPackedBytes) flush();
+  /** Adds documents `from`..`to` (their JSON texts joined by commas, `size` bytes) to the parameter. */
+  const add = (text: string, size: number, from: number, to: number) => {
+    if (bytes + size + 1 > limits.maxPackedBytes) flush();
     packed.push(text);
-    packedIndexes.push(i);
-    bytes += size;
-    i++;
+    for (let k = from; k < to; k++) packedIndexes.push(k);
+    bytes += size + 1; // and a comma
+  };
+  // A group of documents is serialised with one JSON.stringify: a group within both limits
+  // holds no document over the size limit, and goes into the parameter whole. Per document,
+  // the texts, their sizes and joining them were two thirds of Pocket's JavaScript for a bulk
+  // insert. A group over a limit is taken apart, so each document is checked on its own, and
+  // the groups after it are smaller, so large documents are not serialised twice for long.
+  let group = INSERT_GROUP;
+  for (let i = start, to = start; i < end; i = to) {
+    to = Math.min(i + group, end);
+    if (to - i > 1) {
+      const docs: StoredDocument[] = [];
+      for (let k = i; k < to; k++) docs.push(docOf(k));
+      const text = JSON.stringify(docs);
+      const size = utf8Length(text) - 2;
+      if (size <= limits.maxDocumentBytes && size + 2 <= limits.maxPackedBytes) {
+        add(text.slice(1, -1), size, i, to);
+        continue;
+      }
+      group = Math.max(2, group >> 2);
+    }
+    for (let k = i; k < to; k++) {
+      const { text, bytes: size } = documentText(docOf(k), limits);
+      add(text, size, k, k + 1);
+    }
   }
   flush();
-  return i;
+  return end;
 }
 
 function updateStatement(
