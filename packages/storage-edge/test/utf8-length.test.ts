@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { utf8Length } from '../src/sql/writes.js';
+import { utf8Length } from '../src/sql/json-text.js';
 
 describe('utf8Length', () => {
   const encoded = (text: string) => new TextEncoder().encode(text).length;

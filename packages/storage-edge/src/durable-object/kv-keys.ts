@@ -1,5 +1,5 @@
 import { ValidationError } from '@pocket/core';
-import { utf8Length } from '../sql/writes.js';
+import { utf8Length } from '../sql/json-text.js';
 
 export const DEFAULT_KEY_PREFIX = 'pocket:';
 /** Durable Object storage refuses keys over 2 KiB of UTF-8. */

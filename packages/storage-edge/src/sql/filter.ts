@@ -1,6 +1,6 @@
 import { and, or, QueryError, type Condition, type Filter, type JsonValue } from '@pocket/core';
 import { jsonPathLiteral } from './identifiers.js';
-import { utf8Length } from './writes.js';
+import { utf8Length } from './json-text.js';
 
 /** SQL text with its bound values, in order of the `?` placeholders. */
 export interface SqlFragment {

@@ -1,5 +1,7 @@
 import { ValidationError, type JsonObject, type StoredDocument, type WriteOperation, type WriteResult } from '@pocket/core';
 import { jsonPath, quoteLiteral } from './identifiers.js';
+import { planInserts } from './inserts.js';
+import { documentText, utf8Length } from './json-text.js';
 import type { SqlStatement } from './store.js';
 
 export interface SqlLimits {
@@ -92,68 +94,6 @@ export function planWrites(table: string, operations: readonly WriteOperation[],
     }
   }
   return plan;
-}
-
-/** Documents serialised together while packing an insert, at first; see planInserts. */
-const INSERT_GROUP = 256;
-
-function planInserts(table: string, ops: readonly WriteOperation[], start: number, limits: SqlLimits, plan: PlannedStatement[]): number {
-  let end = start;
-  while (end < ops.length && ops[end]!.type === 'insert') end++;
-  const docOf = (k: number) => (ops[k] as { doc: StoredDocument }).doc;
-  let packed: string[] = [];
-  let packedIndexes: number[] = [];
-  let bytes = 2;
-  const flush = () => {
-    if (packed.length === 0) return;
-    plan.push(
-      packedIndexes.length === 1
-        ? { kind: 'insert', ops: packedIndexes, sql: `INSERT INTO ${table} (_id, data) VALUES (?, ?)`, params: [docOf(packedIndexes[0]!)._id, packed[0]] }
-        : {
-            kind: 'insert',
-            ops: packedIndexes,
-            // json_each hands back each element's JSON text unchanged, so `data` is stored as written.
-            sql: `INSERT INTO ${table} (_id, data) SELECT value ->> '$._id', value FROM json_each(?)`,
-            params: [`[${packed.join(',')}]`],
-          },
-    );
-    packed = [];
-    packedIndexes = [];
-    bytes = 2;
-  };
-  /** Adds documents `from`..`to` (their JSON texts joined by commas, `size` bytes) to the parameter. */
-  const add = (text: string, size: number, from: number, to: number) => {
-    if (bytes + size + 1 > limits.maxPackedBytes) flush();
-    packed.push(text);
-    for (let k = from; k < to; k++) packedIndexes.push(k);
-    bytes += size + 1; // and a comma
-  };
-  // A group of documents is serialised with one JSON.stringify: a group within both limits
-  // holds no document over the size limit, and goes into the parameter whole. Per document,
-  // the texts, their sizes and joining them were two thirds of Pocket's JavaScript for a bulk
-  // insert. A group over a limit is taken apart, so each document is checked on its own, and
-  // the groups after it are smaller, so large documents are not serialised twice for long.
-  let group = INSERT_GROUP;
-  for (let i = start, to = start; i < end; i = to) {
-    to = Math.min(i + group, end);
-    if (to - i > 1) {
-      const docs: StoredDocument[] = [];
-      for (let k = i; k < to; k++) docs.push(docOf(k));
-      const text = JSON.stringify(docs);
-      const size = utf8Length(text) - 2;
-      if (size <= limits.maxDocumentBytes && size + 2 <= limits.maxPackedBytes) {
-        add(text.slice(1, -1), size, i, to);
-        continue;
-      }
-      group = Math.max(2, group >> 2);
-    }
-    for (let k = i; k < to; k++) {
-      const { text, bytes: size } = documentText(docOf(k), limits);
-      add(text, size, k, k + 1);
-    }
-  }
-  flush();
-  return end;
 }
 
 function updateStatement(
@@ -262,39 +202,6 @@ export function collectResults(operations: readonly WriteOperation[], plan: read
 /** A stable key for "updates the same top-level fields", so they can share one statement. */
 function patchSignature(patch: JsonObject): string {
   return JSON.stringify(Object.keys(patch));
-}
-
-/** The document's JSON text and its size in UTF-8 bytes; a `ValidationError` if it is over the limit. */
-export function documentText(doc: StoredDocument, limits: SqlLimits): { text: string; bytes: number } {
-  const text = JSON.stringify(doc);
-  const bytes = utf8Length(text);
-  if (bytes > limits.maxDocumentBytes) {
-    throw new ValidationError(
-      `Document "${doc._id}" is ${bytes} bytes as JSON; the limit here is ${limits.maxDocumentBytes}. Split it into several documents. Nothing was written.`,
-    );
-  }
-  return { text, bytes };
-}
-
-const NON_ASCII = /[^\u0000-\u007f]/;
-
-/**
- * UTF-8 byte length without allocating an encoded copy. Every document of a write passes
- * through here (twice for inserts), so the common all-ASCII text is settled by one native
- * regex scan; counting in JavaScript starts at the first non-ASCII character, if any.
- */
-export function utf8Length(text: string): number {
-  const first = text.search(NON_ASCII);
-  if (first === -1) return text.length;
-  let bytes = text.length;
-  for (let i = first; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (c < 0x80) continue;
-    if (c < 0x800) bytes += 1;
-    else if (c >= 0xd800 && c <= 0xdbff) i++, (bytes += 2); // a surrogate pair: 2 units, 4 bytes
-    else bytes += 2;
-  }
-  return bytes;
 }
 
 function range(from: number, to: number): number[] {
