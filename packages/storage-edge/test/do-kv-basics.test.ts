@@ -132,6 +132,18 @@ describe('Durable Object KV storage options', () => {
       expect(await storage.get('pocket:todos:x')).toEqual({ not: 'text' });
     });
   });
+
+  it('answers a write it refuses before touching storage with a rejected promise, not a throw', async () => {
+    await inObject('KV_OBJECT', 'kv-refused-early', async (storage) => {
+      const store = createDurableObjectStorage({ storage }).collection('todos', { database: 'app' });
+      // A key over the platform's 2 KiB is refused while the batch is being prepared.
+      let answer: unknown;
+      expect(() => (answer = store.write([{ type: 'insert', doc: { _id: 'x'.repeat(3000) } }]))).not.toThrow();
+      expect(answer).toBeInstanceOf(Promise);
+      await expect(answer).rejects.toBeInstanceOf(ValidationError);
+      expect(await storage.list({ prefix: 'pocket:' })).toEqual(new Map());
+    });
+  });
 });
 
 describe('Durable Object KV storage across instances', () => {

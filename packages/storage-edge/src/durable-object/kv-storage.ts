@@ -70,13 +70,17 @@ export function createDurableObjectStorage(options: DurableObjectStorageOptions)
 }
 
 /**
- * Lets Pocket's own errors through and wraps anything the platform threw. A `catch` on the
- * promise, not an async wrapper: one layer of promises less on every call.
+ * Lets Pocket's own errors through and wraps anything the platform threw, whether `run` threw
+ * it or rejected with it. A `catch` on the promise, not an async wrapper: one layer of promises
+ * less on every call.
  */
 function guard<T>(operation: string, run: () => Promise<T>): Promise<T> {
-  return run().catch((error: unknown) => {
-    throw error instanceof PocketError ? error : new DurableObjectStorageError(operation, error);
-  });
+  const wrap = (error: unknown) => Promise.reject(error instanceof PocketError ? error : new DurableObjectStorageError(operation, error));
+  try {
+    return run().catch(wrap);
+  } catch (error) {
+    return wrap(error);
+  }
 }
 
 function assertKvStorage(storage: unknown): asserts storage is DurableObjectKvStorageLike {

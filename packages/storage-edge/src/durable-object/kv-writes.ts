@@ -16,7 +16,7 @@ import { assertText, encode } from './kv-values.js';
  * get-modify-put 15x. Pocket's writes to one object's storage run one at a time (`serialized`),
  * so no other Pocket write can change a document between this batch reading and writing it.
  */
-export async function writeBatch(
+export function writeBatch(
   storage: DurableObjectKvStorageLike,
   keys: CollectionKeys,
   collection: string,
