@@ -34,7 +34,8 @@ export function createDurableObjectStorage(options: DurableObjectStorageOptions)
   }
   const { storage, keyPrefix = DEFAULT_KEY_PREFIX, pageSize = DEFAULT_PAGE_SIZE } = options;
   assertKvStorage(storage);
-  assertKeyPrefix(keyPrefix);
+  // The default needs no check: a Worker may make an adapter on every request.
+  if (options.keyPrefix !== undefined) assertKeyPrefix(keyPrefix);
   if (!Number.isSafeInteger(pageSize) || pageSize < 1 || pageSize > 1000) {
     throw new ValidationError(`[pocket/durable-object] pageSize must be an integer from 1 to 1000, got ${describe(pageSize)}.`);
   }

@@ -23,8 +23,12 @@ export interface SqlAdapterOptions {
  */
 export function createSqlAdapter(options: SqlAdapterOptions): StorageAdapter {
   const { name, where, driver, atomicWrites, indexes } = options;
-  const tablePrefix = options.tablePrefix === undefined ? DEFAULT_TABLE_PREFIX : options.tablePrefix;
-  assertTablePrefix(tablePrefix, where);
+  let tablePrefix = DEFAULT_TABLE_PREFIX;
+  // The default needs no check: a Worker may make an adapter on every request.
+  if (options.tablePrefix !== undefined) {
+    assertTablePrefix(options.tablePrefix, where);
+    tablePrefix = options.tablePrefix;
+  }
   const limits: SqlLimits = { ...DEFAULT_SQL_LIMITS, ...options.limits };
   return {
     name,
