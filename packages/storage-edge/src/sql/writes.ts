@@ -58,12 +58,12 @@ export function planWrites(table: string, operations: readonly WriteOperation[],
       const start = i++;
       const ids = new Set([op.id]);
       // Computed only when a second update follows: most writes are one update.
-      let signature: string | undefined;
+      let fields: string[] | undefined;
       while (i < operations.length) {
         const next = operations[i]!;
         if (next.type !== 'update' || ids.has(next.id)) break;
-        signature ??= patchSignature(op.patch);
-        if (patchSignature(next.patch) !== signature) break;
+        fields ??= Object.keys(op.patch);
+        if (!setsFields(next.patch, fields)) break;
         ids.add(next.id);
         i++;
       }
@@ -199,9 +199,12 @@ export function collectResults(operations: readonly WriteOperation[], plan: read
   return results;
 }
 
-/** A stable key for "updates the same top-level fields", so they can share one statement. */
-function patchSignature(patch: JsonObject): string {
-  return JSON.stringify(Object.keys(patch));
+/** Whether `patch` sets exactly `fields`, in that order, so the updates can share one statement. */
+function setsFields(patch: JsonObject, fields: readonly string[]): boolean {
+  const keys = Object.keys(patch);
+  if (keys.length !== fields.length) return false;
+  for (let k = 0; k < keys.length; k++) if (keys[k] !== fields[k]) return false;
+  return true;
 }
 
 function range(from: number, to: number): number[] {
