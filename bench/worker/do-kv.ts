@@ -19,7 +19,7 @@ const newestFirst = (a: Todo, b: Todo) => (a.createdAt < b.createdAt ? 1 : a.cre
 export interface RawKvOptions {
   /** Store JSON text instead of the object (as Pocket does), to show what the value format costs. */
   text?: boolean;
-  /** Run each write inside storage.transaction() (as Pocket does for batches over 128 keys), to show what that costs. */
+  /** Run each write inside storage.transaction() (as Pocket's writes were before they relied on write coalescing), to show what that costs. */
   transaction?: boolean;
   /** Before inserting, read the batch's keys and refuse ids that exist (as Pocket's insert must), to show what that costs. */
   checked?: boolean;
