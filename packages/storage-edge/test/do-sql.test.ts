@@ -91,6 +91,20 @@ describe('Durable Object SQL storage', () => {
     });
   });
 
+  it('keeps the update statements of a patch with no fields and of a field named "[]" apart', async () => {
+    await inObject('SQL_OBJECT', 'sql-update-cache-keys', async (storage) => {
+      const notes = Database.open({ name: 'app', storage: createDurableObjectSqlStorage({ storage }) }).collection('notes');
+      await notes.bulkInsert([{ _id: 'a', n: 1 }, { _id: 'b', n: 2 }]);
+      // Both orders: whichever statement is cached first must not serve the other patch.
+      expect(await notes.update('a', { '[]': 5 })).toEqual({ _id: 'a', n: 1, '[]': 5 });
+      expect(await notes.update('b', {})).toEqual({ _id: 'b', n: 2 });
+      const fresh = Database.open({ name: 'app', storage: createDurableObjectSqlStorage({ storage }) }).collection('notes');
+      expect(await fresh.update('b', { _id: 'b' })).toEqual({ _id: 'b', n: 2 });
+      expect(await fresh.update('a', { '[]': 6 })).toEqual({ _id: 'a', n: 1, '[]': 6 });
+      expect(await notes.find().exec()).toEqual([{ _id: 'a', n: 1, '[]': 6 }, { _id: 'b', n: 2 }]);
+    });
+  });
+
   it('checks a storage object for SQLite once, however many adapters are made on it', async () => {
     await inObject('SQL_OBJECT', 'sql-check-once', async (real) => {
       // Forwards to the real storage, counting statements.
@@ -145,6 +159,7 @@ describe('Durable Object SQL storage', () => {
       // Each call returns a promise; a failure, whether SQLite's or in reading its rows, rejects it.
       const calls: Array<[string, () => Promise<unknown>, new (...args: never[]) => Error]> = [
         ['getMany', () => broken.getMany(['a']), DurableObjectStorageError],
+        ['getMany of no array at all', () => broken.getMany(undefined as never), TypeError],
         ['find', () => broken.find({ filter: null, sort: [], skip: 0, limit: null }), DurableObjectStorageError],
         ['count', () => broken.count({ kind: 'condition', op: 'eq', path: 'n', value: 1 }), DurableObjectStorageError],
         ['write', () => broken.write([{ type: 'delete', id: 'a' }]), DurableObjectStorageError],

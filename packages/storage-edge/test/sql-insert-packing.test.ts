@@ -49,6 +49,23 @@ describe('packing a bulk insert', () => {
     expect(plan.map((s) => s.ops)).toEqual([[0, 1], [2], [3]]);
   });
 
+  it('fills statements when the first document is smaller than the rest', () => {
+    const limits = { ...DEFAULT_SQL_LIMITS, maxPackedBytes: 20_000 };
+    const docs = [doc(0, 0), ...Array.from({ length: 2000 }, (_, i) => doc(i + 1, 200))];
+    const plan = unpack(docs, limits);
+    const sizes = plan.map((s) => new TextEncoder().encode(s.params[0] as string).length);
+    // Every statement but the last is at least two thirds full.
+    for (const size of sizes.slice(0, -1)) expect(size).toBeGreaterThan((limits.maxPackedBytes * 2) / 3);
+  });
+
+  it('takes a group apart when its documents are much larger than the first', () => {
+    const limits = { ...DEFAULT_SQL_LIMITS, maxPackedBytes: 50_000, maxDocumentBytes: 60_000 };
+    const docs = [doc(0, 0), ...Array.from({ length: 40 }, (_, i) => doc(i + 1, 30_000))];
+    const plan = unpack(docs, limits);
+    // A 30 KB document leaves no room for a second in a 50 KB parameter: one statement each.
+    expect(plan.slice(1).every((s) => s.ops.length === 1)).toBe(true);
+  });
+
   it('names the document over maxDocumentBytes, wherever it is in a group', () => {
     const limits = { ...DEFAULT_SQL_LIMITS, maxDocumentBytes: 2_000 };
     const docs = Array.from({ length: 600 }, (_, i) => doc(i, i === 300 ? 2_000 : 20));

@@ -7,12 +7,13 @@ import type { PlannedStatement, SqlLimits } from './writes.js';
  * returns where the run ends: `INSERT … SELECT … FROM json_each(?)` over a JSON array of
  * documents, or `VALUES (?, ?)` for a document alone.
  *
- * Documents are serialised in groups, one JSON.stringify each, sized from the first document to
- * fill about half a packed parameter: serialising, measuring and joining 1,000 texts one by one
- * was two thirds of Pocket's JavaScript for a bulk insert, and a run that is one group goes to
- * SQLite as the very text JSON.stringify made. A group within both limits cannot hold a document
- * over `maxDocumentBytes`. A group over a limit is taken apart and each of its documents checked
- * on its own, so the error names the document; the groups after it are smaller.
+ * Documents are serialised in groups, one JSON.stringify each: serialising, measuring and
+ * joining 1,000 texts one by one was two thirds of Pocket's JavaScript for a bulk insert. A
+ * group is sized, from the average document so far, to about a quarter of a packed parameter, so
+ * three or four groups fill a statement and a typical bulk insert is one group, sent to SQLite as
+ * the very text JSON.stringify made. A group within both limits cannot hold a document over
+ * `maxDocumentBytes`. A group over a limit (or too long for one string) is taken apart and each
+ * of its documents checked on its own, so the error names the document; the next group is smaller.
  */
 export function planInserts(table: string, ops: readonly WriteOperation[], start: number, limits: SqlLimits, plan: PlannedStatement[]): number {
   let end = start;
@@ -48,25 +49,44 @@ export function planInserts(table: string, ops: readonly WriteOperation[], start
     bytes += size + 1; // and a comma
   };
 
-  let group = Math.max(2, Math.floor(limits.maxPackedBytes / 2 / (JSON.stringify(docOf(start)).length + 1)));
+  // The average serialised document so far, to size the next group.
+  let seenBytes = JSON.stringify(docOf(start)).length + 1;
+  let seenDocs = 1;
+  let shrink = 1;
   for (let i = start, to = start; i < end; i = to) {
+    const group = Math.max(2, Math.floor(limits.maxPackedBytes / 4 / (seenBytes / seenDocs) / shrink));
     to = Math.min(i + group, end);
     if (to - i > 1) {
       const docs: StoredDocument[] = [];
       for (let k = i; k < to; k++) docs.push(docOf(k));
-      const text = JSON.stringify(docs);
-      const size = utf8Length(text) - 2;
-      if (size <= limits.maxDocumentBytes && size + 2 <= limits.maxPackedBytes) {
+      const text = stringifyGroup(docs);
+      const size = text === null ? Infinity : utf8Length(text) - 2;
+      if (text !== null && size <= limits.maxDocumentBytes && size + 2 <= limits.maxPackedBytes) {
         add(text, true, size, i, to);
+        seenBytes += size + 1;
+        seenDocs += to - i;
         continue;
       }
-      group = Math.max(2, group >> 2);
+      shrink *= 4;
     }
     for (let k = i; k < to; k++) {
       const { text, bytes: size } = documentText(docOf(k), limits);
       add(text, false, size, k, k + 1);
+      seenBytes += size + 1;
+      seenDocs++;
     }
   }
   flush();
   return end;
+}
+
+/** The group's JSON array, or null when it is longer than a JavaScript string can be. */
+function stringifyGroup(docs: StoredDocument[]): string | null {
+  try {
+    return JSON.stringify(docs);
+  } catch (error) {
+    // "Invalid string length": each document may still fit on its own.
+    if (error instanceof RangeError) return null;
+    throw error;
+  }
 }

@@ -83,22 +83,22 @@ class SqlStore implements CollectionStore {
   }
 
   getMany(ids: readonly string[]): Promise<Array<StoredDocument | null>> {
-    const table = this.#table;
-    if (ids.length === 1) {
-      // The common get(id): the row is the answer, no need to read _id back.
-      const rows = this.#read('get', { sql: `SELECT data FROM ${table} WHERE _id = ?`, params: [ids[0]] });
-      return settle(() => after(rows, ([row]) => [row === undefined ? null : parse(row.data as string)]));
-    }
-    const rows = this.#read('get', { sql: `SELECT _id, data FROM ${table} WHERE _id IN (SELECT value FROM json_each(?))`, params: [JSON.stringify(ids)] });
-    return settle(() =>
-      after(rows, (found) => {
+    return settle(() => {
+      const table = this.#table;
+      if (ids.length === 1) {
+        // The common get(id): the row is the answer, no need to read _id back.
+        const rows = this.#read('get', { sql: `SELECT data FROM ${table} WHERE _id = ?`, params: [ids[0]] });
+        return after(rows, ([row]) => [row === undefined ? null : parse(row.data as string)]);
+      }
+      const rows = this.#read('get', { sql: `SELECT _id, data FROM ${table} WHERE _id IN (SELECT value FROM json_each(?))`, params: [JSON.stringify(ids)] });
+      return after(rows, (found) => {
         const byId = new Map(found.map((r) => [r._id as string, r.data as string]));
         return ids.map((id) => {
           const data = byId.get(id);
           return data === undefined ? null : parse(data);
         });
-      }),
-    );
+      });
+    });
   }
 
   find(query: FindQuery): Promise<StoredDocument[]> {

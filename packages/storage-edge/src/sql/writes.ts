@@ -128,9 +128,10 @@ function updateStatement(
 export type UpdateCache = Map<string, string>;
 
 function singleUpdateSql(table: string, keys: string[], limits: SqlLimits, updates: UpdateCache): string {
-  // One field is the common case, keyed by its name as it is. Core refuses patch fields with a
-  // double quote, so a name can never equal the JSON array that keys several fields.
-  const cacheKey = keys.length === 1 ? keys[0]! : JSON.stringify(keys);
+  // One field is the common case, keyed by its name as it is. Core refuses empty field names and
+  // names with a double quote, so no name can equal '' (no fields) or the JSON array that keys
+  // several fields ('["a","b"]').
+  const cacheKey = keys.length === 0 ? '' : keys.length === 1 ? keys[0]! : JSON.stringify(keys);
   let sql = updates.get(cacheKey);
   if (sql === undefined) {
     // `?1 -> '$.k'` yields the patch value as JSON, so json_set stores true as true, not 1.
