@@ -20,9 +20,8 @@ export function planInserts(table: string, ops: readonly WriteOperation[], start
   while (end < ops.length && ops[end]!.type === 'insert') end++;
   const docOf = (k: number) => (ops[k] as { doc: StoredDocument }).doc;
 
-  // The next statement: JSON texts, each of one document or of a group's array, and its operations.
+  // The next statement: JSON texts, each a document ('{…}') or a group's array ('[…]'), and its operations.
   let texts: string[] = [];
-  let grouped: boolean[] = [];
   let indexes: number[] = [];
   let bytes = 2; // the brackets
   const flush = () => {
@@ -31,20 +30,18 @@ export function planInserts(table: string, ops: readonly WriteOperation[], start
       plan.push({ kind: 'insert', ops: indexes, sql: `INSERT INTO ${table} (_id, data) VALUES (?, ?)`, params: [docOf(indexes[0]!)._id, texts[0]] });
     } else {
       // Joining copies every byte: a statement that is one group's array is sent as it is.
-      const param = texts.length === 1 ? texts[0]! : `[${texts.map((t, k) => (grouped[k] ? t.slice(1, -1) : t)).join(',')}]`;
+      const param = texts.length === 1 ? texts[0]! : `[${texts.map((t) => (t.startsWith('[') ? t.slice(1, -1) : t)).join(',')}]`;
       // json_each hands back each element's JSON text unchanged, so `data` is stored as written.
       plan.push({ kind: 'insert', ops: indexes, sql: `INSERT INTO ${table} (_id, data) SELECT value ->> '$._id', value FROM json_each(?)`, params: [param] });
     }
     texts = [];
-    grouped = [];
     indexes = [];
     bytes = 2;
   };
   /** Adds documents `from`..`to` whose JSON, without any brackets, is `size` bytes. */
-  const add = (text: string, isGroup: boolean, size: number, from: number, to: number) => {
+  const add = (text: string, size: number, from: number, to: number) => {
     if (bytes + size + 1 > limits.maxPackedBytes) flush();
     texts.push(text);
-    grouped.push(isGroup);
     for (let k = from; k < to; k++) indexes.push(k);
     bytes += size + 1; // and a comma
   };
@@ -62,7 +59,7 @@ export function planInserts(table: string, ops: readonly WriteOperation[], start
       const text = stringifyGroup(docs);
       const size = text === null ? Infinity : utf8Length(text) - 2;
       if (text !== null && size <= limits.maxDocumentBytes && size + 2 <= limits.maxPackedBytes) {
-        add(text, true, size, i, to);
+        add(text, size, i, to);
         seenBytes += size + 1;
         seenDocs += to - i;
         continue;
@@ -71,7 +68,7 @@ export function planInserts(table: string, ops: readonly WriteOperation[], start
     }
     for (let k = i; k < to; k++) {
       const { text, bytes: size } = documentText(docOf(k), limits);
-      add(text, false, size, k, k + 1);
+      add(text, size, k, k + 1);
       seenBytes += size + 1;
       seenDocs++;
     }
