@@ -1,5 +1,5 @@
 import { env } from 'cloudflare:test';
-import { Database, DuplicateKeyError, PocketError, QueryError, ValidationError } from '@pocket/core';
+import { and, condition, Database, DuplicateKeyError, evaluate, or, PocketError, QueryError, ValidationError, type FindQuery } from '@pocket/core';
 import { describe, expect, it } from 'vitest';
 import { compileFind, createD1Storage, D1Error, d1SchemaSql, initializeD1Schema } from '../src/index.js';
 
@@ -46,6 +46,51 @@ describe('tables made from the documented migration', () => {
     expect(await planOf(compiled.sql, compiled.params)).toContain('USING INDEX idx_todos_user');
     const row = await env.DB.prepare(`SELECT created_at, updated_at FROM pocket_todos WHERE _id = 'new'`).first<{ created_at: number }>();
     expect(row?.created_at).toBeGreaterThan(1_700_000_000);
+  });
+});
+
+describe('filters with a regular expression', () => {
+  const titles = ['Buy milk', 'buy bread', 'Call mum', 'Pay rent', 'BUY eggs'];
+  const docs = titles.map((title, i) => ({ _id: `r${i}`, title, completed: i % 2 === 0, userId: `u${i % 2}`, priority: i }));
+  const regex = condition.regex('title', '^buy', 'i');
+  const query = (filter: FindQuery['filter'], limit: number | null = null): FindQuery => ({ filter, sort: [{ path: 'priority', direction: 'desc' }], skip: 1, limit });
+
+  it('keeps the rest of an AND in the WHERE, where its index serves it', async () => {
+    await initializeD1Schema(env.DB, { collections: ['todos'], tablePrefix: 're_', indexes: { todos: ['userId'] } });
+    const compiled = compileFind('"re_todos"', query(and(regex, condition.eq('userId', 'u0'))));
+    expect(compiled.sql).toMatch(/^SELECT data FROM "re_todos" WHERE json_extract\(data, '\$\.userId'\) = \? ORDER BY /);
+    expect(compiled.residual?.columns).toEqual([]);
+    expect(await planOf(compiled.sql, compiled.params)).toContain('USING INDEX');
+  });
+
+  it('runs the parts of an OR that SQL can run as columns, and skips and limits after the regex', async () => {
+    const storage = createD1Storage({ database: env.DB, tablePrefix: 're_' });
+    const todos = (await Database.create({ name: 'regex', storage })).collection<Todo>('todos');
+    await todos.bulkInsert(docs);
+    const filters = [
+      or(regex, condition.gte('priority', 3)),
+      or(and(regex, condition.eq('completed', true))!, condition.eq('userId', 'u1')),
+      and(or(regex, condition.eq('title', 'Pay rent')), condition.lt('priority', 4)),
+      and(regex, or(condition.eq('userId', 'u1'), condition.exists('missing')))!,
+      or(regex, condition.in('title', [])),
+    ];
+    const store = storage.collection('todos', { database: 'regex' });
+    for (const filter of filters) {
+      for (const limit of [null, 1]) {
+        expect(await store.find(query(filter, limit)), JSON.stringify(filter)).toEqual(evaluate(query(filter, limit), docs));
+      }
+      expect(await store.count(filter), JSON.stringify(filter)).toBe(evaluate({ ...query(filter), skip: 0 }, docs).length);
+    }
+    const compiled = compileFind('"re_todos"', query(filters[0]!));
+    expect(compiled.sql).toMatch(/^SELECT data, \(.+\) IS TRUE AS pocket_r0 FROM "re_todos" ORDER BY /);
+    expect(compiled.sql).not.toContain('LIMIT');
+  });
+
+  it('refuses a hand-made regex node the builder would have refused, before any SQL runs', async () => {
+    const store = createD1Storage({ database: env.DB, tablePrefix: 're_' }).collection('todos', { database: 'regex' });
+    const nested = { kind: 'condition', op: 'regex', path: 'title', source: '(a+)+$', flags: '' } as const;
+    await expect(store.find(query(nested))).rejects.toThrow(QueryError);
+    await expect(store.count(or(nested, condition.eq('userId', 'u1')))).rejects.toThrow(/catastrophic backtracking/);
   });
 });
 

@@ -1,4 +1,4 @@
-import { and, or, QueryError, type Condition, type Filter, type JsonValue } from '@pocket/core';
+import { QueryError, type Condition, type Filter, type JsonValue } from '@pocket/core';
 import { jsonPathLiteral } from './identifiers.js';
 import { utf8Length } from './json-text.js';
 
@@ -19,7 +19,7 @@ type Handlers = { [Op in Condition['op']]: (c: Condition & { op: Op }, x: string
  * `json_extract(data, '$.userId') = ?`, the form an expression index serves.
  *
  * A condition SQL cannot express (a regular expression) must not reach this function: split the
- * filter with `splitFilter` first.
+ * filter with `splitFilter` (residual.ts) first.
  */
 export function compileFilter(filter: Filter): SqlFragment {
   switch (filter.kind) {
@@ -182,35 +182,5 @@ function elementEquals(v: JsonValue): SqlFragment {
       return { sql: `type = '${v}'`, params: [] };
     default:
       return { sql: `type = '${Array.isArray(v) ? 'array' : 'object'}' AND value = ?`, params: [JSON.stringify(v)] };
-  }
-}
-
-/**
- * Splits a filter into the part SQL can run and the part it cannot. `sql` matches a superset
- * of the documents `filter` matches (`null`: every document); `exact` tells whether it is the
- * whole filter. When it is not, the caller filters the rows again with core's `matches`, and
- * applies skip and limit itself, so no page comes back short.
- */
-export function splitFilter(filter: Filter | null): { sql: Filter | null; exact: boolean } {
-  if (filter === null) return { sql: null, exact: true };
-  const sql = superset(filter);
-  return { sql, exact: sql === filter };
-}
-
-function superset(filter: Filter): Filter | null {
-  switch (filter.kind) {
-    case 'condition':
-      return filter.op === 'regex' ? null : filter;
-    case 'and': {
-      const parts = filter.filters.map(superset);
-      if (parts.every((p, i) => p === filter.filters[i])) return filter;
-      return and(...parts);
-    }
-    case 'or': {
-      const parts = filter.filters.map(superset);
-      if (parts.every((p, i) => p === filter.filters[i])) return filter;
-      if (parts.some((p) => p === null)) return null;
-      return or(...(parts as Filter[]));
-    }
   }
 }

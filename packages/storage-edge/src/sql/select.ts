@@ -1,14 +1,15 @@
 import type { Filter, FindQuery, SortSpec } from '@pocket/core';
-import { compileFilter, splitFilter, type SqlFragment } from './filter.js';
+import { compileFilter, type SqlFragment } from './filter.js';
 import { jsonPathLiteral } from './identifiers.js';
+import { residualColumn, splitFilter, type SplitFilter } from './residual.js';
 
 /**
- * A compiled find. When `exact` is false the SQL returns a superset in the right order without
- * skip/limit, and the caller must run `filter` over the rows and then apply `skip`/`limit`.
+ * A compiled find. With a `residual` (the filter has a regular expression) the statement returns
+ * a superset of the matches, in the right order, without skip/limit: the caller keeps the rows
+ * `residual.keep` accepts and then applies `skip` and `limit`.
  */
 export interface CompiledFind extends SqlFragment {
-  exact: boolean;
-  filter: Filter | null;
+  residual: SplitFilter['residual'];
   skip: number;
   limit: number | null;
 }
@@ -18,25 +19,32 @@ export interface CompiledFind extends SqlFragment {
  * statement. `table` must already be a quoted identifier.
  */
 export function compileFind(table: string, query: FindQuery): CompiledFind {
-  const { sql: pushed, exact } = splitFilter(query.filter);
-  const where = pushed === null ? null : compileFilter(pushed);
-  let sql = `SELECT data FROM ${table}`;
-  if (where !== null) sql += ` WHERE ${where.sql}`;
-  sql += ` ORDER BY ${orderBy(query.sort)}`;
-  if (exact) sql += limitClause(query.skip, query.limit);
-  return { sql, params: where?.params ?? [], exact, filter: query.filter, skip: query.skip, limit: query.limit };
+  const { where, residual } = splitFilter(query.filter);
+  const select = selectSql(table, where, residual);
+  let sql = `${select.sql} ORDER BY ${orderBy(query.sort)}`;
+  if (residual === null) sql += limitClause(query.skip, query.limit);
+  return { sql, params: select.params, residual, skip: query.skip, limit: query.limit };
 }
 
 /** `SELECT count(*)`, or, when part of the filter cannot run in SQL, the candidate rows to count. */
-export function compileCount(table: string, filter: Filter | null): SqlFragment & { exact: boolean } {
-  const { sql: pushed, exact } = splitFilter(filter);
-  const where = pushed === null ? null : compileFilter(pushed);
-  const whereSql = where === null ? '' : ` WHERE ${where.sql}`;
-  return {
-    sql: exact ? `SELECT count(*) AS n FROM ${table}${whereSql}` : `SELECT data FROM ${table}${whereSql}`,
-    params: where?.params ?? [],
-    exact,
-  };
+export function compileCount(table: string, filter: Filter | null): SqlFragment & { residual: SplitFilter['residual'] } {
+  const { where, residual } = splitFilter(filter);
+  if (residual !== null) return { ...selectSql(table, where, residual), residual };
+  const compiled = where === null ? null : compileFilter(where);
+  return { sql: `SELECT count(*) AS n FROM ${table}${compiled === null ? '' : ` WHERE ${compiled.sql}`}`, params: compiled?.params ?? [], residual };
+}
+
+/** `SELECT data[, residual columns] FROM <table>[ WHERE …]`. */
+function selectSql(table: string, where: Filter | null, residual: SplitFilter['residual']): SqlFragment {
+  const columns = residual?.columns ?? [];
+  const compiled = where === null ? null : compileFilter(where);
+  let sql = 'SELECT data';
+  // `IS TRUE` makes each column 0 or 1: 1 exactly when a WHERE would keep the row.
+  columns.forEach((c, i) => (sql += `, (${c.sql}) IS TRUE AS ${residualColumn(i)}`));
+  sql += ` FROM ${table}`;
+  if (compiled === null) return { sql, params: columns.flatMap((c) => c.params) };
+  // Placeholders are numbered in the order they appear: the columns' come first.
+  return { sql: `${sql} WHERE ${compiled.sql}`, params: columns.length === 0 ? compiled.params : [...columns.flatMap((c) => c.params), ...compiled.params] };
 }
 
 /**

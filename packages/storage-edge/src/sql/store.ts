@@ -1,7 +1,6 @@
 import {
   DocumentNotFoundError,
   DuplicateKeyError,
-  matches,
   ValidationError,
   type CollectionStore,
   type Filter,
@@ -104,11 +103,15 @@ class SqlStore implements CollectionStore {
   find(query: FindQuery): Promise<StoredDocument[]> {
     return settle(() => {
       const compiled = compileFind(this.#table, query);
+      const { residual, skip, limit } = compiled;
       return after(this.#read('find', compiled), (rows) => {
-        const docs = rows.map((r) => parse(r.data as string));
-        if (compiled.exact) return docs;
-        const kept = docs.filter((doc) => matches(compiled.filter, doc));
-        return kept.slice(compiled.skip, compiled.limit === null ? undefined : compiled.skip + compiled.limit);
+        if (residual === null) return rows.map((r) => parse(r.data as string));
+        const kept: StoredDocument[] = [];
+        for (const row of rows) {
+          const doc = parse(row.data as string);
+          if (residual.keep(row, doc)) kept.push(doc);
+        }
+        return kept.slice(skip, limit === null ? undefined : skip + limit);
       });
     });
   }
@@ -116,8 +119,9 @@ class SqlStore implements CollectionStore {
   count(filter: Filter | null): Promise<number> {
     return settle(() => {
       const compiled = compileCount(this.#table, filter);
+      const { residual } = compiled;
       return after(this.#read('count', compiled), (rows) =>
-        compiled.exact ? Number(rows[0]?.n ?? 0) : rows.filter((r) => matches(filter, parse(r.data as string))).length,
+        residual === null ? Number(rows[0]?.n ?? 0) : rows.filter((r) => residual.keep(r, parse(r.data as string))).length,
       );
     });
   }
