@@ -7,4 +7,8 @@ runConformanceSuite({ name: 'd1', createStorage: () => createD1Storage({ databas
 runConformanceSuite({ name: 'd1 without batch', createStorage: () => createD1Storage({ database: env.DB, tablePrefix: 'seq_', useBatch: false }) });
 
 runDifferentialSuite({ name: 'd1', createStorage: () => createD1Storage({ database: env.DB }), cases: 400 });
+// Every value of every read bound through one JSON array, as a query over D1's 100 bound values is.
+const packed = () => createD1Storage({ database: env.DB, tablePrefix: 'packed_', limits: { maxBoundParameters: 0 } });
+runConformanceSuite({ name: 'd1 with packed query values', createStorage: packed });
+runDifferentialSuite({ name: 'd1 with packed query values', createStorage: packed, seed: 11, cases: 400 });
 runDifferentialSuite({ name: 'd1 (seed 7)', createStorage: () => createD1Storage({ database: env.DB, tablePrefix: 'diff7_' }), seed: 7, cases: 400 });

@@ -1,7 +1,7 @@
 import { env } from 'cloudflare:test';
-import { and, condition, Database, DuplicateKeyError, evaluate, or, PocketError, QueryError, ValidationError, type FindQuery } from '@pocket/core';
+import { and, condition, Database, DuplicateKeyError, evaluate, or, PocketError, QueryError, ValidationError, type FilterBuilder, type FindQuery } from '@pocket/core';
 import { describe, expect, it } from 'vitest';
-import { compileFind, createD1Storage, D1Error, d1SchemaSql, initializeD1Schema } from '../src/index.js';
+import { compileFind, createD1Storage, D1Error, d1SchemaSql, DEFAULT_SQL_LIMITS, initializeD1Schema } from '../src/index.js';
 
 interface Todo {
   _id: string;
@@ -91,6 +91,44 @@ describe('filters with a regular expression', () => {
     const nested = { kind: 'condition', op: 'regex', path: 'title', source: '(a+)+$', flags: '' } as const;
     await expect(store.find(query(nested))).rejects.toThrow(QueryError);
     await expect(store.count(or(nested, condition.eq('userId', 'u1')))).rejects.toThrow(/catastrophic backtracking/);
+  });
+});
+
+describe("queries past D1's per-statement limits", () => {
+  const items = (n: number) => Array.from({ length: n }, (_, i) => ({ _id: `i${i}`, n: i, tag: `t${i % 7}` }));
+
+  it('answers an OR of 1,000 conditions: values bound as one JSON array, the terms grouped', async () => {
+    const storage = createD1Storage({ database: env.DB, tablePrefix: 'wide_' });
+    const c = (await Database.create({ name: 'wide', storage })).collection<{ _id: string; n: number; tag: string }>('items');
+    const docs = items(300);
+    await c.bulkInsert(docs);
+    // Each term binds one or two values, and SQLite would parse 1,000 ORs as an expression 1,000 deep.
+    for (const [terms, both] of [[100, true], [101, true], [400, true], [1000, false]] as const) {
+      const term = (i: number) => (q: FilterBuilder<{ _id: string; n: number; tag: string }>) => (both ? q.where('n').equals(i * 3).where('tag').notEquals('t1') : q.where('n').equals(i * 3));
+      const query = c.find().or(...Array.from({ length: terms }, (_, i) => term(i)));
+      const expected = evaluate(query.toQuery(), docs);
+      expect(expected.length).toBeGreaterThan(25);
+      expect(await query.exec()).toEqual(expected);
+      expect(await query.count()).toBe(expected.length);
+    }
+  });
+
+  it('keeps using an index when the values are packed', async () => {
+    await initializeD1Schema(env.DB, { collections: ['todos'], tablePrefix: 'packplan_', indexes: { todos: ['userId'] } });
+    const compiled = compileFind('"packplan_todos"', { filter: condition.eq('userId', 'u1'), sort: [], skip: 0, limit: 10 }, { ...DEFAULT_SQL_LIMITS, maxBoundParameters: 0 });
+    expect(compiled.sql).toContain(`json_extract(data, '$.userId') = json_extract(?1, '$[0]')`);
+    expect(compiled.params).toEqual(['["u1"]']);
+    expect(await planOf(compiled.sql, compiled.params)).toContain('USING INDEX packplan_todos_userId');
+  });
+
+  it('refuses a query whose SQL is longer than a statement may be, with a QueryError', async () => {
+    const c = (await Database.create({ name: 'long', storage: createD1Storage({ database: env.DB, tablePrefix: 'long_' }) })).collection<{ _id: string; n: number }>('items');
+    const query = c.find().or(...Array.from({ length: 3000 }, (_, i) => (q: FilterBuilder<{ _id: string; n: number }>) => q.where('n').equals(i)));
+    const error = await query.exec().catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(QueryError);
+    expect((error as QueryError).message).toMatch(/bytes of SQL; the backend takes 100000 per statement\. Match a list of values with in\(\[\.\.\.\]\)/);
+    // The same values as a list are one parameter.
+    expect(await c.find().where('n').in(Array.from({ length: 3000 }, (_, i) => i)).exec()).toEqual([]);
   });
 });
 

@@ -1,5 +1,5 @@
 import { abortAllDurableObjects } from 'cloudflare:test';
-import { Database, DocumentNotFoundError, DuplicateKeyError, StorageError, ValidationError } from '@pocket/core';
+import { Database, DocumentNotFoundError, DuplicateKeyError, StorageError, ValidationError, type FilterBuilder } from '@pocket/core';
 import { describe, expect, it } from 'vitest';
 import { compileFind, createDurableObjectSqlStorage, DurableObjectStorageError } from '../src/index.js';
 import { inObject, padded, range } from './do-helpers.js';
@@ -13,6 +13,17 @@ interface Todo {
 }
 
 describe('Durable Object SQL storage', () => {
+  it('answers an OR of 1,000 conditions, past the 100 values a statement may bind', async () => {
+    await inObject('SQL_OBJECT', 'sql-wide-or', async (storage) => {
+      const items = (await Database.create({ name: 'app', storage: createDurableObjectSqlStorage({ storage }) })).collection<{ _id: string; n: number }>('items');
+      const docs = Array.from({ length: 300 }, (_, i) => ({ _id: `i${String(i).padStart(3, '0')}`, n: i }));
+      await items.bulkInsert(docs);
+      const query = items.find().or(...Array.from({ length: 1000 }, (_, i) => (q: FilterBuilder<{ _id: string; n: number }>) => q.where('n').equals(i * 3)));
+      expect(await query.exec()).toEqual(docs.filter((d) => d.n % 3 === 0));
+      expect(await query.count()).toBe(100);
+    });
+  });
+
   it('inserts, queries, updates and deletes through storage.sql', async () => {
     await inObject('SQL_OBJECT', 'sql-crud', async (storage) => {
       const db = await Database.create({ name: 'app', storage: createDurableObjectSqlStorage({ storage }) });

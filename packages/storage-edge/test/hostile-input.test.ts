@@ -34,6 +34,8 @@ const checks: Array<[string, Check, number]> = [
 let objects = 0;
 const adapters: Array<[string, (run: (storage: StorageAdapter) => Promise<void>) => Promise<void>]> = [
   ['D1', (run) => run(createD1Storage({ database: env.DB, tablePrefix: `hostile${++objects}_` }))],
+  // Query values bound as one JSON array, as they are for a query over D1's 100 bound values.
+  ['D1 with packed query values', (run) => run(createD1Storage({ database: env.DB, tablePrefix: `hostile${++objects}_`, limits: { maxBoundParameters: 0 } }))],
   ['DO KV', (run) => inObject('KV_OBJECT', `hostile-${++objects}`, (storage) => run(createDurableObjectStorage({ storage })))],
   ['DO SQL', (run) => inObject('SQL_OBJECT', `hostile-${++objects}`, (storage) => run(createDurableObjectSqlStorage({ storage })))],
 ];

@@ -27,10 +27,7 @@ export function compileFilter(filter: Filter): SqlFragment {
     case 'or': {
       const parts = filter.filters.map(compileFilter);
       if (parts.length === 0) return { sql: filter.kind === 'and' ? '1' : '0', params: [] };
-      return {
-        sql: parts.map((p) => `(${p.sql})`).join(filter.kind === 'and' ? ' AND ' : ' OR '),
-        params: parts.flatMap((p) => p.params),
-      };
+      return join(parts, filter.kind === 'and' ? ' AND ' : ' OR ');
     }
     case 'condition': {
       const p = jsonPathLiteral(filter.path);
@@ -42,6 +39,23 @@ export function compileFilter(filter: Filter): SqlFragment {
     default:
       throw new QueryError(`Unknown filter node ${JSON.stringify((filter as { kind: unknown }).kind)}.`);
   }
+}
+
+/** Most terms joined in one flat chain. */
+const CHAIN = 16;
+
+/**
+ * SQLite parses `a OR b OR c …` as a chain as deep as it is long, and D1 refuses an expression
+ * more than 100 deep: a long list is joined in parenthesised groups of at most 16, so 10,000
+ * terms are 4 groups deep. Short lists keep the flat form.
+ */
+function join(parts: SqlFragment[], op: string): SqlFragment {
+  if (parts.length > CHAIN) {
+    const groups: SqlFragment[] = [];
+    for (let i = 0; i < parts.length; i += CHAIN) groups.push(join(parts.slice(i, i + CHAIN), op));
+    return join(groups, op);
+  }
+  return { sql: parts.map((p) => `(${p.sql})`).join(op), params: parts.flatMap((p) => p.params) };
 }
 
 const handlers: Handlers = {

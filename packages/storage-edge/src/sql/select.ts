@@ -1,7 +1,9 @@
 import type { Filter, FindQuery, SortSpec } from '@pocket/core';
 import { compileFilter, type SqlFragment } from './filter.js';
 import { jsonPathLiteral } from './identifiers.js';
+import { fitStatement } from './parameters.js';
 import { residualColumn, splitFilter, type SplitFilter } from './residual.js';
+import { DEFAULT_SQL_LIMITS, type SqlLimits } from './writes.js';
 
 /**
  * A compiled find. With a `residual` (the filter has a regular expression) the statement returns
@@ -16,22 +18,23 @@ export interface CompiledFind extends SqlFragment {
 
 /**
  * `SELECT data FROM <table> WHERE … ORDER BY … LIMIT … OFFSET …` for a find query, in one
- * statement. `table` must already be a quoted identifier.
+ * statement, as the store runs it within `limits`. `table` must already be a quoted identifier.
  */
-export function compileFind(table: string, query: FindQuery): CompiledFind {
+export function compileFind(table: string, query: FindQuery, limits: SqlLimits = DEFAULT_SQL_LIMITS): CompiledFind {
   const { where, residual } = splitFilter(query.filter);
   const select = selectSql(table, where, residual);
   let sql = `${select.sql} ORDER BY ${orderBy(query.sort)}`;
   if (residual === null) sql += limitClause(query.skip, query.limit);
-  return { sql, params: select.params, residual, skip: query.skip, limit: query.limit };
+  return fitStatement({ sql, params: select.params, residual, skip: query.skip, limit: query.limit }, limits);
 }
 
 /** `SELECT count(*)`, or, when part of the filter cannot run in SQL, the candidate rows to count. */
-export function compileCount(table: string, filter: Filter | null): SqlFragment & { residual: SplitFilter['residual'] } {
+export function compileCount(table: string, filter: Filter | null, limits: SqlLimits = DEFAULT_SQL_LIMITS): SqlFragment & { residual: SplitFilter['residual'] } {
   const { where, residual } = splitFilter(filter);
-  if (residual !== null) return { ...selectSql(table, where, residual), residual };
+  if (residual !== null) return fitStatement({ ...selectSql(table, where, residual), residual }, limits);
   const compiled = where === null ? null : compileFilter(where);
-  return { sql: `SELECT count(*) AS n FROM ${table}${compiled === null ? '' : ` WHERE ${compiled.sql}`}`, params: compiled?.params ?? [], residual };
+  const sql = `SELECT count(*) AS n FROM ${table}${compiled === null ? '' : ` WHERE ${compiled.sql}`}`;
+  return fitStatement({ sql, params: compiled?.params ?? [], residual }, limits);
 }
 
 /** `SELECT data[, residual columns] FROM <table>[ WHERE …]`. */

@@ -102,7 +102,7 @@ class SqlStore implements CollectionStore {
 
   find(query: FindQuery): Promise<StoredDocument[]> {
     return settle(() => {
-      const compiled = compileFind(this.#table, query);
+      const compiled = compileFind(this.#table, query, this.#options.limits);
       const { residual, skip, limit } = compiled;
       return after(this.#read('find', compiled), (rows) => {
         if (residual === null) return rows.map((r) => parse(r.data as string));
@@ -118,7 +118,7 @@ class SqlStore implements CollectionStore {
 
   count(filter: Filter | null): Promise<number> {
     return settle(() => {
-      const compiled = compileCount(this.#table, filter);
+      const compiled = compileCount(this.#table, filter, this.#options.limits);
       const { residual } = compiled;
       return after(this.#read('count', compiled), (rows) =>
         residual === null ? Number(rows[0]?.n ?? 0) : rows.filter((r) => residual.keep(r, parse(r.data as string))).length,
