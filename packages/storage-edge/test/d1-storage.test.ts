@@ -285,6 +285,16 @@ describe('errors', () => {
     expect(() => createD1Storage({ database: undefined as never })).toThrow(/Pass env\.DB/);
     expect(() => createD1Storage({ database: {} as never })).toThrow(ValidationError);
   });
+
+  it('rejects limits that are not whole numbers, or not limits at all', () => {
+    const limits = (value: unknown) => () => createD1Storage({ database: env.DB, limits: value as never });
+    expect(limits({ maxDocumentBytes: -1 })).toThrow('createD1Storage(): limits.maxDocumentBytes must be a whole number of 0 or more, got number -1.');
+    expect(limits({ maxBoundParameters: 1.5 })).toThrow(/limits\.maxBoundParameters must be a whole number/);
+    expect(limits({ maxPackedBytes: '1000' })).toThrow(/got a string/);
+    expect(limits({ maxRowBytes: 10 })).toThrow('createD1Storage(): unknown limit "maxRowBytes"; the limits are maxDocumentBytes, maxPackedBytes, maxStatementBytes, maxBoundParameters.');
+    expect(limits(5)).toThrow(/limits must be an object/);
+    expect(limits({ maxDocumentBytes: 10_000 })).not.toThrow();
+  });
 });
 
 describe('declared indexes', () => {

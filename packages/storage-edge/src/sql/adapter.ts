@@ -1,4 +1,4 @@
-import type { StorageAdapter } from '@pocket/core';
+import { describeValue as describe, ValidationError, type StorageAdapter } from '@pocket/core';
 import { assertTablePrefix } from './identifiers.js';
 import { DEFAULT_TABLE_PREFIX, indexFields, type SqlIndexes } from './schema.js';
 import { createSqlStore, type SqlDriver } from './store.js';
@@ -29,7 +29,7 @@ export function createSqlAdapter(options: SqlAdapterOptions): StorageAdapter {
     assertTablePrefix(options.tablePrefix, where);
     tablePrefix = options.tablePrefix;
   }
-  const limits: SqlLimits = { ...DEFAULT_SQL_LIMITS, ...options.limits };
+  const limits: SqlLimits = options.limits === undefined ? DEFAULT_SQL_LIMITS : checkedLimits(options.limits, where);
   return {
     name,
     capabilities: { atomicWrites },
@@ -37,4 +37,15 @@ export function createSqlAdapter(options: SqlAdapterOptions): StorageAdapter {
       return createSqlStore({ collection, table: tablePrefix + collection, driver, limits, indexes: indexFields(indexes?.[collection], where) });
     },
   };
+}
+
+function checkedLimits(given: Partial<SqlLimits>, where: string): SqlLimits {
+  if (typeof given !== 'object' || given === null) throw new ValidationError(`${where}: limits must be an object such as { maxDocumentBytes: 500_000 }, got ${describe(given)}.`);
+  for (const [key, value] of Object.entries(given)) {
+    if (!Object.hasOwn(DEFAULT_SQL_LIMITS, key)) {
+      throw new ValidationError(`${where}: unknown limit "${key}"; the limits are ${Object.keys(DEFAULT_SQL_LIMITS).join(', ')}.`);
+    }
+    if (!Number.isSafeInteger(value) || (value as number) < 0) throw new ValidationError(`${where}: limits.${key} must be a whole number of 0 or more, got ${describe(value)}.`);
+  }
+  return { ...DEFAULT_SQL_LIMITS, ...given };
 }
