@@ -113,6 +113,15 @@ describe("queries past D1's per-statement limits", () => {
     }
   });
 
+  it('answers in() over 200 objects, each compared on its own', async () => {
+    type Pair = { _id: string; at: { x: number; y: number } };
+    const c = (await Database.create({ name: 'pairs', storage: createD1Storage({ database: env.DB, tablePrefix: 'pairs_' }) })).collection<Pair>('items');
+    const docs = Array.from({ length: 100 }, (_, i) => ({ _id: `p${String(i).padStart(3, '0')}`, at: { x: i, y: i % 4 } }));
+    await c.bulkInsert(docs);
+    const wanted = Array.from({ length: 200 }, (_, i) => ({ x: i, y: i % 4 === 0 ? 0 : 9 }));
+    expect((await c.find().where('at').in(wanted).exec()).map((d) => d._id)).toEqual(docs.filter((d) => d.at.y === 0).map((d) => d._id));
+  });
+
   it('keeps using an index when the values are packed', async () => {
     await initializeD1Schema(env.DB, { collections: ['todos'], tablePrefix: 'packplan_', indexes: { todos: ['userId'] } });
     const compiled = compileFind('"packplan_todos"', { filter: condition.eq('userId', 'u1'), sort: [], skip: 0, limit: 10 }, { ...DEFAULT_SQL_LIMITS, maxBoundParameters: 0 });

@@ -168,7 +168,7 @@ function oneOf(x: string, t: string, values: readonly JsonValue[]): SqlFragment 
   }
   if (booleans.size > 0) parts.push({ sql: `${t} IN (${[...booleans].map((b) => `'${b}'`).join(', ')})`, params: [] });
   if (parts.length === 0) return { sql: '0', params: [] };
-  return { sql: parts.map((p) => `(${p.sql})`).join(' OR '), params: parts.flatMap((p) => p.params) };
+  return join(parts, ' OR ');
 }
 
 function contains(x: string, t: string, p: string, v: JsonValue): SqlFragment {
