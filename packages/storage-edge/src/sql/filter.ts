@@ -45,11 +45,12 @@ export function compileFilter(filter: Filter): SqlFragment {
 const CHAIN = 16;
 
 /**
- * SQLite parses `a OR b OR c …` as a chain as deep as it is long, and D1 refuses an expression
- * more than 100 deep: a long list is joined in parenthesised groups of at most 16, so 10,000
- * terms are 4 groups deep. Short lists keep the flat form.
+ * Joins terms with an operator (`' AND '`, `' OR '`, `' || '`). SQLite parses `a OR b OR c …` as
+ * a chain as deep as it is long, and D1 refuses an expression more than 100 deep: a long list is
+ * joined in parenthesised groups of at most 16, so 10,000 terms are 4 groups deep. Short lists
+ * keep the flat form.
  */
-function join(parts: SqlFragment[], op: string): SqlFragment {
+export function join(parts: SqlFragment[], op: string): SqlFragment {
   if (parts.length > CHAIN) {
     const groups: SqlFragment[] = [];
     for (let i = 0; i < parts.length; i += CHAIN) groups.push(join(parts.slice(i, i + CHAIN), op));

@@ -10,7 +10,8 @@ type Row = Record<string, unknown>;
  * - `where` is the filter without its regular expressions: a superset of the matches, for the
  *   statement's `WHERE` (`null`: every row).
  * - Every part of the filter that has no regular expression in it, and that `where` does not
- *   already enforce, is still run by SQL, as a 0/1 column of the statement (`columns`).
+ *   already enforce, is still run by SQL (`columns`): the statement returns a text of one '0'
+ *   or '1' per part, in one column (a result may have at most 100 columns).
  * - `keep(row, doc)` then tests the regular expressions in JavaScript and combines them with
  *   those columns the way the filter's and/or groups say.
  *
@@ -24,8 +25,8 @@ export interface SplitFilter {
   residual: { columns: SqlFragment[]; keep(row: Row, doc: StoredDocument): boolean } | null;
 }
 
-/** The name of the `i`th residual column in the statement's rows. */
-export const residualColumn = (i: number): string => `pocket_r${i}`;
+/** The column of the residual parts' results: one '0' or '1' per entry of `columns`, in order. */
+export const RESIDUAL_COLUMN = 'pocket_residual';
 
 export function splitFilter(filter: Filter | null): SplitFilter {
   if (filter === null || !hasRegex(filter)) return { where: filter, residual: null };
@@ -44,9 +45,10 @@ function plan(filter: Filter, enforced: boolean, columns: SqlFragment[]): Test {
   if (filter.kind === 'condition' && filter.op === 'regex') return regexTest(filter);
   if (filter.kind === 'condition' || !hasRegex(filter)) {
     if (enforced) return () => true;
-    const name = residualColumn(columns.length);
+    const index = columns.length;
     columns.push(compileFilter(filter));
-    return (row) => row[name] === 1;
+    // String(): with a single part SQLite returns the number itself.
+    return (row) => String(row[RESIDUAL_COLUMN])[index] === '1';
   }
   const parts = filter.filters.map((f) => plan(f, enforced && filter.kind === 'and', columns));
   return filter.kind === 'and' ? (row, doc) => parts.every((test) => test(row, doc)) : (row, doc) => parts.some((test) => test(row, doc));

@@ -1,8 +1,8 @@
 import type { Filter, FindQuery, SortSpec } from '@pocket/core';
-import { compileFilter, type SqlFragment } from './filter.js';
+import { compileFilter, join, type SqlFragment } from './filter.js';
 import { jsonPathLiteral } from './identifiers.js';
 import { fitStatement } from './parameters.js';
-import { residualColumn, splitFilter, type SplitFilter } from './residual.js';
+import { RESIDUAL_COLUMN, splitFilter, type SplitFilter } from './residual.js';
 import { DEFAULT_SQL_LIMITS, type SqlLimits } from './writes.js';
 
 /**
@@ -37,17 +37,21 @@ export function compileCount(table: string, filter: Filter | null, limits: SqlLi
   return fitStatement({ sql, params: compiled?.params ?? [], residual }, limits);
 }
 
-/** `SELECT data[, residual columns] FROM <table>[ WHERE …]`. */
+/** `SELECT data[, residual flags] FROM <table>[ WHERE …]`. */
 function selectSql(table: string, where: Filter | null, residual: SplitFilter['residual']): SqlFragment {
-  const columns = residual?.columns ?? [];
   const compiled = where === null ? null : compileFilter(where);
   let sql = 'SELECT data';
-  // `IS TRUE` makes each column 0 or 1: 1 exactly when a WHERE would keep the row.
-  columns.forEach((c, i) => (sql += `, (${c.sql}) IS TRUE AS ${residualColumn(i)}`));
+  let params: unknown[] = [];
+  if (residual !== null && residual.columns.length > 0) {
+    // `IS TRUE` makes each part 0 or 1 (1 exactly when a WHERE would keep the row); `||` makes them one text.
+    const flags = join(residual.columns.map((c) => ({ sql: `(${c.sql}) IS TRUE`, params: c.params })), ' || ');
+    sql += `, ${flags.sql} AS ${RESIDUAL_COLUMN}`;
+    params = flags.params;
+  }
   sql += ` FROM ${table}`;
-  if (compiled === null) return { sql, params: columns.flatMap((c) => c.params) };
-  // Placeholders are numbered in the order they appear: the columns' come first.
-  return { sql: `${sql} WHERE ${compiled.sql}`, params: columns.length === 0 ? compiled.params : [...columns.flatMap((c) => c.params), ...compiled.params] };
+  if (compiled === null) return { sql, params };
+  // Placeholders are numbered in the order they appear: the flags' come first.
+  return { sql: `${sql} WHERE ${compiled.sql}`, params: params.length === 0 ? compiled.params : [...params, ...compiled.params] };
 }
 
 /**
