@@ -40,7 +40,7 @@ export function createSqlAdapter(options: SqlAdapterOptions): StorageAdapter {
 }
 
 function checkedLimits(given: Partial<SqlLimits>, where: string): SqlLimits {
-  if (typeof given !== 'object' || given === null) throw new ValidationError(`${where}: limits must be an object such as { maxDocumentBytes: 500_000 }, got ${describe(given)}.`);
+  if (typeof given !== 'object' || given === null) throw new ValidationError(`${where}: limits must be an object, got ${describe(given)}.`);
   for (const [key, value] of Object.entries(given)) {
     if (!Object.hasOwn(DEFAULT_SQL_LIMITS, key)) {
       throw new ValidationError(`${where}: unknown limit "${key}"; the limits are ${Object.keys(DEFAULT_SQL_LIMITS).join(', ')}.`);

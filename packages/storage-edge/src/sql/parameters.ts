@@ -3,8 +3,8 @@ import type { SqlFragment } from './filter.js';
 import { utf8Length } from './json-text.js';
 import type { SqlLimits } from './writes.js';
 
-/** A string or identifier in quotes (doubled quotes inside), or a placeholder. */
-const TOKEN = /'(?:[^']|'')*'|"(?:[^"]|"")*"|\?\d*/g;
+/** A string or identifier in quotes (doubled quotes inside), or a placeholder (reads use `?` alone). */
+const TOKEN = /'(?:[^']|'')*'|"(?:[^"]|"")*"|\?/g;
 
 /**
  * Makes a read statement fit the backend: D1 and SQLite storage bind at most 100 values per
@@ -18,20 +18,14 @@ export function fitStatement<S extends SqlFragment>(statement: S, limits: SqlLim
   let fitted = statement;
   if (statement.params.length > limits.maxBoundParameters) {
     let i = 0;
-    const sql = statement.sql.replace(TOKEN, (token) => {
-      if (token === '?') return `json_extract(?1, '$[${i++}]')`;
-      // Quoted text is left alone; a numbered placeholder would not be one value of the list.
-      if (token.startsWith('?')) throw new Error(`a read statement with a numbered placeholder (${token}) cannot be packed`);
-      return token;
-    });
-    if (i !== statement.params.length) throw new Error(`a read statement has ${i} placeholders for ${statement.params.length} values`);
+    // Quoted text is left as it is.
+    const sql = statement.sql.replace(TOKEN, (token) => (token === '?' ? `json_extract(?1, '$[${i++}]')` : token));
     fitted = { ...statement, sql, params: [JSON.stringify(statement.params)] };
   }
   // Three bytes per UTF-16 unit at most: a short statement needs no measuring.
-  if (fitted.sql.length * 3 > limits.maxStatementBytes && utf8Length(fitted.sql) > limits.maxStatementBytes) {
-    throw new QueryError(
-      `This query is ${utf8Length(fitted.sql)} bytes of SQL; the backend takes ${limits.maxStatementBytes} per statement. Match a list of values with in([...]) (one parameter however long), or split the query.`,
-    );
+  const bytes = fitted.sql.length * 3 > limits.maxStatementBytes ? utf8Length(fitted.sql) : 0;
+  if (bytes > limits.maxStatementBytes) {
+    throw new QueryError(`This query's SQL is ${bytes} bytes, over the ${limits.maxStatementBytes} a statement may have: match lists of values with in([...]), or split the query.`);
   }
   return fitted;
 }
