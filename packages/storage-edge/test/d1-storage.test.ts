@@ -1,5 +1,5 @@
 import { env } from 'cloudflare:test';
-import { and, condition, Database, DuplicateKeyError, evaluate, or, PocketError, QueryError, ValidationError, type FilterBuilder, type FindQuery } from '@pocket/core';
+import { and, condition, Database, DuplicateKeyError, evaluate, or, PocketError, QueryError, ValidationError, type Filter, type FilterBuilder, type FindQuery } from '@pocket/core';
 import { describe, expect, it } from 'vitest';
 import { compileFind, createD1Storage, D1Error, d1SchemaSql, DEFAULT_SQL_LIMITS, initializeD1Schema } from '../src/index.js';
 
@@ -121,6 +121,23 @@ describe("queries past D1's per-statement limits", () => {
       expect(await query.exec()).toEqual(expected);
       expect(await query.count()).toBe(expected.length);
     }
+  });
+
+  it('answers and/or groups nested 8 deep with 16 conditions at each level', async () => {
+    const storage = createD1Storage({ database: env.DB, tablePrefix: 'deep_' });
+    const c = (await Database.create({ name: 'deep', storage })).collection<{ _id: string; n: number; tag: string }>('items');
+    const docs = items(300);
+    await c.bulkInsert(docs);
+    // Each level: the level below, then 15 conditions; levels alternate between or and and.
+    let filter: Filter = condition.eq('tag', 't3');
+    for (let level = 0; level < 8; level++) {
+      const leaves = Array.from({ length: 15 }, (_, i) => (level % 2 === 0 ? condition.eq('n', level * 15 + i) : condition.ne('n', level * 15 + i)));
+      filter = level % 2 === 0 ? or(filter, ...leaves) : and(filter, ...leaves)!;
+    }
+    const store = storage.collection('items', { database: 'deep' });
+    const query: FindQuery = { filter, sort: [], skip: 0, limit: null };
+    expect(await store.find(query)).toEqual(evaluate(query, docs));
+    expect(evaluate(query, docs).length).toBeGreaterThan(10);
   });
 
   it('answers in() over 200 objects, each compared on its own', async () => {
@@ -307,7 +324,9 @@ describe('errors', () => {
 
   it('rejects limits that are not whole numbers, or not limits at all', () => {
     const limits = (value: unknown) => () => createD1Storage({ database: env.DB, limits: value as never });
-    expect(limits({ maxDocumentBytes: -1 })).toThrow('createD1Storage(): limits.maxDocumentBytes must be a whole number of 0 or more, got number -1.');
+    expect(limits({ maxDocumentBytes: 0 })).toThrow('createD1Storage(): limits.maxDocumentBytes must be a whole number of 1 or more, got number 0.');
+    expect(limits({ maxBoundParameters: -1 })).toThrow('createD1Storage(): limits.maxBoundParameters must be a whole number of 0 or more, got number -1.');
+    expect(limits(null)).not.toThrow();
     expect(limits({ maxBoundParameters: 1.5 })).toThrow(/limits\.maxBoundParameters must be a whole number/);
     expect(limits({ maxPackedBytes: '1000' })).toThrow(/got a string/);
     expect(limits({ maxRowBytes: 10 })).toThrow('createD1Storage(): unknown limit "maxRowBytes"; the limits are maxDocumentBytes, maxPackedBytes, maxStatementBytes, maxBoundParameters.');

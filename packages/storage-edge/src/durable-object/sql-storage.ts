@@ -38,7 +38,7 @@ export function createDurableObjectSqlStorage(options: DurableObjectSqlStorageOp
   assertSqlStorage(storage);
   return createSqlAdapter({
     name: 'durable-object-sql',
-    where: '[pocket/durable-object] createDurableObjectSqlStorage():',
+    where: '[pocket/durable-object] createDurableObjectSqlStorage()',
     driver: sqlDriver(storage),
     atomicWrites: true,
     tablePrefix: options.tablePrefix,

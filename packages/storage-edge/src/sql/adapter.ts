@@ -29,7 +29,7 @@ export function createSqlAdapter(options: SqlAdapterOptions): StorageAdapter {
     assertTablePrefix(options.tablePrefix, where);
     tablePrefix = options.tablePrefix;
   }
-  const limits: SqlLimits = options.limits === undefined ? DEFAULT_SQL_LIMITS : checkedLimits(options.limits, where);
+  const limits: SqlLimits = options.limits == null ? DEFAULT_SQL_LIMITS : checkedLimits(options.limits, where);
   return {
     name,
     capabilities: { atomicWrites },
@@ -45,7 +45,9 @@ function checkedLimits(given: Partial<SqlLimits>, where: string): SqlLimits {
     if (!Object.hasOwn(DEFAULT_SQL_LIMITS, key)) {
       throw new ValidationError(`${where}: unknown limit "${key}"; the limits are ${Object.keys(DEFAULT_SQL_LIMITS).join(', ')}.`);
     }
-    if (!Number.isSafeInteger(value) || (value as number) < 0) throw new ValidationError(`${where}: limits.${key} must be a whole number of 0 or more, got ${describe(value)}.`);
+    // Only the parameter limit may be 0 (pack every query); a 0-byte limit would refuse everything.
+    const least = key === 'maxBoundParameters' ? 0 : 1;
+    if (!Number.isSafeInteger(value) || (value as number) < least) throw new ValidationError(`${where}: limits.${key} must be a whole number of ${least} or more, got ${describe(value)}.`);
   }
   return { ...DEFAULT_SQL_LIMITS, ...given };
 }

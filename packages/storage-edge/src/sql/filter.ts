@@ -42,21 +42,20 @@ export function compileFilter(filter: Filter): SqlFragment {
 }
 
 /** Most terms joined in one flat chain. */
-const CHAIN = 16;
+const CHAIN = 4;
 
 /**
  * Joins terms with an operator (`' AND '`, `' OR '`, `' || '`). SQLite parses `a OR b OR c …` as
- * a chain as deep as it is long, and D1 refuses an expression more than 100 deep: a long list is
- * joined in parenthesised groups of at most 16, so 10,000 terms are 4 groups deep. Short lists
- * keep the flat form.
+ * a chain as deep as it is long, D1 refuses an expression more than 100 deep, and the depths of
+ * nested and/or groups add up: a list longer than 4 is split in halves, each parenthesised, so
+ * 1,000 terms are 12 deep instead of 1,000. Short lists keep the flat form.
  */
 export function join(parts: SqlFragment[], op: string): SqlFragment {
-  if (parts.length > CHAIN) {
-    const groups: SqlFragment[] = [];
-    for (let i = 0; i < parts.length; i += CHAIN) groups.push(join(parts.slice(i, i + CHAIN), op));
-    return join(groups, op);
-  }
-  return { sql: parts.map((p) => `(${p.sql})`).join(op), params: parts.flatMap((p) => p.params) };
+  if (parts.length <= CHAIN) return { sql: parts.map((p) => `(${p.sql})`).join(op), params: parts.flatMap((p) => p.params) };
+  const half = Math.ceil(parts.length / 2);
+  const left = join(parts.slice(0, half), op);
+  const right = join(parts.slice(half), op);
+  return { sql: `(${left.sql})${op}(${right.sql})`, params: [...left.params, ...right.params] };
 }
 
 const handlers: Handlers = {

@@ -11,16 +11,17 @@ export interface SqlLimits {
   maxPackedBytes: number;
   /** Longest SQL text of one statement (D1: 100 KB). */
   maxStatementBytes: number;
-  /** Most values bound to one statement (D1 and SQLite storage: 100); a query with more binds them as one JSON array. */
+  /** Most values bound to one statement (D1 and SQLite storage: 100); a query with more binds them as one JSON array (0: always). */
   maxBoundParameters: number;
 }
 
-export const DEFAULT_SQL_LIMITS: SqlLimits = {
+// Frozen: every adapter made without `limits` shares this object.
+export const DEFAULT_SQL_LIMITS: Readonly<SqlLimits> = Object.freeze({
   maxDocumentBytes: 2_000_000 - 4_096, // room for _id and the timestamps in a 2 MB row
   maxPackedBytes: 1_000_000,
   maxStatementBytes: 100_000,
   maxBoundParameters: 100,
-};
+});
 
 /** Raised inside a batch when an update's document is missing; the batch then rolls back. */
 export const MISSING_GUARD = 'pocket-missing-document';
