@@ -13,11 +13,11 @@ type Row = Record<string, unknown>;
  *   already enforce, is still run by SQL (`columns`): the statement returns a text of one '0'
  *   or '1' per part, in one column (a result may have at most 100 columns).
  * - `keep(row, doc)` then tests the regular expressions in JavaScript and combines them with
- *   those columns the way the filter's and/or groups say.
+ *   those flags the way the filter's and/or groups say.
  *
- * So SQL decides every condition it can, in one place, with the semantics the rest of the
- * compiler has, and the store needs no second implementation of them (core's evaluator stays
- * out of a D1 Worker's bundle: about 1 KiB gzipped).
+ * So SQL decides every condition it can, with the semantics the rest of the compiler has, and
+ * the store needs no second implementation of them: core's evaluator stays out of a D1 Worker's
+ * bundle (0.6 KiB gzipped, against 0.35 for this file).
  */
 export interface SplitFilter {
   where: Filter | null;
