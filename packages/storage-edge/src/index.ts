@@ -1,5 +1,6 @@
 export { createD1Storage, type D1StorageOptions } from './d1/d1-storage.js';
-export { initializeD1Schema, d1SchemaSql, type D1SchemaOptions } from './d1/d1-schema.js';
+export { initializeD1Schema, d1SchemaSql, type D1SchemaOptions, type D1Indexes } from './d1/d1-schema.js';
+export type { IndexField } from './sql/schema.js';
 export { D1Error } from './d1/d1-error.js';
 export { compileFind, compileCount, type CompiledFind } from './sql/select.js';
 export { compileFilter, type SqlFragment } from './sql/filter.js';

@@ -1,12 +1,23 @@
 import { expect } from 'vitest';
 import type { PocketError } from '../errors.js';
+import type { QueryBuilder } from '../query/builder.js';
 
 /** The `_id`s of documents, in order: the shortest way to compare query results. */
 export function idsOf(docs: ReadonlyArray<{ _id: string } | null>): Array<string | null> {
   return docs.map((doc) => (doc === null ? null : doc._id));
 }
 
-/** Sorts ids by code point, the order Pocket returns documents in when nothing else decides. */
+/**
+ * The ids a query returns, in its order. A query without `sort()` has no defined order (SQL
+ * storage returns rows in whatever index order it read), so its ids come back sorted by code
+ * point, to compare as a set.
+ */
+export async function idsFound<T extends { _id: string }>(query: QueryBuilder<T>): Promise<string[]> {
+  const ids = (await query.exec()).map((doc) => doc._id);
+  return query.toQuery().sort.length === 0 ? byCodePoint(ids) : ids;
+}
+
+/** Sorts ids by code point: the order of `sort('_id')`, and of ties in every sort. */
 export function byCodePoint(ids: readonly string[]): string[] {
   return [...ids].sort((a, b) => {
     const x = [...a].map((c) => c.codePointAt(0)!);

@@ -221,13 +221,13 @@ function randomFilter(rng: Random, depth: number): Filter {
 
 /**
  * A seeded random `FindQuery` built with core's own factories: any operator (regex included)
- * on any field of `randomDocuments`, nested `and`/`or` groups, 0–2 sort keys, and sometimes
+ * on any field of `randomDocuments`, nested `and`/`or` groups, 0–2 sort keys (`_id` among them), and sometimes
  * skip and limit.
  */
 export function randomQuery(rng: Random): FindQuery {
   const filter = rng.chance(0.08) ? null : randomFilter(rng, 3);
   const sort: SortSpec[] = Array.from({ length: rng.int(0, 2) }, () =>
-    Object.freeze({ path: rng.pick(RANDOM_FIELDS), direction: rng.chance(0.5) ? ('asc' as const) : ('desc' as const) }),
+    Object.freeze({ path: rng.chance(0.1) ? '_id' : rng.pick(RANDOM_FIELDS), direction: rng.chance(0.5) ? ('asc' as const) : ('desc' as const) }),
   );
   const skip = rng.chance(0.6) ? 0 : rng.int(0, 40);
   const limit = rng.chance(0.5) ? null : rng.int(0, 30);

@@ -22,7 +22,7 @@ import {
   type StorageAdapter,
   type StoredDocument,
 } from '@pocket/core';
-import { buildQuery, createRandom, randomDocuments, randomQuery, RANDOM_FIELDS, type Random } from '@pocket/core/testing';
+import { buildQuery, createRandom, evaluatorDifference, randomDocuments, randomQuery, RANDOM_FIELDS, type Random } from '@pocket/core/testing';
 
 export const FUZZ_DEFAULT_SEED = 424_242;
 
@@ -202,12 +202,13 @@ function firstDifference(actual: readonly unknown[], expected: readonly unknown[
 export async function difference(collection: Collection<AnyDocument>, query: FindQuery, docs: readonly StoredDocument[]): Promise<string | null> {
   const builder = buildQuery(collection, query);
   try {
-    const rows = firstDifference(await builder.exec(), evaluate(query, docs));
+    const rows = evaluatorDifference(await builder.exec(), query, docs);
     if (rows !== null) return `exec() differs from the evaluator at ${rows}`;
     const count = await builder.count();
     const expectedCount = docs.filter((d) => matches(query.filter, d)).length;
     if (count !== expectedCount) return `count() is ${count}, the evaluator counts ${expectedCount}`;
-    const first = firstDifference([await builder.first()], [evaluate({ ...query, limit: Math.min(query.limit ?? 1, 1) }, docs)[0] ?? null]);
+    const firstRow = await builder.first();
+    const first = evaluatorDifference(firstRow === null ? [] : [firstRow], { ...query, limit: Math.min(query.limit ?? 1, 1) }, docs);
     if (first !== null) return `first() differs from the evaluator: ${first}`;
     return null;
   } catch (error) {
@@ -418,7 +419,7 @@ export async function runFuzz(options: FuzzOptions): Promise<FuzzReport> {
     };
     try {
       const inserted = await c.bulkInsert(docs);
-      const wrong = firstDifference(inserted, docs) ?? firstDifference(await c.find().exec(), evaluate({ filter: null, sort: [], skip: 0, limit: null }, docs));
+      const wrong = firstDifference(inserted, docs) ?? evaluatorDifference(await c.find().exec(), { filter: null, sort: [], skip: 0, limit: null }, docs);
       if (wrong !== null) return fail(-1, `bulkInsert of the round's documents: ${wrong}`, null, docs);
     } catch (error) {
       return fail(-1, `bulkInsert of the round's documents threw ${String(error)}`, null, docs);

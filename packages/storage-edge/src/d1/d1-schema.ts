@@ -1,17 +1,20 @@
 import { assertCollectionName as assertName, ValidationError, describeValue as describe } from '@pocket/core';
 import { assertTableName, assertTablePrefix } from '../sql/identifiers.js';
-import { createIndexSql, createTableSql, DEFAULT_TABLE_PREFIX, indexFields, type SqlIndexes } from '../sql/schema.js';
+import { createIndexSql, createTableSql, DEFAULT_TABLE_PREFIX, indexKeys, type SqlIndexes } from '../sql/schema.js';
 import { assertD1Binding, type D1DatabaseLike } from './d1-binding.js';
 import { D1Error } from './d1-error.js';
 
-/** Indexes per collection: a field path gives a one-field index, an array a compound one. */
+/**
+ * Indexes per collection: a field gives a one-field index, an array a compound one, and a field
+ * may be descending: `{ todos: ['userId', ['userId', { path: 'createdAt', direction: 'desc' }]] }`.
+ */
 export type D1Indexes = SqlIndexes;
 
 export interface D1SchemaOptions {
   collections: readonly string[];
   /** Default `'pocket_'`. */
   tablePrefix?: string;
-  /** `{ todos: ['userId', ['userId', 'createdAt']] }` */
+  /** `{ todos: ['userId', ['userId', { path: 'createdAt', direction: 'desc' }]] }` */
   indexes?: D1Indexes;
 }
 
@@ -54,7 +57,7 @@ function schemaStatements(options: D1SchemaOptions, where: string): string[] {
     assertCollectionName(collection, where);
     const table = prefix + collection;
     assertTableName(table, collection);
-    return [createTableSql(table), ...indexFields(indexes[collection], where).map((fields) => createIndexSql(table, fields))];
+    return [createTableSql(table), ...indexKeys(indexes[collection], where).map((keys) => createIndexSql(table, keys))];
   });
 }
 

@@ -1,6 +1,6 @@
 import { describeValue as describe, ValidationError, type StorageAdapter } from '@pocket/core';
 import { assertTablePrefix } from './identifiers.js';
-import { DEFAULT_TABLE_PREFIX, indexFields, type SqlIndexes } from './schema.js';
+import { DEFAULT_TABLE_PREFIX, indexKeys, type IndexKey, type SqlIndexes } from './schema.js';
 import { createSqlStore, type SqlDriver } from './store.js';
 import { DEFAULT_SQL_LIMITS, type SqlLimits } from './writes.js';
 
@@ -30,13 +30,19 @@ export function createSqlAdapter(options: SqlAdapterOptions): StorageAdapter {
     tablePrefix = options.tablePrefix;
   }
   const limits: SqlLimits = options.limits == null ? DEFAULT_SQL_LIMITS : checkedLimits(options.limits, where);
+  const declared = indexes === undefined ? undefined : checkedIndexes(indexes, where);
   return {
     name,
     capabilities: { atomicWrites },
     collection(collection) {
-      return createSqlStore({ collection, table: tablePrefix + collection, driver, limits, indexes: indexFields(indexes?.[collection], where) });
+      return createSqlStore({ collection, table: tablePrefix + collection, driver, limits, indexes: declared?.get(collection) ?? [] });
     },
   };
+}
+
+function checkedIndexes(indexes: SqlIndexes, where: string): Map<string, Array<readonly IndexKey[]>> {
+  if (typeof indexes !== 'object' || indexes === null) throw new ValidationError(`${where}: indexes must be an object of collection names, got ${describe(indexes)}.`);
+  return new Map(Object.entries(indexes).map(([collection, declared]) => [collection, indexKeys(declared, where)]));
 }
 
 function checkedLimits(given: Partial<SqlLimits>, where: string): SqlLimits {

@@ -1,5 +1,6 @@
-import { parsePath, ValidationError } from '@pocket/core';
+import { describeValue as describe, parsePath, ValidationError } from '@pocket/core';
 import { jsonPath, quoteIdentifier, quoteLiteral } from './identifiers.js';
+import { typeRankSql } from './type-rank.js';
 
 /**
  * The table of one collection, exactly as the documented migration creates it, so tables made
@@ -14,22 +15,43 @@ export function createTableSql(table: string): string {
 }
 
 /**
- * An expression index: `CREATE INDEX IF NOT EXISTS "pocket_todos_userId_…" ON "pocket_todos"
- * (json_extract(data, '$.userId'))`. The expression is written exactly as the
- * query compiler writes it, which is what lets SQLite use the index.
+ * An index in the shape of the compiler's SQL: for each field its type rank and its value, then
+ * `_id`, e.g. for `['userId', 'createdAt']`
+ *
+ *   CREATE INDEX IF NOT EXISTS "pocket_todos_userId__createdAt_…" ON "pocket_todos" (
+ *     CASE json_type(data, '$.userId') … END, json_extract(data, '$.userId'),
+ *     CASE json_type(data, '$.createdAt') … END, json_extract(data, '$.createdAt'), _id)
+ *
+ * SQLite uses an expression index only where the query's expression is the index's, and a sort
+ * orders by rank, value and `_id` (type-rank.ts); a filter names the rank it implies. So this one
+ * index serves equality and ranges on its leading fields and, after them, a sort on the next one,
+ * reading only the rows a limited query returns. `_id` is always ascending, as ties are: a field
+ * declared `desc` is stored descending, so a descending sort on it reads the index forwards
+ * with its ties already in order, where an ascending field would leave SQLite to sort the ties.
  */
-export function createIndexSql(table: string, fields: readonly string[]): string {
-  const segments = fields.map((f) => parsePath(f));
-  return `CREATE INDEX IF NOT EXISTS ${quoteIdentifier(indexName(table, fields))} ON ${quoteIdentifier(table)} (${segments
-    .map((s) => `json_extract(data, ${quoteLiteral(jsonPath(s))})`)
-    .join(', ')})`;
+export function createIndexSql(table: string, keys: readonly IndexKey[]): string {
+  return `CREATE INDEX IF NOT EXISTS ${quoteIdentifier(indexName(table, keys))} ON ${quoteIdentifier(table)} (${indexColumns(keys).join(', ')})`;
 }
 
-// A readable part for people reading query plans, and a hash of the exact field list for
-// uniqueness: SQLite compares index names ignoring case, and 'a.b' and 'a_b' read alike, so
-// without it IF NOT EXISTS could silently skip a second, different index.
-function indexName(table: string, fields: readonly string[]): string {
-  return `${table}_${fields.map((f) => f.replace(/[^A-Za-z0-9]+/g, '_')).join('__')}_${fnv1a(JSON.stringify(fields))}`;
+/** The indexed expressions of an index's keys; `_id` is the column, and ends the list. */
+function indexColumns(keys: readonly IndexKey[]): string[] {
+  const columns: string[] = [];
+  for (const { path, direction } of keys) {
+    const dir = direction === 'desc' ? ' DESC' : '';
+    if (path === '_id') return [...columns, `_id${dir}`];
+    const p = quoteLiteral(jsonPath(parsePath(path)));
+    columns.push(`${typeRankSql(p)}${dir}`, `json_extract(data, ${p})${dir}`);
+  }
+  return [...columns, '_id'];
+}
+
+// A readable part for people reading query plans, and a hash of the exact keys for uniqueness:
+// SQLite compares index names ignoring case, and 'a.b' and 'a_b' read alike, so without it IF NOT
+// EXISTS could silently skip a second, different index. The hash also covers the index's shape,
+// so a table with an index of an older shape gets the new one beside it.
+function indexName(table: string, keys: readonly IndexKey[]): string {
+  const readable = keys.map(({ path, direction }) => path.replace(/[^A-Za-z0-9]+/g, '_') + (direction === 'desc' ? '_desc' : '')).join('__');
+  return `${table}_${readable}_${fnv1a(JSON.stringify(['ranked', ...keys.map((k) => [k.path, k.direction])]))}`;
 }
 
 function fnv1a(text: string): string {
@@ -38,14 +60,42 @@ function fnv1a(text: string): string {
   return (hash >>> 0).toString(36);
 }
 
-/** Indexes per collection: a field path gives a one-field index, an array a compound one. */
-export type SqlIndexes = Record<string, ReadonlyArray<string | readonly string[]>>;
+/** One field of an index: a path (ascending), or a path and direction, as `sort()` takes them. */
+export type IndexField = string | { readonly path: string; readonly direction?: 'asc' | 'desc' };
+
+/**
+ * Indexes per collection: a field gives a one-field index, an array a compound one, e.g.
+ * `{ todos: ['userId', ['userId', { path: 'createdAt', direction: 'desc' }]] }`.
+ */
+export type SqlIndexes = Record<string, ReadonlyArray<IndexField | readonly IndexField[]>>;
+
+export interface IndexKey {
+  readonly path: string;
+  readonly direction: 'asc' | 'desc';
+}
 
 export const DEFAULT_TABLE_PREFIX = 'pocket_';
 
-/** One collection's declared indexes, each as its list of field paths. */
-export function indexFields(declared: ReadonlyArray<string | readonly string[]> | undefined, where: string): Array<readonly string[]> {
+/** One collection's declared indexes, each as its list of keys, checked. */
+export function indexKeys(declared: ReadonlyArray<IndexField | readonly IndexField[]> | undefined, where: string): Array<readonly IndexKey[]> {
   if (declared === undefined) return [];
   if (!Array.isArray(declared)) throw new ValidationError(`${where}: indexes of a collection must be an array of field paths.`);
-  return declared.map((entry) => (typeof entry === 'string' ? [entry] : entry));
+  return declared.map((entry) => {
+    const fields: readonly IndexField[] = Array.isArray(entry) ? entry : [entry as IndexField];
+    if (fields.length === 0) throw new ValidationError(`${where}: an index needs at least one field; got an empty list.`);
+    return fields.map((field) => indexKey(field, where));
+  });
+}
+
+function indexKey(field: unknown, where: string): IndexKey {
+  const { path, direction = 'asc' } = typeof field === 'string' ? { path: field } : ((field ?? {}) as { path?: unknown; direction?: unknown });
+  if (typeof path !== 'string' || (direction !== 'asc' && direction !== 'desc')) {
+    throw new ValidationError(`${where}: an index field is a path such as 'createdAt' or { path: 'createdAt', direction: 'desc' }; got ${describe(field)}.`);
+  }
+  try {
+    parsePath(path); // a path no query could name is refused now, not when the index is made
+  } catch (error) {
+    throw new ValidationError(`${where}: index field ${JSON.stringify(path)} is not a valid field path: ${(error as Error).message}`);
+  }
+  return { path, direction };
 }

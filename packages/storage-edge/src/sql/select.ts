@@ -1,8 +1,8 @@
-import type { Filter, FindQuery, SortSpec } from '@pocket/core';
+import type { Filter, FindQuery } from '@pocket/core';
 import { compileFilter, join, type SqlFragment } from './filter.js';
-import { jsonPathLiteral } from './identifiers.js';
 import { fitStatement } from './parameters.js';
 import { RESIDUAL_COLUMN, splitFilter, type SplitFilter } from './residual.js';
+import { fixedFields, orderBySql, rankHints, type FixedFields } from './type-rank.js';
 import { DEFAULT_SQL_LIMITS, type SqlLimits } from './writes.js';
 
 /**
@@ -19,11 +19,16 @@ export interface CompiledFind extends SqlFragment {
 /**
  * `SELECT data FROM <table> WHERE … ORDER BY … LIMIT … OFFSET …` for a find query, in one
  * statement, as the store runs it within `limits`. `table` must already be a quoted identifier.
+ *
+ * A query without a sort has no ORDER BY: its order is unspecified, so SQLite may stop at the
+ * limit in whatever index it reads instead of sorting every match by `_id` first.
  */
 export function compileFind(table: string, query: FindQuery, limits: SqlLimits = DEFAULT_SQL_LIMITS): CompiledFind {
   const { where, residual } = splitFilter(query.filter);
-  const select = selectSql(table, where, residual);
-  let sql = `${select.sql} ORDER BY ${orderBy(query.sort)}`;
+  const fixed = fixedFields(where);
+  const select = selectSql(table, where, residual, fixed);
+  let sql = select.sql;
+  if (query.sort.length > 0) sql += ` ORDER BY ${orderBySql(query.sort, fixed)}`;
   if (residual === null) sql += limitClause(query.skip, query.limit);
   return fitStatement({ sql, params: select.params, residual, skip: query.skip, limit: query.limit }, limits);
 }
@@ -31,15 +36,30 @@ export function compileFind(table: string, query: FindQuery, limits: SqlLimits =
 /** `SELECT count(*)`, or, when part of the filter cannot run in SQL, the candidate rows to count. */
 export function compileCount(table: string, filter: Filter | null, limits: SqlLimits = DEFAULT_SQL_LIMITS): SqlFragment & { residual: SplitFilter['residual'] } {
   const { where, residual } = splitFilter(filter);
-  if (residual !== null) return fitStatement({ ...selectSql(table, where, residual), residual }, limits);
-  const compiled = where === null ? null : compileFilter(where);
+  const fixed = fixedFields(where);
+  if (residual !== null) return fitStatement({ ...selectSql(table, where, residual, fixed), residual }, limits);
+  const compiled = whereSql(where, fixed);
   const sql = `SELECT count(*) AS n FROM ${table}${compiled === null ? '' : ` WHERE ${compiled.sql}`}`;
   return fitStatement({ sql, params: compiled?.params ?? [], residual }, limits);
 }
 
+/**
+ * The filter as SQL, then the type-rank terms it implies (see `rankHints`): those let SQLite
+ * enter an index of Pocket's `(rank, value, …)` shape; they change no result.
+ */
+function whereSql(where: Filter | null, fixed: FixedFields): SqlFragment | null {
+  if (where === null) return null;
+  const compiled = compileFilter(where);
+  const hints = rankHints(fixed);
+  if (hints.length === 0) return compiled;
+  // An `and` compiles to parenthesised terms joined by AND; anything else may hold a bare OR.
+  const body = where.kind === 'and' ? compiled.sql : `(${compiled.sql})`;
+  return { sql: `${body} AND ${hints.join(' AND ')}`, params: compiled.params };
+}
+
 /** `SELECT data[, residual flags] FROM <table>[ WHERE …]`. */
-function selectSql(table: string, where: Filter | null, residual: SplitFilter['residual']): SqlFragment {
-  const compiled = where === null ? null : compileFilter(where);
+function selectSql(table: string, where: Filter | null, residual: SplitFilter['residual'], fixed: FixedFields): SqlFragment {
+  const compiled = whereSql(where, fixed);
   let sql = 'SELECT data';
   let params: unknown[] = [];
   if (residual !== null && residual.columns.length > 0) {
@@ -52,24 +72,6 @@ function selectSql(table: string, where: Filter | null, residual: SplitFilter['r
   if (compiled === null) return { sql, params };
   // Placeholders are numbered in the order they appear: the flags' come first.
   return { sql: `${sql} WHERE ${compiled.sql}`, params: params.length === 0 ? compiled.params : [...params, ...compiled.params] };
-}
-
-/**
- * Core orders values by type first (missing and null, numbers, strings, objects, arrays,
- * booleans), then by value; `json_type` gives the type, `json_extract` the value (booleans as
- * 0/1, objects and arrays as their JSON text). Remaining ties go by `_id`, as in core.
- */
-function orderBy(sort: readonly SortSpec[]): string {
-  const keys = sort.flatMap(({ path, direction }) => {
-    const p = jsonPathLiteral(path);
-    const dir = direction === 'desc' ? ' DESC' : '';
-    return [`${typeRank(`json_type(data, ${p})`)}${dir}`, `json_extract(data, ${p})${dir}`];
-  });
-  return [...keys, '_id'].join(', ');
-}
-
-function typeRank(type: string): string {
-  return `CASE ${type} WHEN 'integer' THEN 1 WHEN 'real' THEN 1 WHEN 'text' THEN 2 WHEN 'object' THEN 3 WHEN 'array' THEN 4 WHEN 'true' THEN 5 WHEN 'false' THEN 5 ELSE 0 END`;
 }
 
 // Validated non-negative safe integers are written inline: D1 binds every number as REAL.

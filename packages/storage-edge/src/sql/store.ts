@@ -11,7 +11,7 @@ import {
 } from '@pocket/core';
 import type { SqlFragment } from './filter.js';
 import { assertTableName, quoteIdentifier } from './identifiers.js';
-import { createIndexSql, createTableSql } from './schema.js';
+import { createIndexSql, createTableSql, type IndexKey } from './schema.js';
 import { compileCount, compileFind } from './select.js';
 import { collectResults, MISSING_GUARD, planWrites, TOO_LARGE_GUARD, type SqlLimits, type UpdateCache } from './writes.js';
 
@@ -45,8 +45,8 @@ export interface SqlStoreOptions {
   table: string;
   driver: SqlDriver;
   limits: SqlLimits;
-  /** Indexes to create with the table, each a list of field paths. */
-  indexes: ReadonlyArray<readonly string[]>;
+  /** Indexes to create with the table, each a list of keys. */
+  indexes: ReadonlyArray<readonly IndexKey[]>;
 }
 
 /**
@@ -156,7 +156,7 @@ class SqlStore implements CollectionStore {
   async #createTableAndRetry<R>(error: unknown, run: () => R | Promise<R>): Promise<R> {
     if (!messageOf(error).includes('no such table')) throw error;
     const { table, indexes, driver } = this.#options;
-    const ddl: SqlFragment[] = [{ sql: createTableSql(table), params: [] }, ...indexes.map((fields) => ({ sql: createIndexSql(table, fields), params: [] }))];
+    const ddl: SqlFragment[] = [{ sql: createTableSql(table), params: [] }, ...indexes.map((keys) => ({ sql: createIndexSql(table, keys), params: [] }))];
     try {
       await driver.batch(ddl);
     } catch (ddlError) {

@@ -1,8 +1,7 @@
 import { expect } from 'vitest';
 import type { Collection } from '../../collection.js';
 import type { AnyDocument } from '../../document.js';
-import type { QueryBuilder } from '../../query/builder.js';
-import { idsOf } from '../helpers.js';
+import { byCodePoint, idsFound, idsOf } from '../helpers.js';
 import { group, test } from './case.js';
 
 /** A small cast: every operator test below states its expected ids by hand. */
@@ -23,9 +22,7 @@ async function people(collection: Collection<AnyDocument>): Promise<Collection<A
   return collection;
 }
 
-async function ids(query: QueryBuilder<AnyDocument>): Promise<Array<string | null>> {
-  return idsOf(await query.exec());
-}
+const ids = idsFound<AnyDocument>;
 
 export const queryCases = [
   group('operators', [
@@ -150,9 +147,23 @@ export const queryCases = [
   ]),
 
   group('sort, skip, limit', [
-    test('results are in _id order by default', async ({ collection }) => {
+    test("sort('_id') orders by _id code point; without a sort the order is unspecified", async ({ collection }) => {
       await collection.bulkInsert([{ _id: 'b' }, { _id: 'a10' }, { _id: 'B' }, { _id: 'a2' }, { _id: 'a' }]);
-      expect(await ids(collection.find())).toEqual(['B', 'a', 'a10', 'a2', 'b']);
+      expect(idsOf(await collection.find().sort('_id').exec())).toEqual(['B', 'a', 'a10', 'a2', 'b']);
+      expect(byCodePoint(idsOf(await collection.find().exec()) as string[])).toEqual(['B', 'a', 'a10', 'a2', 'b']);
+    }),
+    test('without a sort, limit and skip still return that many distinct matches', async ({ collection }) => {
+      const c = await people(collection);
+      const active = ['p01', 'p03', 'p05', 'p06'];
+      for (const [skip, limit, expected] of [[0, 2, 2], [1, 2, 2], [3, 5, 1], [4, 1, 0], [0, 0, 0]] as const) {
+        const found = idsOf(await c.find().where('active').equals(true).skip(skip).limit(limit).exec());
+        expect(found, `skip ${skip} limit ${limit}`).toHaveLength(expected);
+        expect(new Set(found).size).toBe(found.length);
+        for (const id of found) expect(active).toContain(id);
+      }
+      const first = await c.find().where('active').equals(true).first();
+      expect(active).toContain(first?._id);
+      expect(await c.find().where('active').equals(false).where('age').gt(1000).first()).toBeNull();
     }),
     test('sort ascending and descending; ties are broken by _id ascending', async ({ collection }) => {
       const c = await people(collection);
@@ -180,13 +191,13 @@ export const queryCases = [
       expect(await ids(c.find().limit(0))).toEqual([]);
       expect(await ids(c.find().skip(7))).toEqual([]);
       expect(await ids(c.find().skip(100).limit(5))).toEqual([]);
-      expect(await ids(c.find().skip(5).limit(100))).toEqual(['p06', 'p07']);
-      expect(await ids(c.find().where('active').equals(true).skip(1).limit(2))).toEqual(['p03', 'p05']);
+      expect(await ids(c.find().sort('_id').skip(5).limit(100))).toEqual(['p06', 'p07']);
+      expect(await ids(c.find().where('active').equals(true).sort('_id').skip(1).limit(2))).toEqual(['p03', 'p05']);
     }),
     test('skip and limit pages tile the results exactly, even with ties', async ({ collection }) => {
       const docs = Array.from({ length: 61 }, (_, i) => ({ _id: `d${(i * 37) % 61}`, group: i % 4, half: i % 2 === 0 ? 'even' : null }));
       await collection.bulkInsert(docs);
-      for (const base of [collection.find().sort('group', 'desc'), collection.find().sort('half').sort('group'), collection.find().where('group').gt(0)]) {
+      for (const base of [collection.find().sort('group', 'desc'), collection.find().sort('half').sort('group'), collection.find().where('group').gt(0).sort('_id')]) {
         const all = idsOf(await base.exec());
         const pages: Array<string | null> = [];
         for (let skip = 0; skip < all.length + 7; skip += 7) pages.push(...idsOf(await base.skip(skip).limit(7).exec()));
@@ -205,11 +216,11 @@ export const queryCases = [
     }),
     test('first returns the first result in order, or null', async ({ collection }) => {
       const c = await people(collection);
-      expect((await c.find().first())?._id).toBe('p01');
+      expect((await c.find().sort('_id').first())?._id).toBe('p01');
       expect((await c.find().sort('age', 'desc').first())?._id).toBe('p03');
       expect((await c.find().sort('age').skip(1).first())?._id).toBe('p07');
       expect(await c.find().where('age').gt(1000).first()).toBeNull();
-      expect(await c.find().first()).toStrictEqual(PEOPLE[0]);
+      expect(await c.find().sort('_id').first()).toStrictEqual(PEOPLE[0]);
     }),
     test('find with a filter object', async ({ collection }) => {
       const c = await people(collection);
