@@ -1,4 +1,6 @@
 import { env, exports } from 'cloudflare:workers';
+import { createMemoryStorage, Database } from '@pocket/core';
+import { compileFind } from '@pocket/storage-edge';
 import { describe, expect, it } from 'vitest';
 import type { Todo } from '../src/index.js';
 
@@ -23,12 +25,37 @@ describe('the migration', () => {
     const { results } = await env.DB.prepare(
       `SELECT name FROM sqlite_master WHERE tbl_name = 'pocket_todos' ORDER BY name`,
     ).all<{ name: string }>();
-    expect(results.map((r) => r.name)).toEqual(expect.arrayContaining(['pocket_todos', 'idx_todos_created', 'idx_todos_user']));
+    expect(results.map((r) => r.name)).toEqual(
+      expect.arrayContaining(['pocket_todos', 'idx_todos_created', 'idx_todos_user', 'pocket_todos_createdAt_8qjdd0', 'pocket_todos_userId__createdAt_qg5kkb']),
+    );
 
     const todo = await create('Stored in the migrated table');
     const row = await env.DB.prepare('SELECT data, created_at FROM pocket_todos WHERE _id = ?').bind(todo._id).first<{ data: string; created_at: number }>();
     expect(JSON.parse(row!.data)).toEqual(todo);
     expect(row!.created_at).toBeGreaterThan(1_700_000_000);
+  });
+});
+
+describe('listing', () => {
+  it("reads only the todos a page returns, thanks to 0002's indexes", async () => {
+    for (let i = 0; i < 12; i++) await create(`T${i}`, i % 3 === 0 ? 'u1' : 'u2');
+    const listed = await (await call('GET', '/todos?userId=u1')).json<Todo[]>();
+    expect(listed.map((t) => t.title).sort()).toEqual(['T0', 'T3', 'T6', 'T9']);
+    expect(listed.map((t) => t.createdAt)).toEqual(listed.map((t) => t.createdAt).sort());
+    // The statement Pocket sends for that request, run again to read D1's counters.
+    const db = await Database.create({ name: 'todos', storage: createMemoryStorage() });
+    for (const [query, returned] of [
+      [db.collection<Todo>('todos').find().where('userId').equals('u1').sort('createdAt').limit(100), 4],
+      [db.collection<Todo>('todos').find().sort('createdAt').limit(5), 5],
+    ] as const) {
+      const { sql, params } = compileFind('"pocket_todos"', query.toQuery());
+      const plan = await env.DB.prepare(`EXPLAIN QUERY PLAN ${sql}`).bind(...params).all<{ detail: string }>();
+      expect(plan.results.map((r) => r.detail).join('\n')).toMatch(/^(SEARCH|SCAN) pocket_todos USING INDEX pocket_todos_(userId__)?createdAt_\w+( \(<expr>=\? AND <expr>=\?\))?$/);
+      const run = await env.DB.prepare(sql).bind(...params).all();
+      expect(run.results).toHaveLength(returned);
+      // A limit stops at its last row; a user's range also reads the entry that ends it.
+      expect(run.meta.rows_read).toBeLessThanOrEqual(returned + 1);
+    }
   });
 });
 

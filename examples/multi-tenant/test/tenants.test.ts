@@ -2,7 +2,8 @@ import { listDurableObjectIds, reset, runInDurableObject } from 'cloudflare:test
 import { env, exports } from 'cloudflare:workers';
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { Note } from '../src/tenant-do.js';
-import { getTenantDb, type SharedTodo, type Todo } from '../src/tenant-storage.js';
+import { compileFind } from '@pocket/storage-edge';
+import { getTenantDb, sharedDb, type SharedTodo, type Todo } from '../src/tenant-storage.js';
 import { TENANT_ID } from '../src/tenant.js';
 
 beforeEach(async () => {
@@ -188,11 +189,15 @@ describe('a shared table with tenantId on every row', () => {
     expect(await ok(call('acme', 'GET', '/shared/todos'))).toEqual([]);
   });
 
-  it('indexes tenantId, and the tenant filter uses that index', async () => {
-    await ok(call('acme', 'POST', '/shared/todos', { title: 'A1' }), 201);
-    const { results } = await env.DB.prepare(
-      `EXPLAIN QUERY PLAN SELECT data FROM pocket_todos WHERE json_extract(data, '$.tenantId') = ?`,
-    ).bind('acme').all<{ detail: string }>();
-    expect(results.map((r) => r.detail).join('\n')).toContain('USING INDEX pocket_todos_tenantId');
+  it("indexes tenantId with createdAt, so a tenant's list reads only the rows it returns", async () => {
+    for (let i = 0; i < 30; i++) await ok(call(i % 3 === 0 ? 'acme' : 'globex', 'POST', '/shared/todos', { title: `T${i}` }), 201);
+    const list = sharedDb(env).collection<SharedTodo>('todos').find().where('tenantId').equals('acme').sort('createdAt').limit(100);
+    const { sql, params } = compileFind('"pocket_todos"', list.toQuery());
+    const plan = await env.DB.prepare(`EXPLAIN QUERY PLAN ${sql}`).bind(...params).all<{ detail: string }>();
+    expect(plan.results.map((r) => r.detail).join('\n')).toMatch(/^SEARCH pocket_todos USING INDEX pocket_todos_tenantId__createdAt_\w+ \(<expr>=\? AND <expr>=\?\)$/);
+    const run = await env.DB.prepare(sql).bind(...params).all();
+    expect(run.results).toHaveLength(10);
+    // The ten rows, and the index entry after them that ends the tenant's range.
+    expect(run.meta.rows_read).toBe(11);
   });
 });
