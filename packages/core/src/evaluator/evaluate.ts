@@ -5,7 +5,9 @@ import { compareStrings, compareValues, readPath } from './values.js';
 
 /**
  * Runs a whole query over documents in memory: filter, sort (ties by `_id`), skip, limit.
- * This is the reference every adapter is tested against.
+ * This is the reference every adapter is tested against. A query without a sort has no defined
+ * order; this returns `_id` order, which is one of the orders an adapter may return (the
+ * differential kit compares such results as sets).
  */
 export function evaluate<T extends { _id: string }>(query: FindQuery, docs: Iterable<T>): T[] {
   const found: T[] = [];
