@@ -6,11 +6,15 @@
 export interface Trace {
   /** Calls that cross to the backend: D1 `all/run/first/raw` and `batch`, DO `get/put/list/delete/transaction`, DO `sql.exec`. */
   calls: string[];
-  /** Each statement, in order (a batch contributes one entry per statement). */
-  statements: Array<{ sql: string; params: unknown[] }>;
+  /** Each statement, in order (a batch contributes one entry per statement); `rowsRead` when counted. */
+  statements: Array<{ sql: string; params: unknown[]; rowsRead?: number }>;
+  /** Also record D1's `meta.rows_read` of each statement (sorted.mjs); reads only, see `raw()`. */
+  countRowsRead?: boolean;
 }
 
-export const newTrace = (): Trace => ({ calls: [], statements: [] });
+export const newTrace = (countRowsRead = false): Trace => ({ calls: [], statements: [], ...(countRowsRead ? { countRowsRead } : {}) });
+
+type Meta = { meta?: { rows_read?: number } };
 
 class TracedStatement {
   constructor(
@@ -24,23 +28,36 @@ class TracedStatement {
   }
   #record(method: string) {
     this.trace.calls.push(`d1.${method}`);
-    this.trace.statements.push({ sql: this.sql, params: this.params });
+    const entry: Trace['statements'][number] = { sql: this.sql, params: this.params };
+    this.trace.statements.push(entry);
+    return entry;
+  }
+  /**
+   * `first()` and `raw()` drop D1's meta: when counting rows read, the statement runs once more
+   * with `all()` to read it (which is why counting is for reads only).
+   */
+  async #counted<T>(entry: Trace['statements'][number], answer: () => Promise<T>): Promise<T> {
+    if (this.trace.countRowsRead) entry.rowsRead = ((await this.real.all()) as Meta).meta?.rows_read;
+    return answer();
+  }
+  async #withMeta<T extends Meta>(entry: Trace['statements'][number], result: Promise<T>): Promise<T> {
+    const r = await result;
+    if (this.trace.countRowsRead) entry.rowsRead = r.meta?.rows_read;
+    return r;
   }
   first(column?: string) {
-    this.#record('first');
-    return column === undefined ? this.real.first() : this.real.first(column);
+    const entry = this.#record('first');
+    return this.#counted(entry, () => (column === undefined ? this.real.first() : this.real.first(column)));
   }
   all() {
-    this.#record('all');
-    return this.real.all();
+    return this.#withMeta(this.#record('all'), this.real.all());
   }
   run() {
-    this.#record('run');
-    return this.real.run();
+    return this.#withMeta(this.#record('run'), this.real.run());
   }
   raw(options?: { columnNames?: boolean }) {
-    this.#record('raw');
-    return this.real.raw(options as { columnNames?: false });
+    const entry = this.#record('raw');
+    return this.#counted(entry, () => this.real.raw(options as { columnNames?: false }));
   }
 }
 
@@ -48,10 +65,13 @@ class TracedStatement {
 export function traceD1(db: D1Database, trace: Trace): D1Database {
   const traced = {
     prepare: (sql: string) => new TracedStatement(db.prepare(sql), sql, trace),
-    batch: (statements: TracedStatement[]) => {
+    batch: async (statements: TracedStatement[]) => {
       trace.calls.push(`d1.batch(${statements.length})`);
-      for (const s of statements) trace.statements.push({ sql: s.sql, params: s.params });
-      return db.batch(statements.map((s) => s.real));
+      const entries = statements.map((s) => ({ sql: s.sql, params: s.params }) as Trace['statements'][number]);
+      trace.statements.push(...entries);
+      const results = await db.batch(statements.map((s) => s.real));
+      if (trace.countRowsRead) results.forEach((r, i) => (entries[i]!.rowsRead = r.meta.rows_read));
+      return results;
     },
     exec: (sql: string) => {
       trace.calls.push('d1.exec');
