@@ -7,7 +7,8 @@ import { BY_USER_LIMIT, RANGE_LIMIT, type Variant } from './harness.js';
 export function pocketVariant(todos: Collection<Todo>): Variant {
   return {
     get: (id) => todos.get(id),
-    byUser: (userId) => todos.find().where('userId').equals(userId).limit(BY_USER_LIMIT).exec(),
+    // Sorted by _id as raw's statement is: without a sort the order would be the index's.
+    byUser: (userId) => todos.find().where('userId').equals(userId).sort('_id').limit(BY_USER_LIMIT).exec(),
     range: (minPriority) => todos.find().where('priority').gte(minPriority).sort('createdAt', 'desc').limit(RANGE_LIMIT).exec(),
     count: () => todos.count(),
     update: (id, completed) => todos.update(id, { completed }),

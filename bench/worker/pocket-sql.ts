@@ -31,7 +31,7 @@ export function pocketSqlByHand(runner: SqlRunner): Variant {
       return row === undefined ? null : parse(row[0]);
     },
     async byUser(userId) {
-      const c = compileFind(T, { filter: condition.eq('userId', userId), sort: [], skip: 0, limit: BY_USER_LIMIT });
+      const c = compileFind(T, { filter: condition.eq('userId', userId), sort: [{ path: '_id', direction: 'asc' }], skip: 0, limit: BY_USER_LIMIT });
       return (await runner.rows(c.sql, c.params)).map((r) => parse(r[0]));
     },
     async range(minPriority) {
