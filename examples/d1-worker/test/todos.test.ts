@@ -26,7 +26,7 @@ describe('the migration', () => {
       `SELECT name FROM sqlite_master WHERE tbl_name = 'pocket_todos' ORDER BY name`,
     ).all<{ name: string }>();
     expect(results.map((r) => r.name)).toEqual(
-      expect.arrayContaining(['pocket_todos', 'idx_todos_created', 'idx_todos_user', 'pocket_todos_createdAt_8qjdd0', 'pocket_todos_userId__createdAt_qg5kkb']),
+      expect.arrayContaining(['pocket_todos', 'idx_todos_created', 'idx_todos_user', 'pocket_todos_createdAt_i2e36d', 'pocket_todos_userId__createdAt_1ts57bk']),
     );
 
     const todo = await create('Stored in the migrated table');
@@ -50,7 +50,7 @@ describe('listing', () => {
     ] as const) {
       const { sql, params } = compileFind('"pocket_todos"', query.toQuery());
       const plan = await env.DB.prepare(`EXPLAIN QUERY PLAN ${sql}`).bind(...params).all<{ detail: string }>();
-      expect(plan.results.map((r) => r.detail).join('\n')).toMatch(/^(SEARCH|SCAN) pocket_todos USING INDEX pocket_todos_(userId__)?createdAt_\w+( \(<expr>=\? AND <expr>=\?\))?$/);
+      expect(plan.results.map((r) => r.detail).join('\n')).toMatch(/^(SEARCH|SCAN) pocket_todos USING INDEX pocket_todos_(userId__)?createdAt_\w+( \(<expr>=\?\))?$/);
       const run = await env.DB.prepare(sql).bind(...params).all();
       expect(run.results).toHaveLength(returned);
       // A limit stops at its last row; a user's range also reads the entry that ends it.

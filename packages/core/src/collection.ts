@@ -1,13 +1,13 @@
 import type { ChangeEvent, ChangeHub, ChangeListener } from './changes.js';
 import type { AnyDocument, BaseDocument, DocumentPatch, JsonObject, NewDocument } from './document.js';
 import { assertId, describe, toJsonObject } from './document.js';
-import { DuplicateKeyError, ValidationError } from './errors.js';
+import { DuplicateKeyError, QueryError, ValidationError } from './errors.js';
 import { observeQuery } from './live/observe.js';
 import type { Filter, FindQuery } from './query/ast.js';
 import { EMPTY_QUERY } from './query/ast.js';
 import { filterFromObject, QueryBuilder, type FilterObject, type QueryRunner } from './query/builder.js';
 import { parseQuery } from './query/parse.js';
-import type { CollectionStore, StoredDocument, WriteOperation, WriteResult } from './storage/adapter.js';
+import type { CollectionStore, StorageAdapter, StoredDocument, WriteOperation, WriteResult } from './storage/adapter.js';
 
 /** One change of a bulk update: the id and the fields to merge into it. */
 export interface DocumentUpdate<T extends BaseDocument> {
@@ -26,12 +26,18 @@ export class Collection<T extends BaseDocument = AnyDocument> {
   readonly #runner: QueryRunner<T>;
 
   /** @internal Use `db.collection(name)`. */
-  constructor(name: string, store: CollectionStore, hub: ChangeHub) {
+  constructor(name: string, store: CollectionStore, hub: ChangeHub, storage: Pick<StorageAdapter, 'name' | 'capabilities'>) {
     this.name = name;
     this.#store = store;
     this.#hub = hub;
+    const cursorPages = storage.capabilities.cursorPages === true;
     this.#runner = {
-      find: (query) => store.find(query) as Promise<unknown[]> as Promise<T[]>,
+      find: (query) => {
+        if (query.after != null && !cursorPages) {
+          return Promise.reject(new QueryError(`The "${storage.name}" storage adapter does not support cursor pages (after() and page()); use sort() with skip() and limit() instead.`));
+        }
+        return store.find(query) as Promise<unknown[]> as Promise<T[]>;
+      },
       count: (filter) => store.count(filter),
       observe: (query, listener, onError) =>
         observeQuery(hub, name, () => this.#runner.find(query), listener, onError),

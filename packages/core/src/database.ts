@@ -71,7 +71,7 @@ export class Database {
     let collection = this.#collections.get(name);
     if (!collection) {
       assertCollectionName(name);
-      collection = new Collection(name, this.storage.collection(name, { database: this.name }), this.#hub);
+      collection = new Collection(name, this.storage.collection(name, { database: this.name }), this.#hub, this.storage);
       this.#collections.set(name, collection);
     }
     return collection as unknown as Collection<T>;

@@ -109,6 +109,24 @@ async function checkReads(backend: Backend, prefix: string): Promise<void> {
     else expect(pocket, message).toBe(byHand.rowsRead);
   }
 
+  // Cursor pages: each page seeks to where the last one ended, so page 10 reads what page 1 does
+  // (its 20 rows, the one that tells whether another page follows, and the one that ends the range).
+  const c2 = (await Database.create({ name: 'reads', storage: backend.storage(DECLARED) })).collection<Todo>('todos');
+  for (const base of [c2.find().sort('createdAt', 'desc'), c2.find().where('userId').equals('u7').sort('createdAt', 'desc'), c2.find()]) {
+    const pageQuery = base.limit(20);
+    let page = await pageQuery.page();
+    const seen = [...page.docs];
+    for (let n = 2; n <= 4 && page.next !== null; n++) {
+      backend.takeRowsRead();
+      page = await pageQuery.after(page.next).page();
+      const read = backend.takeRowsRead();
+      expect(read, `page ${n} of ${JSON.stringify(base.toQuery())}`).toBeLessThanOrEqual(23);
+      seen.push(...page.docs);
+    }
+    const query = { ...base.toQuery(), sort: base.toQuery().sort.length > 0 ? base.toQuery().sort : [{ path: '_id', direction: 'asc' as const }], limit: seen.length };
+    expectEvaluatorResult(seen, query, docs as StoredDocument[], `pages of ${JSON.stringify(base.toQuery())}`);
+  }
+
   // An index serves a sort in its own direction exactly, and the other direction with SQLite
   // sorting the ties (ties go by _id ascending either way): about twice the rows returned, still
   // not the table.

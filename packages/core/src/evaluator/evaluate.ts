@@ -1,20 +1,34 @@
-import type { FindQuery, SortSpec } from '../query/ast.js';
+import type { FindQuery, QueryPosition, SortSpec } from '../query/ast.js';
 import { parsePath } from '../query/path.js';
 import { matches } from './matches.js';
 import { compareStrings, compareValues, readPath } from './values.js';
 
 /**
- * Runs a whole query over documents in memory: filter, sort (ties by `_id`), skip, limit.
+ * Runs a whole query over documents in memory: filter, position (`after`), sort (ties by
+ * `_id`), skip, limit.
  * This is the reference every adapter is tested against. A query without a sort has no defined
  * order; this returns `_id` order, which is one of the orders an adapter may return (the
  * differential kit compares such results as sets).
  */
 export function evaluate<T extends { _id: string }>(query: FindQuery, docs: Iterable<T>): T[] {
   const found: T[] = [];
-  for (const doc of docs) if (matches(query.filter, doc)) found.push(doc);
+  const after = query.after == null ? null : isAfter(query.sort, query.after);
+  for (const doc of docs) if (matches(query.filter, doc) && (after === null || after(doc))) found.push(doc);
   found.sort(comparator(query.sort));
   const end = query.limit === null ? undefined : query.skip + query.limit;
   return query.skip === 0 && end === undefined ? found : found.slice(query.skip, end);
+}
+
+/** Whether a document comes strictly after `position` in the order of `sort` (then `_id`). */
+export function isAfter(sort: readonly SortSpec[], position: QueryPosition): (doc: { _id: string }) => boolean {
+  const keys = sort.map((s, i) => ({ segments: parsePath(s.path), sign: s.direction === 'desc' ? -1 : 1, value: position.values[i] ?? null }));
+  return (doc) => {
+    for (const { segments, sign, value } of keys) {
+      const order = compareValues(readPath(doc, segments), value);
+      if (order !== 0) return sign * order > 0;
+    }
+    return compareStrings(doc._id, position.id) > 0;
+  };
 }
 
 /** The order `evaluate` sorts by: each sort key in turn, then `_id` ascending. */

@@ -96,13 +96,29 @@ export interface SortSpec {
 
 /**
  * A whole find query. Results are ordered by `sort`, then by `_id` ascending, so pages are
- * deterministic; with no sort they are in `_id` order.
+ * deterministic. With no sort the order is unspecified: an adapter may return the matches in any
+ * order (SQL storage returns them as the index it reads holds them).
  */
 export interface FindQuery {
   readonly filter: Filter | null;
   readonly sort: readonly SortSpec[];
   readonly skip: number;
   readonly limit: number | null;
+  /**
+   * Only documents strictly after this position in the query's order (a cursor page's start).
+   * Set only with a non-empty `sort`. An adapter that declares `capabilities.cursorPages` applies
+   * it; core refuses such a query for one that does not.
+   */
+  readonly after?: QueryPosition | null;
 }
+
+/** A place in a sorted query's order: a document's value at each sort path (missing as `null`), and its `_id`. */
+export interface QueryPosition {
+  readonly values: readonly JsonValue[];
+  readonly id: string;
+}
+
+/** The sort a cursor page uses when its query has none. */
+export const ID_SORT: readonly SortSpec[] = Object.freeze([Object.freeze({ path: '_id', direction: 'asc' as const })]);
 
 export const EMPTY_QUERY: FindQuery = Object.freeze({ filter: null, sort: Object.freeze([]), skip: 0, limit: null });

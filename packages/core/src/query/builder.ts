@@ -1,9 +1,10 @@
 import type { AnyDocument, JsonValue } from '../document.js';
 import { describe } from '../document.js';
 import { QueryError } from '../errors.js';
-import type { Filter, FindQuery, SortSpec } from './ast.js';
-import { EMPTY_QUERY } from './ast.js';
+import type { Filter, FindQuery, QueryPosition, SortSpec } from './ast.js';
+import { EMPTY_QUERY, ID_SORT } from './ast.js';
 import { and, condition, or } from './conditions.js';
+import { decodeCursor, encodeCursor } from './cursor.js';
 import type { FieldPath, PathValue } from './path.js';
 import { parsePath } from './path.js';
 
@@ -148,8 +149,14 @@ export interface QueryRunner<T> {
   observe(query: FindQuery, listener: (results: T[]) => void, onError?: (error: unknown) => void): () => void;
 }
 
+/** One page of a query: its documents, and the cursor of the next page (`null` after the last). */
+export interface QueryPage<T> {
+  docs: T[];
+  next: string | null;
+}
+
 /**
- * A find query: filter, sort, skip and limit, run by `exec()`, `first()` or `count()`.
+ * A find query: filter, sort, skip and limit, run by `exec()`, `first()`, `count()` or `page()`.
  * Immutable: a builder can be kept and extended in several directions.
  */
 export class QueryBuilder<T> extends FilterBuilder<T> {
@@ -157,6 +164,7 @@ export class QueryBuilder<T> extends FilterBuilder<T> {
   readonly #sort: readonly SortSpec[];
   readonly #skip: number;
   readonly #limit: number | null;
+  readonly #after: QueryPosition | null;
 
   /** @internal Created by `collection.find()`. */
   constructor(runner: QueryRunner<T>, query: FindQuery = EMPTY_QUERY) {
@@ -165,6 +173,7 @@ export class QueryBuilder<T> extends FilterBuilder<T> {
     this.#sort = query.sort;
     this.#skip = query.skip;
     this.#limit = query.limit;
+    this.#after = query.after ?? null;
   }
 
   /** Orders by a field; call again for tie-breakers. Ties left over are ordered by `_id`. */
@@ -173,8 +182,37 @@ export class QueryBuilder<T> extends FilterBuilder<T> {
     if (direction !== 'asc' && direction !== 'desc') {
       throw new QueryError(`sort() direction must be 'asc' or 'desc', got ${describe(direction)}.`);
     }
+    if (this.#after !== null) throw new QueryError('sort() after after(): a cursor continues the order it came from; call sort() before after().');
     const spec: SortSpec = Object.freeze({ path, direction });
     return this.#with({ sort: Object.freeze([...this.#sort, spec]) });
+  }
+
+  /**
+   * Continues a query after the page whose `next` cursor this is: only documents after that
+   * page's last one, in the same order. The cursor must come from this query's sort (a query
+   * without a sort pages in `_id` order); anything else is a `QueryError`.
+   */
+  after(cursor: string): this {
+    const sort = this.#sort.length > 0 ? this.#sort : ID_SORT;
+    return this.#with({ sort, after: decodeCursor(cursor, sort) });
+  }
+
+  /**
+   * Runs the query for one page of at most `limit` documents, and returns them with the cursor
+   * of the next page: `query.after(next).page()`. Pages are keyset-based (the sort values and
+   * `_id` of the last document, no OFFSET), so every match comes exactly once, in order, even
+   * with ties and with writes between pages. A query without a sort pages in `_id` order.
+   */
+  async page(): Promise<QueryPage<T>> {
+    if (this.#skip > 0) throw new QueryError('page() continues with after(next), not skip(): remove skip().');
+    if (this.#limit === 0) throw new QueryError('page() needs a limit of 1 or more, e.g. limit(20).');
+    const sort = this.#sort.length > 0 ? this.#sort : ID_SORT;
+    const limit = this.#limit;
+    // One more than the page, to know whether another page follows.
+    const found = await this.#runner.find({ ...this.toQuery(), sort, limit: limit === null ? null : limit + 1 });
+    if (limit === null || found.length <= limit) return { docs: found, next: null };
+    const docs = found.slice(0, limit);
+    return { docs, next: encodeCursor(sort, docs[limit - 1] as { _id: string }) };
   }
 
   /** Skips the first `count` results. */
@@ -189,7 +227,8 @@ export class QueryBuilder<T> extends FilterBuilder<T> {
 
   /** The frozen, JSON-serialisable query AST. */
   toQuery(): FindQuery {
-    return Object.freeze({ filter: this.filter, sort: this.#sort, skip: this.#skip, limit: this.#limit });
+    const query: FindQuery = { filter: this.filter, sort: this.#sort, skip: this.#skip, limit: this.#limit };
+    return Object.freeze(this.#after === null ? query : { ...query, after: this.#after });
   }
 
   /** Runs the query. */
@@ -204,7 +243,7 @@ export class QueryBuilder<T> extends FilterBuilder<T> {
     return doc ?? null;
   }
 
-  /** How many documents match the filter (sort, skip and limit do not apply). */
+  /** How many documents match the filter (sort, skip, limit and after do not apply). */
   count(): Promise<number> {
     return this.#runner.count(this.filter);
   }

@@ -2,6 +2,7 @@ import { describe, isPlainObject } from '../document.js';
 import { QueryError } from '../errors.js';
 import type { Condition, Filter, FindQuery, SortSpec } from './ast.js';
 import { and, condition, or } from './conditions.js';
+import { positionOf } from './cursor.js';
 import { parsePath } from './path.js';
 
 /**
@@ -11,14 +12,18 @@ import { parsePath } from './path.js';
  */
 export function parseQuery(input: unknown): FindQuery {
   if (!isPlainObject(input)) throw new QueryError(`A query must be an object { filter, sort, skip, limit }, got ${describe(input)}.`);
-  const { filter = null, sort = [], skip = 0, limit = null } = input;
+  const { filter = null, sort = [], skip = 0, limit = null, after = null } = input;
   if (!Array.isArray(sort)) throw new QueryError(`A query's sort must be an array of { path, direction }, got ${describe(sort)}.`);
-  return Object.freeze({
+  const query: FindQuery = {
     filter: filter === null ? null : parseFilter(filter, 0),
     sort: Object.freeze(sort.map(parseSort)),
     skip: whole(skip, 'skip'),
     limit: limit === null ? null : whole(limit, 'limit'),
-  });
+  };
+  if (after === null) return Object.freeze(query);
+  if (!isPlainObject(after)) throw new QueryError(`A query's after must be { values, id }, got ${describe(after)}.`);
+  if (query.sort.length === 0) throw new QueryError(`A query with after needs a sort: a position is a place in an order.`);
+  return Object.freeze({ ...query, after: positionOf(after.values, after.id, query.sort.length, 'A query\'s after') });
 }
 
 const MAX_NESTING = 32;

@@ -24,6 +24,12 @@ export interface StorageCapabilities {
    * Defaults to nothing; each adapter states it.
    */
   readonly atomicWrites: boolean;
+  /**
+   * Whether `find()` applies a query's `after` position (cursor pages, `page()`/`after()`), with
+   * the semantics of core's `evaluate`. Without it core refuses such queries with a `QueryError`
+   * rather than let the adapter return the wrong page.
+   */
+  readonly cursorPages?: boolean;
 }
 
 export interface CollectionContext {

@@ -28,7 +28,8 @@ export const DEFAULT_SEED = 20_260_428;
  * checks that `exec()`, `first()` and `count()` of seeded random queries return exactly what
  * core's evaluator returns for the same documents (same rows, same order where the query sorts,
  * same count), before
- * and after a seeded mix of random writes. A failure prints the seed and the query as JSON.
+ * and after a seeded mix of random writes, and pages through some of them with `page()` and
+ * `after()`. A failure prints the seed and the query as JSON.
  * Counts come from options, never from `process.env`, so it runs in workerd as in Node:
  * `runDifferentialSuite({ name: 'd1', createStorage, cases: Number(env.CASES ?? 200) })`.
  */
@@ -84,7 +85,29 @@ async function checkQueries(
     expectEvaluatorResult(first === null ? [] : [first], { ...query, limit: Math.min(query.limit ?? 1, 1) }, docs, `first(); ${where}`);
     const expectedCount = docs.filter((doc) => matches(query.filter, doc)).length;
     expect(await attempt(() => builder.count(), `count() threw; ${where}`), `count(); ${where}`).toBe(expectedCount);
+    if (rng.chance(0.25)) await checkPages(collection, query, docs, rng.int(1, 9), where);
   }
+}
+
+/**
+ * Pages through `query` (without its skip and limit) `size` documents at a time, following each
+ * page's cursor, and expects every match exactly once, in the evaluator's order.
+ */
+async function checkPages(collection: Collection<AnyDocument>, query: FindQuery, docs: readonly StoredDocument[], size: number, where: string): Promise<void> {
+  const sorted: FindQuery = { ...query, sort: query.sort.length > 0 ? query.sort : [{ path: '_id', direction: 'asc' }], skip: 0, limit: null };
+  const expected = evaluate(sorted, docs);
+  const base = buildQuery(collection, { ...query, skip: 0, limit: size });
+  const seen: AnyDocument[] = [];
+  let page = await attempt(() => base.page(), `page() threw; ${where}`);
+  for (let n = 1; ; n++) {
+    expect(page.docs.length, `page ${n} of ${size}: more rows than its limit; ${where}`).toBeLessThanOrEqual(size);
+    seen.push(...page.docs);
+    if (page.next === null || n > expected.length + 1) break;
+    const next = page.next;
+    page = await attempt(() => base.after(next).page(), `page ${n + 1} threw; ${where}`);
+  }
+  expect(page.next, `the last page has next: null; ${where}`).toBeNull();
+  expectEvaluatorResult(seen, sorted, docs, `pages of ${size}; ${where}`);
 }
 
 /** Fields of another random document, some set to null: a patch of any shape `update` accepts. */

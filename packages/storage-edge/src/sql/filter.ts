@@ -99,7 +99,7 @@ const looksLikeBoolean = (n: number): boolean => n === 0 || n === 1;
  * 66882035120801100 is the double 66882035120801104, and SQLite's text-to-float conversion is
  * off by an ulp for many large exponents (1e-300 is read as slightly less than 1e-300).
  */
-const NUMBER = `json_extract(?, '$')`;
+export const NUMBER = `json_extract(?, '$')`;
 /** SQLite reads this literal as +Infinity: every number is at most it, and no text is. */
 const INFINITY = '9e999';
 

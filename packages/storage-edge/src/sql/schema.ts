@@ -1,6 +1,6 @@
 import { describeValue as describe, parsePath, ValidationError } from '@pocket/core';
 import { jsonPath, quoteIdentifier, quoteLiteral } from './identifiers.js';
-import { typeRankSql } from './type-rank.js';
+import { sortKeySql } from './sort-key.js';
 
 /**
  * The table of one collection, exactly as the documented migration creates it, so tables made
@@ -15,19 +15,19 @@ export function createTableSql(table: string): string {
 }
 
 /**
- * An index in the shape of the compiler's SQL: for each field its type rank and its value, then
- * `_id`, e.g. for `['userId', 'createdAt']`
+ * An index in the shape of the compiler's SQL: each field's sort key (sort-key.ts), then `_id`,
+ * e.g. for `['userId', { path: 'createdAt', direction: 'desc' }]`
  *
- *   CREATE INDEX IF NOT EXISTS "pocket_todos_userId__createdAt_…" ON "pocket_todos" (
- *     CASE json_type(data, '$.userId') … END, json_extract(data, '$.userId'),
- *     CASE json_type(data, '$.createdAt') … END, json_extract(data, '$.createdAt'), _id)
+ *   CREATE INDEX IF NOT EXISTS "pocket_todos_userId__createdAt_desc_…" ON "pocket_todos" (
+ *     CASE json_type(data, '$.userId') … END, CASE json_type(data, '$.createdAt') … END DESC, _id)
  *
- * SQLite uses an expression index only where the query's expression is the index's, and a sort
- * orders by rank, value and `_id` (type-rank.ts); a filter names the rank it implies. So this one
- * index serves equality and ranges on its leading fields and, after them, a sort on the next one,
- * reading only the rows a limited query returns. `_id` is always ascending, as ties are: a field
- * declared `desc` is stored descending, so a descending sort on it reads the index forwards
- * with its ties already in order, where an ascending field would leave SQLite to sort the ties.
+ * SQLite uses an expression index only where the query's expression is the index's; the ORDER
+ * BY sorts by these keys and `_id`, and a filter names the keys it narrows. So this one index
+ * serves equality and ranges on its leading fields, then a sort on the next one, and a cursor
+ * page seeks straight to its position: a limited query reads only the rows it returns. `_id` is
+ * always ascending, as ties are: a field declared `desc` is stored descending, so a descending
+ * sort on it reads the index forwards with its ties already in order, where an ascending field
+ * would leave SQLite to sort the ties.
  */
 export function createIndexSql(table: string, keys: readonly IndexKey[]): string {
   return `CREATE INDEX IF NOT EXISTS ${quoteIdentifier(indexName(table, keys))} ON ${quoteIdentifier(table)} (${indexColumns(keys).join(', ')})`;
@@ -39,8 +39,7 @@ function indexColumns(keys: readonly IndexKey[]): string[] {
   for (const { path, direction } of keys) {
     const dir = direction === 'desc' ? ' DESC' : '';
     if (path === '_id') return [...columns, `_id${dir}`];
-    const p = quoteLiteral(jsonPath(parsePath(path)));
-    columns.push(`${typeRankSql(p)}${dir}`, `json_extract(data, ${p})${dir}`);
+    columns.push(`${sortKeySql(quoteLiteral(jsonPath(parsePath(path))))}${dir}`);
   }
   return [...columns, '_id'];
 }
@@ -51,7 +50,7 @@ function indexColumns(keys: readonly IndexKey[]): string[] {
 // so a table with an index of an older shape gets the new one beside it.
 function indexName(table: string, keys: readonly IndexKey[]): string {
   const readable = keys.map(({ path, direction }) => path.replace(/[^A-Za-z0-9]+/g, '_') + (direction === 'desc' ? '_desc' : '')).join('__');
-  return `${table}_${readable}_${fnv1a(JSON.stringify(['ranked', ...keys.map((k) => [k.path, k.direction])]))}`;
+  return `${table}_${readable}_${fnv1a(JSON.stringify(['sort-key', ...keys.map((k) => [k.path, k.direction])]))}`;
 }
 
 function fnv1a(text: string): string {

@@ -1,8 +1,9 @@
 import type { Filter, FindQuery } from '@pocket/core';
 import { compileFilter, join, type SqlFragment } from './filter.js';
+import { afterSql } from './after.js';
 import { fitStatement } from './parameters.js';
 import { RESIDUAL_COLUMN, splitFilter, type SplitFilter } from './residual.js';
-import { fixedFields, orderBySql, rankHints, type FixedFields } from './type-rank.js';
+import { fixedFields, keyHints, orderBySql, type FixedFields } from './sort-key.js';
 import { DEFAULT_SQL_LIMITS, type SqlLimits } from './writes.js';
 
 /**
@@ -26,7 +27,7 @@ export interface CompiledFind extends SqlFragment {
 export function compileFind(table: string, query: FindQuery, limits: SqlLimits = DEFAULT_SQL_LIMITS): CompiledFind {
   const { where, residual } = splitFilter(query.filter);
   const fixed = fixedFields(where);
-  const select = selectSql(table, where, residual, fixed);
+  const select = selectSql(table, where, residual, fixed, query.after == null ? null : afterSql(query.sort, query.after));
   let sql = select.sql;
   if (query.sort.length > 0) sql += ` ORDER BY ${orderBySql(query.sort, fixed)}`;
   if (residual === null) sql += limitClause(query.skip, query.limit);
@@ -44,22 +45,23 @@ export function compileCount(table: string, filter: Filter | null, limits: SqlLi
 }
 
 /**
- * The filter as SQL, then the type-rank terms it implies (see `rankHints`): those let SQLite
- * enter an index of Pocket's `(rank, value, …)` shape; they change no result.
+ * The filter as SQL, then the sort-key terms it implies (see `keyHints`): those let SQLite
+ * enter an index of Pocket's shape (sort keys, then `_id`); they change no result.
  */
 function whereSql(where: Filter | null, fixed: FixedFields): SqlFragment | null {
   if (where === null) return null;
   const compiled = compileFilter(where);
-  const hints = rankHints(fixed);
+  const hints = keyHints(fixed);
   if (hints.length === 0) return compiled;
   // An `and` compiles to parenthesised terms joined by AND; anything else may hold a bare OR.
   const body = where.kind === 'and' ? compiled.sql : `(${compiled.sql})`;
-  return { sql: `${body} AND ${hints.join(' AND ')}`, params: compiled.params };
+  return { sql: [body, ...hints.map((h) => h.sql)].join(' AND '), params: [...compiled.params, ...hints.flatMap((h) => h.params)] };
 }
 
-/** `SELECT data[, residual flags] FROM <table>[ WHERE …]`. */
-function selectSql(table: string, where: Filter | null, residual: SplitFilter['residual'], fixed: FixedFields): SqlFragment {
-  const compiled = whereSql(where, fixed);
+/** `SELECT data[, residual flags] FROM <table>[ WHERE …]`, with a page's `after` position ANDed on. */
+function selectSql(table: string, where: Filter | null, residual: SplitFilter['residual'], fixed: FixedFields, after: SqlFragment | null = null): SqlFragment {
+  const filter = whereSql(where, fixed);
+  const compiled = after === null ? filter : filter === null ? after : { sql: `(${filter.sql}) AND (${after.sql})`, params: [...filter.params, ...after.params] };
   let sql = 'SELECT data';
   let params: unknown[] = [];
   if (residual !== null && residual.columns.length > 0) {

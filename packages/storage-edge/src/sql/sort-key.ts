@@ -1,0 +1,173 @@
+import type { Condition, Filter, JsonValue, SortSpec } from '@pocket/core';
+import { NUMBER, type SqlFragment } from './filter.js';
+import { jsonPathLiteral } from './identifiers.js';
+
+/**
+ * Core orders values by type before value: missing and null, numbers, strings, objects, arrays,
+ * booleans. SQLite's `json_extract` folds those types together (true is 1, an array is its JSON
+ * text), so the compiler sorts by this one expression instead, which SQLite's own order of
+ * storage classes (REAL and INTEGER < TEXT < BLOB) makes follow core's:
+ *
+ * - missing and null: `-9e999`, which SQLite reads as minus infinity, below every JSON number;
+ * - numbers and strings: themselves;
+ * - objects, arrays, booleans: blobs of a type byte (1, 2, 3) and the JSON text or 0/1.
+ *
+ * It is never NULL, so "after this key" is one comparison, and an index on it (what Pocket
+ * declares, schema.ts) lets a page start with a seek. SQLite matches index expressions by their
+ * text: this is written the same everywhere.
+ */
+export function sortKeySql(pathLiteral: string): string {
+  const x = `json_extract(data, ${pathLiteral})`;
+  return `CASE json_type(data, ${pathLiteral}) WHEN 'object' THEN CAST(x'01' || ${x} AS BLOB) WHEN 'array' THEN CAST(x'02' || ${x} AS BLOB) WHEN 'true' THEN x'0301' WHEN 'false' THEN x'0300' ELSE ifnull(${x}, ${LOWEST}) END`;
+}
+
+/** The sort key of missing and null: SQLite reads it as minus infinity. */
+const LOWEST = '-9e999';
+
+/** A JSON value's sort key, as SQL with its bound values. */
+export function sortKeyOf(value: JsonValue): SqlFragment {
+  if (value === null) return { sql: LOWEST, params: [] };
+  switch (typeof value) {
+    case 'number':
+      return { sql: NUMBER, params: [JSON.stringify(value)] };
+    case 'string':
+      return { sql: '?', params: [value] };
+    case 'boolean':
+      return { sql: value ? `x'0301'` : `x'0300'`, params: [] };
+    default:
+      return { sql: `CAST(x'0${Array.isArray(value) ? 2 : 1}' || ? AS BLOB)`, params: [JSON.stringify(value)] };
+  }
+}
+
+/** The type rank core sorts by first: missing and null 0, numbers 1, strings 2, objects 3, arrays 4, booleans 5. */
+export function rankOf(value: JsonValue): number {
+  if (value === null) return 0;
+  switch (typeof value) {
+    case 'number':
+      return 1;
+    case 'string':
+      return 2;
+    case 'boolean':
+      return 5;
+    default:
+      return Array.isArray(value) ? 4 : 3;
+  }
+}
+
+/**
+ * What a filter fixes about fields, read from the conditions every match must meet (those
+ * reached from the root through `and` only): the range of a field's sort key, and whether its
+ * value is a single one (`eq`). `or`, negations and the rest fix nothing.
+ */
+export interface FixedFields {
+  /** Paths whose value is the same in every match. */
+  readonly values: ReadonlySet<string>;
+  /** The first condition on each path that narrows its sort key, for `keyHints`. */
+  readonly narrowing: ReadonlyMap<string, Condition>;
+}
+
+export function fixedFields(filter: Filter | null): FixedFields {
+  const values = new Set<string>();
+  const narrowing = new Map<string, Condition>();
+  const visit = (f: Filter): void => {
+    if (f.kind === 'and') f.filters.forEach(visit);
+    else if (f.kind === 'condition' && keyHint(f) !== null) {
+      if (!narrowing.has(f.path)) narrowing.set(f.path, f);
+      if (f.op === 'eq') values.add(f.path);
+    }
+  };
+  if (filter !== null) visit(filter);
+  return { values, narrowing };
+}
+
+/** The one rank every field value matching `condition` has, or null when it allows several. */
+function impliedRank(condition: Condition): number | null {
+  switch (condition.op) {
+    case 'eq':
+    case 'gt':
+    case 'gte':
+    case 'lt':
+    case 'lte':
+      return rankOf(condition.value);
+    case 'in': {
+      if (condition.values.length === 0) return null;
+      const rank = rankOf(condition.values[0]!);
+      return condition.values.every((v) => rankOf(v) === rank) ? rank : null;
+    }
+    case 'startsWith':
+      return 2;
+    default:
+      return null;
+  }
+}
+
+/** Each rank's sort keys lie between these (numbers: exclusive; strings, booleans: inclusive below). */
+const RANK_BOUNDS: Record<number, { low: string; high: string }> = {
+  1: { low: `> ${LOWEST}`, high: `< ''` },
+  2: { low: `>= ''`, high: `< x''` },
+  5: { low: `>= x'0300'`, high: `<= x'0301'` },
+};
+
+/**
+ * A condition on the field's sort key that `condition` implies: `key = ?` for an equality,
+ * a range within the value's type for `gt`… `lte`, `IN` for a list of strings or numbers, the
+ * strings from a prefix on for `startsWith`. It changes no result; it lets SQLite enter an index
+ * on the sort key (the shape Pocket declares) at the right place.
+ */
+function keyHint(condition: Condition): ((key: string) => SqlFragment) | null {
+  switch (condition.op) {
+    case 'eq': {
+      const v = sortKeyOf(condition.value);
+      return (key) => ({ sql: `${key} = ${v.sql}`, params: v.params });
+    }
+    case 'gt':
+    case 'gte':
+    case 'lt':
+    case 'lte': {
+      const bounds = RANK_BOUNDS[rankOf(condition.value)];
+      if (bounds === undefined) return null;
+      const v = sortKeyOf(condition.value);
+      const op = { gt: '>', gte: '>=', lt: '<', lte: '<=' }[condition.op];
+      const other = condition.op.startsWith('g') ? bounds.high : bounds.low;
+      return (key) => ({ sql: `${key} ${op} ${v.sql} AND ${key} ${other}`, params: v.params });
+    }
+    case 'in': {
+      const rank = impliedRank(condition);
+      if (rank !== 1 && rank !== 2) return null;
+      return (key) => ({ sql: `${key} IN (SELECT value FROM json_each(?))`, params: [JSON.stringify(condition.values)] });
+    }
+    case 'startsWith':
+      return (key) => ({ sql: `${key} >= ? AND ${key} < x''`, params: [condition.prefix] });
+    default:
+      return null;
+  }
+}
+
+/** An index serves a handful of leading fields; hints past that only lengthen the SQL. */
+const MAX_KEY_HINTS = 8;
+
+/**
+ * The sort-key terms the filter implies, one per field (see `keyHint`), to be ANDed to its WHERE.
+ */
+export function keyHints(fixed: FixedFields): SqlFragment[] {
+  const hints: SqlFragment[] = [];
+  for (const [path, condition] of fixed.narrowing) {
+    if (hints.length === MAX_KEY_HINTS) break;
+    hints.push(keyHint(condition)!(sortKeySql(jsonPathLiteral(path))));
+  }
+  return hints;
+}
+
+/**
+ * ORDER BY for core's order: each field's sort key, then `_id`. A field whose value the filter
+ * fixes drops out. `_id` is the column itself, which ends the order.
+ */
+export function orderBySql(sort: readonly SortSpec[], fixed: FixedFields): string {
+  const keys: string[] = [];
+  for (const { path, direction } of sort) {
+    const dir = direction === 'desc' ? ' DESC' : '';
+    if (path === '_id') return [...keys, `_id${dir}`].join(', ');
+    if (!fixed.values.has(path)) keys.push(`${sortKeySql(jsonPathLiteral(path))}${dir}`);
+  }
+  return [...keys, '_id'].join(', ');
+}
