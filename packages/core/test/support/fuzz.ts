@@ -210,10 +210,27 @@ export async function difference(collection: Collection<AnyDocument>, query: Fin
     const firstRow = await builder.first();
     const first = evaluatorDifference(firstRow === null ? [] : [firstRow], { ...query, limit: Math.min(query.limit ?? 1, 1) }, docs);
     if (first !== null) return `first() differs from the evaluator: ${first}`;
-    return null;
+    return query.limit !== null && query.limit > 0 ? await pagesDifference(collection, query, docs) : null;
   } catch (error) {
     return `threw ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}`;
   }
+}
+
+/** Pages through the query `limit` at a time (without its skip), or says how the pages differ from the evaluator. */
+async function pagesDifference(collection: Collection<AnyDocument>, query: FindQuery, docs: readonly StoredDocument[]): Promise<string | null> {
+  const sorted: FindQuery = { ...query, sort: query.sort.length > 0 ? query.sort : [{ path: '_id', direction: 'asc' }], skip: 0, limit: null };
+  const base = buildQuery(collection, { ...query, skip: 0 });
+  const seen: AnyDocument[] = [];
+  let page = await base.page();
+  seen.push(...page.docs);
+  for (let n = 0; page.next !== null; n++) {
+    if (n > docs.length) return 'page() never returned next: null';
+    page = await base.after(page.next).page();
+    if (page.docs.length > query.limit!) return `a page of ${page.docs.length} rows, over its limit of ${query.limit}`;
+    seen.push(...page.docs);
+  }
+  const wrong = evaluatorDifference(seen, sorted, docs);
+  return wrong === null ? null : `pages of ${query.limit} differ from the evaluator: ${wrong}`;
 }
 
 let collections = 0;
