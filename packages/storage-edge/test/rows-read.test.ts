@@ -103,9 +103,10 @@ async function checkReads(backend: Backend, prefix: string): Promise<void> {
     expect(byHand.rows).toHaveLength(20);
     // Where the index holds ties in order (by _id ascending), Pocket reads what it returns, as
     // the SQL by hand does. Against the index's direction SQLite sorts each run of ties, and
-    // counts the rows its sorter hands back too: about twice what it returns.
+    // counts the rows its sorter hands back too: about twice what it returns (and the range,
+    // entered at its bound value itself, may read one row more).
     const message = `${name}: Pocket read ${pocket} rows, the SQL by hand ${byHand.rowsRead}`;
-    if (against) expect(pocket, message).toBeLessThanOrEqual(2 * byHand.rowsRead + 1);
+    if (against) expect(pocket, message).toBeLessThanOrEqual(2 * byHand.rowsRead + 2);
     else expect(pocket, message).toBe(byHand.rowsRead);
   }
 

@@ -1,4 +1,4 @@
-import type { Filter, FindQuery } from '@pocket/core';
+import type { Filter, FindQuery, SortSpec } from '@pocket/core';
 import { compileFilter, join, type SqlFragment } from './filter.js';
 import { afterSql } from './after.js';
 import { fitStatement } from './parameters.js';
@@ -27,7 +27,7 @@ export interface CompiledFind extends SqlFragment {
 export function compileFind(table: string, query: FindQuery, limits: SqlLimits = DEFAULT_SQL_LIMITS): CompiledFind {
   const { where, residual } = splitFilter(query.filter);
   const fixed = fixedFields(where);
-  const select = selectSql(table, where, residual, fixed, query.after == null ? null : afterSql(query.sort, query.after));
+  const select = selectSql(table, where, residual, fixed, query.sort, query.after == null ? null : afterSql(query.sort, query.after));
   let sql = select.sql;
   if (query.sort.length > 0) sql += ` ORDER BY ${orderBySql(query.sort, fixed)}`;
   if (residual === null) sql += limitClause(query.skip, query.limit);
@@ -38,8 +38,8 @@ export function compileFind(table: string, query: FindQuery, limits: SqlLimits =
 export function compileCount(table: string, filter: Filter | null, limits: SqlLimits = DEFAULT_SQL_LIMITS): SqlFragment & { residual: SplitFilter['residual'] } {
   const { where, residual } = splitFilter(filter);
   const fixed = fixedFields(where);
-  if (residual !== null) return fitStatement({ ...selectSql(table, where, residual, fixed), residual }, limits);
-  const compiled = whereSql(where, fixed);
+  if (residual !== null) return fitStatement({ ...selectSql(table, where, residual, fixed, []), residual }, limits);
+  const compiled = whereSql(where, fixed, []);
   const sql = `SELECT count(*) AS n FROM ${table}${compiled === null ? '' : ` WHERE ${compiled.sql}`}`;
   return fitStatement({ sql, params: compiled?.params ?? [], residual }, limits);
 }
@@ -48,10 +48,10 @@ export function compileCount(table: string, filter: Filter | null, limits: SqlLi
  * The filter as SQL, then the sort-key terms it implies (see `keyHints`): those let SQLite
  * enter an index of Pocket's shape (sort keys, then `_id`); they change no result.
  */
-function whereSql(where: Filter | null, fixed: FixedFields): SqlFragment | null {
+function whereSql(where: Filter | null, fixed: FixedFields, sort: readonly SortSpec[]): SqlFragment | null {
   if (where === null) return null;
   const compiled = compileFilter(where);
-  const hints = keyHints(fixed);
+  const hints = keyHints(fixed, sort);
   if (hints.length === 0) return compiled;
   // An `and` compiles to parenthesised terms joined by AND; anything else may hold a bare OR.
   const body = where.kind === 'and' ? compiled.sql : `(${compiled.sql})`;
@@ -59,8 +59,8 @@ function whereSql(where: Filter | null, fixed: FixedFields): SqlFragment | null 
 }
 
 /** `SELECT data[, residual flags] FROM <table>[ WHERE …]`, with a page's `after` position ANDed on. */
-function selectSql(table: string, where: Filter | null, residual: SplitFilter['residual'], fixed: FixedFields, after: SqlFragment | null = null): SqlFragment {
-  const filter = whereSql(where, fixed);
+function selectSql(table: string, where: Filter | null, residual: SplitFilter['residual'], fixed: FixedFields, sort: readonly SortSpec[], after: SqlFragment | null = null): SqlFragment {
+  const filter = whereSql(where, fixed, sort);
   const compiled = after === null ? filter : filter === null ? after : { sql: `(${filter.sql}) AND (${after.sql})`, params: [...filter.params, ...after.params] };
   let sql = 'SELECT data';
   let params: unknown[] = [];

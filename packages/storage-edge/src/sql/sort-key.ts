@@ -101,18 +101,22 @@ function impliedRank(condition: Condition): number | null {
   }
 }
 
-/** Each rank's sort keys lie between these (numbers: exclusive; strings, booleans: inclusive below). */
-const RANK_BOUNDS: Record<number, { low: string; high: string }> = {
-  1: { low: `> ${LOWEST}`, high: `< ''` },
-  2: { low: `>= ''`, high: `< x''` },
-  5: { low: `>= x'0300'`, high: `<= x'0301'` },
+/** The lowest and highest sort key of each type a range can be on (BETWEEN bounds, inclusive). */
+const TYPE_BOUNDS: Record<number, { low: string; high: string }> = {
+  // The least finite double, so that missing and null (-9e999) stay out; 9e999 is infinity.
+  1: { low: '-1.7976931348623157e308', high: '9e999' },
+  // No sort key is the empty blob: objects, arrays and booleans start with their type byte.
+  2: { low: `''`, high: `x''` },
+  5: { low: `x'0300'`, high: `x'0301'` },
 };
 
 /**
  * A condition on the field's sort key that `condition` implies: `key = ?` for an equality,
- * a range within the value's type for `gt`… `lte`, `IN` for a list of strings or numbers, the
- * strings from a prefix on for `startsWith`. It changes no result; it lets SQLite enter an index
- * on the sort key (the shape Pocket declares) at the right place.
+ * `key BETWEEN ? AND <the type's highest key>` for `gt`/`gte` (and the mirror for `lt`/`lte`),
+ * `IN` for a list of strings or numbers, the strings from a prefix on for `startsWith`. It
+ * changes no result; it lets SQLite enter an index on the sort key (the shape Pocket declares)
+ * at the right place. Each reads the key once: SQLite computes it for every row that passes the
+ * condition when no such index is used.
  */
 function keyHint(condition: Condition): ((key: string) => SqlFragment) | null {
   switch (condition.op) {
@@ -124,12 +128,14 @@ function keyHint(condition: Condition): ((key: string) => SqlFragment) | null {
     case 'gte':
     case 'lt':
     case 'lte': {
-      const bounds = RANK_BOUNDS[rankOf(condition.value)];
+      const bounds = TYPE_BOUNDS[rankOf(condition.value)];
       if (bounds === undefined) return null;
       const v = sortKeyOf(condition.value);
-      const op = { gt: '>', gte: '>=', lt: '<', lte: '<=' }[condition.op];
-      const other = condition.op.startsWith('g') ? bounds.high : bounds.low;
-      return (key) => ({ sql: `${key} ${op} ${v.sql} AND ${key} ${other}`, params: v.params });
+      // Inclusive of the value for gt and lt too: implied all the same, and the condition
+      // itself leaves the value out.
+      return condition.op.startsWith('g')
+        ? (key) => ({ sql: `${key} BETWEEN ${v.sql} AND ${bounds.high}`, params: v.params })
+        : (key) => ({ sql: `${key} BETWEEN ${bounds.low} AND ${v.sql}`, params: v.params });
     }
     case 'in': {
       const rank = impliedRank(condition);
@@ -137,7 +143,7 @@ function keyHint(condition: Condition): ((key: string) => SqlFragment) | null {
       return (key) => ({ sql: `${key} IN (SELECT value FROM json_each(?))`, params: [JSON.stringify(condition.values)] });
     }
     case 'startsWith':
-      return (key) => ({ sql: `${key} >= ? AND ${key} < x''`, params: [condition.prefix] });
+      return (key) => ({ sql: `${key} BETWEEN ? AND x''`, params: [condition.prefix] });
     default:
       return null;
   }
@@ -147,12 +153,18 @@ function keyHint(condition: Condition): ((key: string) => SqlFragment) | null {
 const MAX_KEY_HINTS = 8;
 
 /**
- * The sort-key terms the filter implies, one per field (see `keyHint`), to be ANDed to its WHERE.
+ * The sort-key terms the filter implies (see `keyHint`), to be ANDed to its WHERE: for every
+ * equality, which an index can serve whatever the sort; for a range, a list or a prefix only on
+ * the field a query sorts by first, or in a query without sort, where an index on that field can
+ * serve it. A range on another field of a sorted query would cost its sort key on every matching
+ * row of a scan, for an index SQLite would rarely choose over the sort's own.
  */
-export function keyHints(fixed: FixedFields): SqlFragment[] {
+export function keyHints(fixed: FixedFields, sort: readonly SortSpec[]): SqlFragment[] {
   const hints: SqlFragment[] = [];
+  const sortedBy = sort.find((s) => !fixed.values.has(s.path))?.path;
   for (const [path, condition] of fixed.narrowing) {
     if (hints.length === MAX_KEY_HINTS) break;
+    if (condition.op !== 'eq' && sortedBy !== undefined && path !== sortedBy) continue;
     hints.push(keyHint(condition)!(sortKeySql(jsonPathLiteral(path))));
   }
   return hints;
