@@ -115,8 +115,8 @@ const TYPE_BOUNDS: Record<number, { low: string; high: string }> = {
  * `key BETWEEN ? AND <the type's highest key>` for `gt`/`gte` (and the mirror for `lt`/`lte`),
  * `IN` for a list of strings or numbers, the strings from a prefix on for `startsWith`. It
  * changes no result; it lets SQLite enter an index on the sort key (the shape Pocket declares)
- * at the right place. Each reads the key once: SQLite computes it for every row that passes the
- * condition when no such index is used.
+ * at the right place. Where no such index is used SQLite computes the key for every row that
+ * passes the condition, which is why `keyHints` adds ranges only where an index is likely.
  */
 function keyHint(condition: Condition): ((key: string) => SqlFragment) | null {
   switch (condition.op) {
@@ -131,11 +131,18 @@ function keyHint(condition: Condition): ((key: string) => SqlFragment) | null {
       const bounds = TYPE_BOUNDS[rankOf(condition.value)];
       if (bounds === undefined) return null;
       const v = sortKeyOf(condition.value);
-      // Inclusive of the value for gt and lt too: implied all the same, and the condition
-      // itself leaves the value out.
-      return condition.op.startsWith('g')
-        ? (key) => ({ sql: `${key} BETWEEN ${v.sql} AND ${bounds.high}`, params: v.params })
-        : (key) => ({ sql: `${key} BETWEEN ${bounds.low} AND ${v.sql}`, params: v.params });
+      // gt and lt compare twice, where an index reads them at no cost, so that the index range
+      // starts past the value instead of at it.
+      switch (condition.op) {
+        case 'gte':
+          return (key) => ({ sql: `${key} BETWEEN ${v.sql} AND ${bounds.high}`, params: v.params });
+        case 'lte':
+          return (key) => ({ sql: `${key} BETWEEN ${bounds.low} AND ${v.sql}`, params: v.params });
+        case 'gt':
+          return (key) => ({ sql: `${key} > ${v.sql} AND ${key} <= ${bounds.high}`, params: v.params });
+        default:
+          return (key) => ({ sql: `${key} < ${v.sql} AND ${key} >= ${bounds.low}`, params: v.params });
+      }
     }
     case 'in': {
       const rank = impliedRank(condition);
