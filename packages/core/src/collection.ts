@@ -2,6 +2,7 @@ import type { ChangeEvent, ChangeHub, ChangeListener } from './changes.js';
 import type { AnyDocument, BaseDocument, DocumentPatch, JsonObject, NewDocument } from './document.js';
 import { assertId, describe, toJsonObject } from './document.js';
 import { DuplicateKeyError, QueryError, ValidationError } from './errors.js';
+import { project } from './evaluator/evaluate.js';
 import { observeQuery } from './live/observe.js';
 import type { Filter, FindQuery } from './query/ast.js';
 import { EMPTY_QUERY } from './query/ast.js';
@@ -30,11 +31,16 @@ export class Collection<T extends BaseDocument = AnyDocument> {
     this.name = name;
     this.#store = store;
     this.#hub = hub;
-    const cursorPages = storage.capabilities.cursorPages === true;
+    const { cursorPages = false, projections = false } = storage.capabilities;
     this.#runner = {
       find: (query) => {
         if (query.after != null && !cursorPages) {
           return Promise.reject(new QueryError(`The "${storage.name}" storage adapter does not support cursor pages (after() and page()); use sort() with skip() and limit() instead.`));
+        }
+        const select = query.select;
+        if (select != null && !projections) {
+          // The adapter returns whole documents; trim them here.
+          return store.find({ ...query, select: null }).then((docs) => docs.map((doc) => project(doc, select))) as Promise<unknown[]> as Promise<T[]>;
         }
         return store.find(query) as Promise<unknown[]> as Promise<T[]>;
       },

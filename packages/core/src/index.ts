@@ -43,7 +43,7 @@ export {
 export { condition, and, or } from './query/conditions.js';
 export { parseQuery } from './query/parse.js';
 export { parsePath, MAX_PATH_LENGTH, type FieldPath, type PathValue } from './query/path.js';
-export { evaluate, comparator, isAfter } from './evaluator/evaluate.js';
+export { evaluate, comparator, isAfter, project } from './evaluator/evaluate.js';
 export { matches } from './evaluator/matches.js';
 export { compareValues, compareStrings, typeRank, readPath, MISSING } from './evaluator/values.js';
 export { createMemoryStorage } from './storage/memory.js';

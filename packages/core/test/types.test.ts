@@ -178,3 +178,25 @@ describe('collection methods', () => {
     expectTypeOf<Exclude<ChangeEvent, { type: 'delete' }>['doc']['_id']>().toEqualTypeOf<string>();
   });
 });
+
+describe('projections and pages', () => {
+  it('select() returns a Pick with _id, and filters and sorts still take every field', () => {
+    const picked = todos.find().where('completed').equals(false).sort('createdAt', 'desc').select('title', 'userId').limit(20);
+    expectTypeOf(picked.exec()).resolves.toEqualTypeOf<Array<Pick<Todo, '_id' | 'title' | 'userId'>>>();
+    expectTypeOf(picked.first()).resolves.toEqualTypeOf<Pick<Todo, '_id' | 'title' | 'userId'> | null>();
+    expectTypeOf(picked.page()).resolves.toEqualTypeOf<{ docs: Array<Pick<Todo, '_id' | 'title' | 'userId'>>; next: string | null }>();
+    picked.where('priority').gt(3).sort('profile.age');
+    // @ts-expect-error not a field of Todo
+    todos.find().select('titel');
+    // @ts-expect-error select() takes top-level fields; nested ones are selected with their parent
+    const nested = () => todos.find().select('profile.age');
+    expect(typeof nested).toBe('function');
+    expectTypeOf(untyped.find().select('anything').exec()).resolves.toExtend<Array<{ _id: string }>>();
+  });
+
+  it('page() and after() keep the document type', () => {
+    const page = todos.find().sort('createdAt', 'desc').limit(20);
+    expectTypeOf(page.page()).resolves.toEqualTypeOf<{ docs: Todo[]; next: string | null }>();
+    expectTypeOf(page.after).returns.toEqualTypeOf<typeof page>();
+  });
+});

@@ -169,6 +169,22 @@ describe("queries past D1's per-statement limits", () => {
   });
 });
 
+describe('projections', () => {
+  it('selects the fields in SQL, as JSON text, and leaves out the missing ones', async () => {
+    const c = (await Database.create({ name: 'proj', storage: createD1Storage({ database: env.DB, tablePrefix: 'proj_' }) })).collection('items');
+    await c.bulkInsert([
+      { _id: 'a', title: 'A', big: 'x'.repeat(5000), nested: { n: 1.5, s: [true, null] }, nothing: null },
+      { _id: 'b', big: 'y' },
+    ]);
+    const query = c.find().sort('_id').select('title', 'nested', 'nothing');
+    const compiled = compileFind('"proj_items"', query.toQuery());
+    expect(compiled.sql).toMatch(/^SELECT _id, data -> '\$\.title' AS p0, data -> '\$\.nested' AS p1, data -> '\$\.nothing' AS p2 FROM "proj_items" ORDER BY _id$/);
+    expect(await query.exec()).toStrictEqual([{ _id: 'a', title: 'A', nested: { n: 1.5, s: [true, null] }, nothing: null }, { _id: 'b' }]);
+    const { results } = await env.DB.prepare(compiled.sql).bind(...compiled.params).all<Record<string, unknown>>();
+    expect(JSON.stringify(results).length).toBeLessThan(200); // the 5,000-character field stayed in D1
+  });
+});
+
 describe('schema', () => {
   it('creates tables lazily, and initializeD1Schema declares indexes up front', async () => {
     const db = await Database.create({ name: 'x', storage: createD1Storage({ database: env.DB, tablePrefix: 'lazy_' }) });

@@ -1,3 +1,4 @@
+import type { JsonObject } from '../document.js';
 import type { FindQuery, QueryPosition, SortSpec } from '../query/ast.js';
 import { parsePath } from '../query/path.js';
 import { matches } from './matches.js';
@@ -5,7 +6,7 @@ import { compareStrings, compareValues, readPath } from './values.js';
 
 /**
  * Runs a whole query over documents in memory: filter, position (`after`), sort (ties by
- * `_id`), skip, limit.
+ * `_id`), skip, limit, projection (`select`).
  * This is the reference every adapter is tested against. A query without a sort has no defined
  * order; this returns `_id` order, which is one of the orders an adapter may return (the
  * differential kit compares such results as sets).
@@ -16,7 +17,21 @@ export function evaluate<T extends { _id: string }>(query: FindQuery, docs: Iter
   for (const doc of docs) if (matches(query.filter, doc) && (after === null || after(doc))) found.push(doc);
   found.sort(comparator(query.sort));
   const end = query.limit === null ? undefined : query.skip + query.limit;
-  return query.skip === 0 && end === undefined ? found : found.slice(query.skip, end);
+  const page = query.skip === 0 && end === undefined ? found : found.slice(query.skip, end);
+  const select = query.select;
+  return select == null ? page : (page.map((doc) => project(doc, select)) as unknown as T[]);
+}
+
+/** `_id` and the fields of `doc` named in `fields` that it has: a query's `select`. */
+export function project(doc: { _id: string }, fields: readonly string[]): { _id: string } & JsonObject {
+  const out: { _id: string } & JsonObject = { _id: doc._id };
+  for (const field of fields) {
+    if (Object.hasOwn(doc, field)) {
+      const value = (doc as unknown as JsonObject)[field];
+      if (value !== undefined) out[field] = value;
+    }
+  }
+  return out;
 }
 
 /** Whether a document comes strictly after `position` in the order of `sort` (then `_id`). */

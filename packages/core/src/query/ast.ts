@@ -110,6 +110,12 @@ export interface FindQuery {
    * it; core refuses such a query for one that does not.
    */
   readonly after?: QueryPosition | null;
+  /**
+   * Return only `_id` and these top-level fields of each document (a projection). Filters and
+   * sorts still see the whole document. An adapter that declares `capabilities.projections`
+   * selects them itself; for one that does not, core trims what it returns.
+   */
+  readonly select?: readonly string[] | null;
 }
 
 /** A place in a sorted query's order: a document's value at each sort path (missing as `null`), and its `_id`. */

@@ -3,8 +3,9 @@ import { describe } from '../document.js';
 import { QueryError } from '../errors.js';
 import type { Filter, FindQuery, QueryPosition, SortSpec } from './ast.js';
 import { EMPTY_QUERY, ID_SORT } from './ast.js';
-import { and, condition, or } from './conditions.js';
+import { and, condition, or, selectFields } from './conditions.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
+import { project } from '../evaluator/evaluate.js';
 import type { FieldPath, PathValue } from './path.js';
 import { parsePath } from './path.js';
 
@@ -157,14 +158,16 @@ export interface QueryPage<T> {
 
 /**
  * A find query: filter, sort, skip and limit, run by `exec()`, `first()`, `count()` or `page()`.
- * Immutable: a builder can be kept and extended in several directions.
+ * Immutable: a builder can be kept and extended in several directions. `T` is the document type
+ * that filters and sorts see; `R` what the query returns (a `Pick` of it after `select()`).
  */
-export class QueryBuilder<T> extends FilterBuilder<T> {
+export class QueryBuilder<T, R = T> extends FilterBuilder<T> {
   readonly #runner: QueryRunner<T>;
   readonly #sort: readonly SortSpec[];
   readonly #skip: number;
   readonly #limit: number | null;
   readonly #after: QueryPosition | null;
+  readonly #select: readonly string[] | null;
 
   /** @internal Created by `collection.find()`. */
   constructor(runner: QueryRunner<T>, query: FindQuery = EMPTY_QUERY) {
@@ -174,6 +177,15 @@ export class QueryBuilder<T> extends FilterBuilder<T> {
     this.#skip = query.skip;
     this.#limit = query.limit;
     this.#after = query.after ?? null;
+    this.#select = query.select ?? null;
+  }
+
+  /**
+   * Returns only `_id` and these top-level fields of each document; filters and sorts may still
+   * use any field. Typed as a `Pick` of the document. Calling it again replaces the fields.
+   */
+  select<K extends keyof T & string>(...fields: K[]): QueryBuilder<T, Pick<T, K | ('_id' & keyof T)>> {
+    return new QueryBuilder<T, Pick<T, K | ('_id' & keyof T)>>(this.#runner, { ...this.toQuery(), select: selectFields(fields) });
   }
 
   /** Orders by a field; call again for tie-breakers. Ties left over are ordered by `_id`. */
@@ -203,16 +215,21 @@ export class QueryBuilder<T> extends FilterBuilder<T> {
    * `_id` of the last document, no OFFSET), so every match comes exactly once, in order, even
    * with ties and with writes between pages. A query without a sort pages in `_id` order.
    */
-  async page(): Promise<QueryPage<T>> {
+  async page(): Promise<QueryPage<R>> {
     if (this.#skip > 0) throw new QueryError('page() continues with after(next), not skip(): remove skip().');
     if (this.#limit === 0) throw new QueryError('page() needs a limit of 1 or more, e.g. limit(20).');
     const sort = this.#sort.length > 0 ? this.#sort : ID_SORT;
     const limit = this.#limit;
+    // The cursor needs the last document's sort values, which a projection may leave out.
+    const select = this.#select;
+    const sortFields = select === null ? [] : sort.map((s) => parsePath(s.path)[0]!).filter((f) => !select.includes(f));
+    const query = { ...this.toQuery(), sort, limit: limit === null ? null : limit + 1, ...(sortFields.length > 0 ? { select: [...select!, ...sortFields] } : {}) };
     // One more than the page, to know whether another page follows.
-    const found = await this.#runner.find({ ...this.toQuery(), sort, limit: limit === null ? null : limit + 1 });
-    if (limit === null || found.length <= limit) return { docs: found, next: null };
+    const found = (await this.#runner.find(query)) as unknown as Array<{ _id: string }>;
+    const trim = (docs: Array<{ _id: string }>) => (sortFields.length === 0 ? docs : docs.map((doc) => project(doc, select!))) as unknown as R[];
+    if (limit === null || found.length <= limit) return { docs: trim(found), next: null };
     const docs = found.slice(0, limit);
-    return { docs, next: encodeCursor(sort, docs[limit - 1] as { _id: string }) };
+    return { docs: trim(docs), next: encodeCursor(sort, docs[limit - 1]!) };
   }
 
   /** Skips the first `count` results. */
@@ -228,19 +245,19 @@ export class QueryBuilder<T> extends FilterBuilder<T> {
   /** The frozen, JSON-serialisable query AST. */
   toQuery(): FindQuery {
     const query: FindQuery = { filter: this.filter, sort: this.#sort, skip: this.#skip, limit: this.#limit };
-    return Object.freeze(this.#after === null ? query : { ...query, after: this.#after });
+    return Object.freeze({ ...query, ...(this.#after === null ? {} : { after: this.#after }), ...(this.#select === null ? {} : { select: this.#select }) });
   }
 
   /** Runs the query. */
-  exec(): Promise<T[]> {
-    return this.#runner.find(this.toQuery());
+  exec(): Promise<R[]> {
+    return this.#runner.find(this.toQuery()) as Promise<unknown[]> as Promise<R[]>;
   }
 
   /** The first result, or `null`. */
-  async first(): Promise<T | null> {
+  async first(): Promise<R | null> {
     // limit(0) selects nothing, so neither does first().
     const [doc] = await this.#runner.find({ ...this.toQuery(), limit: Math.min(this.#limit ?? 1, 1) });
-    return doc ?? null;
+    return (doc as R | undefined) ?? null;
   }
 
   /** How many documents match the filter (sort, skip, limit and after do not apply). */
@@ -253,18 +270,19 @@ export class QueryBuilder<T> extends FilterBuilder<T> {
    * this database. Returns a function that stops it. A failed run, or an error thrown by
    * `listener`, goes to `onError` (by default `console.error`); the query keeps running.
    */
-  observe(listener: (results: T[]) => void, onError?: (error: unknown) => void): () => void {
-    return this.#runner.observe(this.toQuery(), listener, onError);
+  observe(listener: (results: R[]) => void, onError?: (error: unknown) => void): () => void {
+    return this.#runner.observe(this.toQuery(), listener as unknown as (results: T[]) => void, onError);
   }
 
   protected override withFilter(filter: Filter | null): this {
-    return new QueryBuilder<T>(this.#runner, { ...this.toQuery(), filter }) as this;
+    return new QueryBuilder<T, R>(this.#runner, { ...this.toQuery(), filter }) as this;
   }
 
   #with(change: Partial<FindQuery>): this {
-    return new QueryBuilder<T>(this.#runner, { ...this.toQuery(), ...change }) as this;
+    return new QueryBuilder<T, R>(this.#runner, { ...this.toQuery(), ...change }) as this;
   }
 }
+
 
 function count0(n: number, what: string): number {
   if (typeof n !== 'number' || !Number.isSafeInteger(n) || n < 0) {

@@ -214,3 +214,15 @@ export function deepFreeze<T>(value: T): T {
   }
   return value;
 }
+
+/** Checks `select()`'s fields: top-level field names, each once. */
+export function selectFields(fields: readonly unknown[]): readonly string[] {
+  const out: string[] = [];
+  for (const field of fields) {
+    if (typeof field !== 'string') throw new QueryError(`select() takes field names, got ${describe(field)}.`);
+    const segments = parsePath(field);
+    if (segments.length !== 1) throw new QueryError(`select() takes top-level field names; "${field}" is a path: select "${segments[0]}" instead.`);
+    if (field !== '_id' && !out.includes(field)) out.push(field);
+  }
+  return Object.freeze(out);
+}

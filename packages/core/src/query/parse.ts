@@ -1,7 +1,7 @@
 import { describe, isPlainObject } from '../document.js';
 import { QueryError } from '../errors.js';
 import type { Condition, Filter, FindQuery, SortSpec } from './ast.js';
-import { and, condition, or } from './conditions.js';
+import { and, condition, or, selectFields } from './conditions.js';
 import { positionOf } from './cursor.js';
 import { parsePath } from './path.js';
 
@@ -12,7 +12,7 @@ import { parsePath } from './path.js';
  */
 export function parseQuery(input: unknown): FindQuery {
   if (!isPlainObject(input)) throw new QueryError(`A query must be an object { filter, sort, skip, limit }, got ${describe(input)}.`);
-  const { filter = null, sort = [], skip = 0, limit = null, after = null } = input;
+  const { filter = null, sort = [], skip = 0, limit = null, after = null, select = null } = input;
   if (!Array.isArray(sort)) throw new QueryError(`A query's sort must be an array of { path, direction }, got ${describe(sort)}.`);
   const query: FindQuery = {
     filter: filter === null ? null : parseFilter(filter, 0),
@@ -20,6 +20,10 @@ export function parseQuery(input: unknown): FindQuery {
     skip: whole(skip, 'skip'),
     limit: limit === null ? null : whole(limit, 'limit'),
   };
+  if (select !== null) {
+    if (!Array.isArray(select)) throw new QueryError(`A query's select must be an array of field names, got ${describe(select)}.`);
+    Object.assign(query, { select: selectFields(select) });
+  }
   if (after === null) return Object.freeze(query);
   if (!isPlainObject(after)) throw new QueryError(`A query's after must be { values, id }, got ${describe(after)}.`);
   if (query.sort.length === 0) throw new QueryError(`A query with after needs a sort: a position is a place in an order.`);

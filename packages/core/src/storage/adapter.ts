@@ -30,6 +30,11 @@ export interface StorageCapabilities {
    * rather than let the adapter return the wrong page.
    */
   readonly cursorPages?: boolean;
+  /**
+   * Whether `find()` applies a query's `select` itself, returning only `_id` and those fields.
+   * Without it core trims the whole documents the adapter returns.
+   */
+  readonly projections?: boolean;
 }
 
 export interface CollectionContext {

@@ -14,7 +14,7 @@ export function createMemoryStorage(): StorageAdapter {
   const databases = new Map<string, Map<string, Map<string, string>>>();
   return {
     name: 'memory',
-    capabilities: { atomicWrites: true, cursorPages: true },
+    capabilities: { atomicWrites: true, cursorPages: true, projections: true },
     collection(name, { database }) {
       let collections = databases.get(database);
       if (!collections) databases.set(database, (collections = new Map()));

@@ -5,6 +5,7 @@ import type { StorageAdapter } from '../storage/adapter.js';
 import type { ConformanceCase, ConformanceContext, ConformanceGroup } from './cases/case.js';
 import { changeCases } from './cases/changes.js';
 import { pageCases } from './cases/pages.js';
+import { projectionCases } from './cases/projections.js';
 import { queryCases } from './cases/queries.js';
 import { semanticsCases } from './cases/semantics.js';
 import { validationCases } from './cases/validation.js';
@@ -35,7 +36,7 @@ export interface ConformanceOptions extends SuiteOptions {
   skip?: Record<string, string>;
 }
 
-const GROUPS: readonly ConformanceGroup[] = [...writeCases, ...queryCases, ...pageCases, ...semanticsCases, ...validationCases, ...changeCases];
+const GROUPS: readonly ConformanceGroup[] = [...writeCases, ...queryCases, ...pageCases, ...projectionCases, ...semanticsCases, ...validationCases, ...changeCases];
 
 /** The name of every conformance test, for building a `skip` list. */
 export const CONFORMANCE_TESTS: readonly string[] = GROUPS.flatMap((g) => g.cases.map((c) => c.name));

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { Collection } from '../collection.js';
 import { Database } from '../database.js';
 import type { AnyDocument, JsonObject } from '../document.js';
-import { evaluate } from '../evaluator/evaluate.js';
+import { evaluate, project } from '../evaluator/evaluate.js';
 import { compareStrings } from '../evaluator/values.js';
 import { matches } from '../evaluator/matches.js';
 import type { Filter, FindQuery } from '../query/ast.js';
@@ -10,7 +10,7 @@ import { EMPTY_QUERY } from '../query/ast.js';
 import type { FilterBuilder, QueryBuilder } from '../query/builder.js';
 import type { StoredDocument } from '../storage/adapter.js';
 import { uniqueName, type SuiteOptions } from './conformance.js';
-import { createRandom, randomDocuments, randomQuery, type Random } from './random.js';
+import { createRandom, randomDocuments, randomQuery, RANDOM_FIELDS, type Random } from './random.js';
 
 export interface DifferentialOptions extends SuiteOptions {
   /** Seed of the documents and queries (default `DEFAULT_SEED`). A failure prints it. */
@@ -28,8 +28,8 @@ export const DEFAULT_SEED = 20_260_428;
  * checks that `exec()`, `first()` and `count()` of seeded random queries return exactly what
  * core's evaluator returns for the same documents (same rows, same order where the query sorts,
  * same count), before
- * and after a seeded mix of random writes, and pages through some of them with `page()` and
- * `after()`. A failure prints the seed and the query as JSON.
+ * and after a seeded mix of random writes, pages through some of them with `page()` and
+ * `after()`, and runs some with a random `select()`. A failure prints the seed and the query as JSON.
  * Counts come from options, never from `process.env`, so it runs in workerd as in Node:
  * `runDifferentialSuite({ name: 'd1', createStorage, cases: Number(env.CASES ?? 200) })`.
  */
@@ -86,6 +86,11 @@ async function checkQueries(
     const expectedCount = docs.filter((doc) => matches(query.filter, doc)).length;
     expect(await attempt(() => builder.count(), `count() threw; ${where}`), `count(); ${where}`).toBe(expectedCount);
     if (rng.chance(0.25)) await checkPages(collection, query, docs, rng.int(1, 9), where);
+    if (rng.chance(0.25)) {
+      const fields = [...new Set(Array.from({ length: rng.int(0, 3) }, () => rng.pick(RANDOM_FIELDS).split('.')[0]!))];
+      const projected = { ...query, select: fields.filter((f) => f !== '_id') };
+      expectEvaluatorResult(await attempt(() => builder.select(...fields).exec(), `select() threw; ${where}`), projected, docs, `select(${fields.join(', ')}); ${where}`);
+    }
   }
 }
 
@@ -217,7 +222,7 @@ async function attempt<T>(run: () => Promise<T>, message: string): Promise<T> {
  * How `actual` differs from what `query` over `docs` must return, or null when it does not:
  * with a sort, exactly the evaluator's rows in its order. Without one the order is unspecified,
  * so the rows are compared as a set, and a page (skip or limit) must be as long as the
- * evaluator's and hold distinct matching documents, each as stored.
+ * evaluator's and hold distinct matching documents, each as stored (as projected, with `select`).
  */
 export function evaluatorDifference(actual: readonly unknown[], query: FindQuery, docs: readonly StoredDocument[]): string | null {
   if (query.sort.length > 0) return rowDifference(actual, evaluate(query, docs));
@@ -233,7 +238,8 @@ export function evaluatorDifference(actual: readonly unknown[], query: FindQuery
     seen.add(id);
     const doc = stored.get(id);
     if (doc === undefined || !matches(query.filter, doc)) return `row ${JSON.stringify(id)} does not match the filter`;
-    if (canonical(row) !== canonical(doc)) return `row ${JSON.stringify(id)} is ${canonical(row).slice(0, 300)}, stored as ${canonical(doc).slice(0, 300)}`;
+    const want = query.select == null ? doc : project(doc, query.select);
+    if (canonical(row) !== canonical(want)) return `row ${JSON.stringify(id)} is ${canonical(row).slice(0, 300)}, stored as ${canonical(want).slice(0, 300)}`;
   }
   return null;
 }

@@ -1,4 +1,4 @@
-import { evaluate, matches, type Filter, type FindQuery, type StoredDocument } from '@pocket/core';
+import { evaluate, matches, project, type Filter, type FindQuery, type StoredDocument } from '@pocket/core';
 import { assertText, decode } from './kv-values.js';
 import type { DurableObjectKvStorageLike } from './kv-types.js';
 
@@ -43,11 +43,11 @@ export async function findInPages(storage: DurableObjectKvStorageLike, prefix: s
       for (const doc of docs) {
         if (!matches(query.filter, doc)) continue;
         found.push(doc);
-        if (found.length === wanted) return found.slice(query.skip);
+        if (found.length === wanted) return selected(found.slice(query.skip), query.select);
       }
       size = Math.min(pageSize, size * 2);
     }
-    return found.slice(query.skip);
+    return selected(found.slice(query.skip), query.select);
   }
   const kept: StoredDocument[] = [];
   for await (const docs of pages(storage, prefix, () => pageSize)) {
@@ -71,4 +71,9 @@ export async function countInPages(storage: DurableObjectKvStorageLike, prefix: 
     for (const doc of docs) if (matches(filter, doc)) n++;
   }
   return n;
+}
+
+/** A query's projection, applied to what the fast path found (`evaluate` applies it otherwise). */
+function selected(docs: StoredDocument[], select: readonly string[] | null | undefined): StoredDocument[] {
+  return select == null ? docs : docs.map((doc) => project(doc, select));
 }

@@ -42,7 +42,7 @@ export function createDurableObjectStorage(options: DurableObjectStorageOptions)
 
   return {
     name: 'durable-object',
-    capabilities: { atomicWrites: true, cursorPages: true },
+    capabilities: { atomicWrites: true, cursorPages: true, projections: true },
     collection(name) {
       const keys = collectionKeys(keyPrefix, name);
       return {

@@ -33,7 +33,7 @@ export function createSqlAdapter(options: SqlAdapterOptions): StorageAdapter {
   const declared = indexes === undefined ? undefined : checkedIndexes(indexes, where);
   return {
     name,
-    capabilities: { atomicWrites, cursorPages: true },
+    capabilities: { atomicWrites, cursorPages: true, projections: true },
     collection(collection) {
       return createSqlStore({ collection, table: tablePrefix + collection, driver, limits, indexes: declared?.get(collection) ?? [] });
     },

@@ -1,6 +1,7 @@
 import type { Filter, FindQuery, SortSpec } from '@pocket/core';
 import { compileFilter, join, type SqlFragment } from './filter.js';
 import { afterSql } from './after.js';
+import { jsonPathLiteral } from './identifiers.js';
 import { fitStatement } from './parameters.js';
 import { RESIDUAL_COLUMN, splitFilter, type SplitFilter } from './residual.js';
 import { fixedFields, keyHints, orderBySql, type FixedFields } from './sort-key.js';
@@ -15,6 +16,12 @@ export interface CompiledFind extends SqlFragment {
   residual: SplitFilter['residual'];
   skip: number;
   limit: number | null;
+  /**
+   * The query's `select`, when the statement returns it as columns: `_id`, then for each field
+   * `p0`, `p1`… holding its JSON text, NULL where the document has no such field. (With a
+   * residual the statement returns `data`, and the caller projects the documents it keeps.)
+   */
+  select: readonly string[] | null;
 }
 
 /**
@@ -27,11 +34,12 @@ export interface CompiledFind extends SqlFragment {
 export function compileFind(table: string, query: FindQuery, limits: SqlLimits = DEFAULT_SQL_LIMITS): CompiledFind {
   const { where, residual } = splitFilter(query.filter);
   const fixed = fixedFields(where);
-  const select = selectSql(table, where, residual, fixed, query.sort, query.after == null ? null : afterSql(query.sort, query.after));
+  const projected = residual === null ? (query.select ?? null) : null;
+  const select = selectSql(table, where, residual, fixed, query.sort, query.after == null ? null : afterSql(query.sort, query.after), projected);
   let sql = select.sql;
   if (query.sort.length > 0) sql += ` ORDER BY ${orderBySql(query.sort, fixed)}`;
   if (residual === null) sql += limitClause(query.skip, query.limit);
-  return fitStatement({ sql, params: select.params, residual, skip: query.skip, limit: query.limit }, limits);
+  return fitStatement({ sql, params: select.params, residual, skip: query.skip, limit: query.limit, select: projected }, limits);
 }
 
 /** `SELECT count(*)`, or, when part of the filter cannot run in SQL, the candidate rows to count. */
@@ -58,11 +66,23 @@ function whereSql(where: Filter | null, fixed: FixedFields, sort: readonly SortS
   return { sql: [body, ...hints.map((h) => h.sql)].join(' AND '), params: [...compiled.params, ...hints.flatMap((h) => h.params)] };
 }
 
-/** `SELECT data[, residual flags] FROM <table>[ WHERE …]`, with a page's `after` position ANDed on. */
-function selectSql(table: string, where: Filter | null, residual: SplitFilter['residual'], fixed: FixedFields, sort: readonly SortSpec[], after: SqlFragment | null = null): SqlFragment {
+/**
+ * `SELECT data[, residual flags] FROM <table>[ WHERE …]`, with a page's `after` position ANDed
+ * on; with `projected`, `SELECT _id, data -> '$.field' AS p0, …` instead of `data`.
+ */
+function selectSql(
+  table: string,
+  where: Filter | null,
+  residual: SplitFilter['residual'],
+  fixed: FixedFields,
+  sort: readonly SortSpec[],
+  after: SqlFragment | null = null,
+  projected: readonly string[] | null = null,
+): SqlFragment {
   const filter = whereSql(where, fixed, sort);
   const compiled = after === null ? filter : filter === null ? after : { sql: `(${filter.sql}) AND (${after.sql})`, params: [...filter.params, ...after.params] };
-  let sql = 'SELECT data';
+  // `->` gives a field's JSON text ('null' for null), and NULL only where the field is missing.
+  let sql = projected === null ? 'SELECT data' : `SELECT ${['_id', ...projected.map((f, i) => `data -> ${jsonPathLiteral(f)} AS p${i}`)].join(', ')}`;
   let params: unknown[] = [];
   if (residual !== null && residual.columns.length > 0) {
     // `IS TRUE` makes each part 0 or 1 (1 exactly when a WHERE would keep the row); `||` makes them one text.

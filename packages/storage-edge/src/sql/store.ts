@@ -1,10 +1,12 @@
 import {
+  project,
   DocumentNotFoundError,
   DuplicateKeyError,
   ValidationError,
   type CollectionStore,
   type Filter,
   type FindQuery,
+  type JsonValue,
   type StoredDocument,
   type WriteOperation,
   type WriteResult,
@@ -103,15 +105,18 @@ class SqlStore implements CollectionStore {
   find(query: FindQuery): Promise<StoredDocument[]> {
     return settle(() => {
       const compiled = compileFind(this.#table, query, this.#options.limits);
-      const { residual, skip, limit } = compiled;
+      const { residual, skip, limit, select } = compiled;
       return after(this.#read('find', compiled), (rows) => {
+        if (select !== null) return rows.map((r) => projectedRow(r, select));
         if (residual === null) return rows.map((r) => parse(r.data as string));
         const kept: StoredDocument[] = [];
         for (const row of rows) {
           const doc = parse(row.data as string);
           if (residual.keep(row, doc)) kept.push(doc);
         }
-        return kept.slice(skip, limit === null ? undefined : skip + limit);
+        const page = kept.slice(skip, limit === null ? undefined : skip + limit);
+        const fields = query.select;
+        return fields == null ? page : page.map((doc) => project(doc, fields));
       });
     });
   }
@@ -238,4 +243,14 @@ export function messageOf(error: unknown): string {
     return `${error.message}${cause}`;
   }
   return String(error);
+}
+
+/** A document from a projected row: `_id`, and each field whose column is not NULL (JSON text). */
+function projectedRow(row: Row, fields: readonly string[]): StoredDocument {
+  const doc: StoredDocument = { _id: row._id as string };
+  fields.forEach((field, i) => {
+    const text = row[`p${i}`];
+    if (text !== null && text !== undefined) doc[field] = JSON.parse(text as string) as JsonValue;
+  });
+  return doc;
 }
