@@ -3,6 +3,7 @@ import { and, condition, Database, DuplicateKeyError, evaluate, or, PocketError,
 import { describe, expect, it } from 'vitest';
 import { expectEvaluatorResult } from '@pocket/core/testing';
 import { compileFind, createD1Storage, D1Error, d1SchemaSql, DEFAULT_SQL_LIMITS, initializeD1Schema } from '../src/index.js';
+import type { D1DatabaseLike } from '../src/d1/d1-binding.js';
 
 interface Todo {
   _id: string;
@@ -202,6 +203,27 @@ describe('schema', () => {
     expect(await todos.find().where('completed').equals(true).where('priority').gt(5).count()).toBe(
       Array.from({ length: 50 }, (_, i) => todo(i)).filter((t) => t.completed && t.priority! > 5).length,
     );
+  });
+
+  it('creates declared indexes on a table that already exists, once per binding in the isolate', async () => {
+    await env.DB.exec(`CREATE TABLE ensure_todos (_id TEXT PRIMARY KEY, data TEXT NOT NULL, created_at INTEGER DEFAULT (unixepoch()), updated_at INTEGER DEFAULT (unixepoch()))`);
+    await env.DB.prepare(`INSERT INTO ensure_todos (_id, data) VALUES ('a', '{"_id":"a","userId":"u1","createdAt":1}')`).run();
+    const statements: string[] = [];
+    const binding: D1DatabaseLike = {
+      prepare: (sql) => (statements.push(sql), env.DB.prepare(sql)),
+      batch: (batch) => env.DB.batch(batch as D1PreparedStatement[]),
+    };
+    const indexes = { todos: [['userId', { path: 'createdAt', direction: 'desc' as const }]] };
+    const open = async () => (await Database.create({ name: 'x', storage: createD1Storage({ database: binding, tablePrefix: 'ensure_', indexes }) })).collection('todos');
+    expect(await (await open()).find().where('userId').equals('u1').exec()).toEqual([{ _id: 'a', userId: 'u1', createdAt: 1 }]);
+    const { results } = await env.DB.prepare(`SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'ensure_todos' AND sql IS NOT NULL`).all<{ name: string }>();
+    expect(results.map((r) => r.name)).toEqual([expect.stringMatching(/^ensure_todos_userId__createdAt_desc_/)]);
+    expect(statements.filter((sql) => sql.startsWith('CREATE INDEX'))).toHaveLength(1);
+    // A new adapter on the same binding, as a Worker makes per request: no DDL again.
+    statements.length = 0;
+    await (await open()).insert({ _id: 'b', userId: 'u2', createdAt: 2 });
+    expect(await (await open()).count()).toBe(2);
+    expect(statements.some((sql) => sql.startsWith('CREATE'))).toBe(false);
   });
 
   it('gives the DDL as SQL text for a migration file', () => {

@@ -92,6 +92,17 @@ describe('Durable Object SQL storage', () => {
     });
   });
 
+  it('creates declared indexes on a table that already exists', async () => {
+    await inObject('SQL_OBJECT', 'sql-ensure-indexes', async (storage) => {
+      storage.sql.exec(`CREATE TABLE pocket_notes (_id TEXT PRIMARY KEY, data TEXT NOT NULL, created_at INTEGER DEFAULT (unixepoch()), updated_at INTEGER DEFAULT (unixepoch()))`);
+      storage.sql.exec(`INSERT INTO pocket_notes (_id, data) VALUES ('n', '{"_id":"n","at":5}')`);
+      const notes = Database.open({ name: 'app', storage: createDurableObjectSqlStorage({ storage, indexes: { notes: [{ path: 'at', direction: 'desc' }] } }) }).collection('notes');
+      expect(await notes.find().sort('at', 'desc').limit(1).exec()).toEqual([{ _id: 'n', at: 5 }]);
+      const names = storage.sql.exec(`SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'pocket_notes' AND sql IS NOT NULL`).toArray();
+      expect(names).toEqual([{ name: expect.stringMatching(/^pocket_notes_at_desc_/) }]);
+    });
+  });
+
   it('checks an update statement against each adapter’s own limit, even when another adapter built it first', async () => {
     await inObject('SQL_OBJECT', 'sql-statement-limit', async (storage) => {
       const roomy = Database.open({ name: 'app', storage: createDurableObjectSqlStorage({ storage }) }).collection('notes');

@@ -93,7 +93,7 @@ async function checkReads(backend: Backend, prefix: string): Promise<void> {
     backend.takeRowsRead();
     const found = await store.find(query);
     const pocket = backend.takeRowsRead();
-    expectEvaluatorResult(found, query, docs as StoredDocument[], name);
+    expectEvaluatorResult(found, query, docs as unknown as StoredDocument[], name);
     expect(found).toHaveLength(20);
     // By hand, on a table with just the plain index the statement needs.
     const plain = `plain_${name.replace(/\W+/g, '_')}`;
@@ -125,7 +125,7 @@ async function checkReads(backend: Backend, prefix: string): Promise<void> {
       seen.push(...page.docs);
     }
     const query = { ...base.toQuery(), sort: base.toQuery().sort.length > 0 ? base.toQuery().sort : [{ path: '_id', direction: 'asc' as const }], limit: seen.length };
-    expectEvaluatorResult(seen, query, docs as StoredDocument[], `pages of ${JSON.stringify(base.toQuery())}`);
+    expectEvaluatorResult(seen, query, docs as unknown as StoredDocument[], `pages of ${JSON.stringify(base.toQuery())}`);
   }
 
   // An index serves a sort in its own direction exactly, and the other direction with SQLite
@@ -140,14 +140,14 @@ async function checkReads(backend: Backend, prefix: string): Promise<void> {
   for (const direction of ['asc', 'desc'] as const) {
     const query = limit20({ sort: [{ path: 'createdAt', direction }] });
     backend.takeRowsRead();
-    expectEvaluatorResult(await ascending.find(query), query, docs as StoredDocument[], `asc index, ${direction} sort`);
+    expectEvaluatorResult(await ascending.find(query), query, docs as unknown as StoredDocument[], `asc index, ${direction} sort`);
     expect(backend.takeRowsRead(), `asc index, ${direction} sort`).toBeLessThanOrEqual(direction === 'asc' ? 20 : 41);
   }
 
   // A query no index serves reads the table once, as it always has.
   const unserved = limit20({ filter: { kind: 'condition', op: 'eq', path: 'priority', value: 3 }, sort: [{ path: 'title', direction: 'desc' }] });
   backend.takeRowsRead();
-  expectEvaluatorResult(await store.find(unserved), unserved, docs as StoredDocument[], 'unserved');
+  expectEvaluatorResult(await store.find(unserved), unserved, docs as unknown as StoredDocument[], 'unserved');
   const matches = evaluate({ ...unserved, limit: null }, docs).length;
   const read = backend.takeRowsRead();
   expect(read).toBeGreaterThanOrEqual(docs.length);
@@ -163,7 +163,7 @@ async function checkSeedQuery(backend: Backend, prefix: string): Promise<void> {
   await backend.raw(`CREATE INDEX idx_todos_user ON ${prefix}todos(json_extract(data, '$.userId'))`);
   const query = c.find().where('userId').equals('u1').limit(20);
   backend.takeRowsRead();
-  expectEvaluatorResult(await query.exec(), query.toQuery(), docs as StoredDocument[], 'seed query');
+  expectEvaluatorResult(await query.exec(), query.toQuery(), docs as unknown as StoredDocument[], 'seed query');
   expect(backend.takeRowsRead()).toBe(20);
   // And `find().limit(100)`, the guide's "always limit at the edge", reads 100 rows, not the table.
   expect(await c.find().limit(100).exec()).toHaveLength(100);

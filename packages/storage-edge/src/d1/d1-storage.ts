@@ -38,6 +38,7 @@ export function createD1Storage(options: D1StorageOptions): StorageAdapter {
     name: 'd1',
     where: 'createD1Storage()',
     driver: d1Driver(database, useBatch),
+    backend: database,
     atomicWrites: useBatch,
     tablePrefix: options.tablePrefix,
     indexes: options.indexes,

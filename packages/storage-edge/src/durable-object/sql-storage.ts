@@ -40,6 +40,7 @@ export function createDurableObjectSqlStorage(options: DurableObjectSqlStorageOp
     name: 'durable-object-sql',
     where: '[pocket/durable-object] createDurableObjectSqlStorage()',
     driver: sqlDriver(storage),
+    backend: storage,
     atomicWrites: true,
     tablePrefix: options.tablePrefix,
     indexes: options.indexes,

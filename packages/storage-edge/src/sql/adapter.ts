@@ -10,6 +10,8 @@ export interface SqlAdapterOptions {
   /** How the factory names itself in errors: `'createD1Storage()'`. */
   where: string;
   driver: SqlDriver;
+  /** The D1 binding or the object's storage: what the isolate remembers created indexes by. */
+  backend: object;
   atomicWrites: boolean;
   /** As the user gave it; checked here. `undefined` means `'pocket_'`. */
   tablePrefix: unknown;
@@ -22,7 +24,7 @@ export interface SqlAdapterOptions {
  * `<tablePrefix><collection>`. D1 and SQLite-backed Durable Objects differ only in their driver.
  */
 export function createSqlAdapter(options: SqlAdapterOptions): StorageAdapter {
-  const { name, where, driver, atomicWrites, indexes } = options;
+  const { name, where, driver, backend, atomicWrites, indexes } = options;
   let tablePrefix = DEFAULT_TABLE_PREFIX;
   // The default needs no check: a Worker may make an adapter on every request.
   if (options.tablePrefix !== undefined) {
@@ -35,7 +37,7 @@ export function createSqlAdapter(options: SqlAdapterOptions): StorageAdapter {
     name,
     capabilities: { atomicWrites, cursorPages: true, projections: true },
     collection(collection) {
-      return createSqlStore({ collection, table: tablePrefix + collection, driver, limits, indexes: declared?.get(collection) ?? [] });
+      return createSqlStore({ collection, table: tablePrefix + collection, driver, backend, limits, indexes: declared?.get(collection) ?? [] });
     },
   };
 }

@@ -19,6 +19,9 @@ import { collectResults, MISSING_GUARD, planWrites, TOO_LARGE_GUARD, type SqlLim
 
 export type Row = Record<string, unknown>;
 
+/** Per backend, the tables whose declared indexes this isolate has made sure of (by their DDL). */
+const ENSURED_INDEXES = new WeakMap<object, Set<string>>();
+
 /**
  * A statement for the driver. With `changes: true` the driver returns one row `{ changes }`
  * instead of the statement's rows: more than 0 when the statement changed a row. Telling
@@ -47,8 +50,13 @@ export interface SqlStoreOptions {
   table: string;
   driver: SqlDriver;
   limits: SqlLimits;
-  /** Indexes to create with the table, each a list of keys. */
+  /** Indexes to create with the table, and on a table that exists, each a list of keys. */
   indexes: ReadonlyArray<readonly IndexKey[]>;
+  /**
+   * The backend (the D1 binding, the object's storage): the isolate remembers per backend which
+   * tables have their declared indexes, so they are created once, not on every request.
+   */
+  backend: object;
 }
 
 /**
@@ -147,8 +155,41 @@ class SqlStore implements CollectionStore {
     });
   }
 
-  /** Runs `run`; if the table is missing, creates it and runs `run` again. Never throws: rejects. */
+  /**
+   * Runs `run` once the declared indexes exist; if the table is missing, creates it and runs
+   * `run` again. Never throws: rejects.
+   */
   #withTable<R>(run: () => R | Promise<R>): R | Promise<R> {
+    const indexed = this.#ensureIndexes();
+    return indexed instanceof Promise ? indexed.then(() => this.#withTableNow(run)) : this.#withTableNow(run);
+  }
+
+  /**
+   * Creates the declared indexes on a table that exists (`IF NOT EXISTS`: a no-op where they
+   * are), the first time this isolate uses the table through this backend. A table made by a
+   * migration, or before an index was declared, gets them too. A missing table is left to
+   * `#createTableAndRetry`, which creates it with its indexes.
+   */
+  #ensureIndexes(): void | Promise<void> {
+    const { indexes, table, driver, backend } = this.#options;
+    if (indexes.length === 0) return;
+    const ddl = indexes.map((keys) => ({ sql: createIndexSql(table, keys), params: [] }));
+    const key = ddl.map((d) => d.sql).join(';');
+    let done = ENSURED_INDEXES.get(backend);
+    if (done === undefined) ENSURED_INDEXES.set(backend, (done = new Set()));
+    if (done.has(key)) return;
+    const ensured = () => void done.add(key);
+    const failed = (error: unknown): void | Promise<void> =>
+      messageOf(error).includes('no such table') ? undefined : Promise.reject(driver.wrap(error, `create the declared indexes of ${table}`));
+    try {
+      const result = driver.batch(ddl);
+      return result instanceof Promise ? result.then(ensured, failed) : ensured();
+    } catch (error) {
+      return failed(error);
+    }
+  }
+
+  #withTableNow<R>(run: () => R | Promise<R>): R | Promise<R> {
     let result: R | Promise<R>;
     try {
       result = run();
