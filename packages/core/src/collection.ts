@@ -45,6 +45,16 @@ export class Collection<T extends BaseDocument = AnyDocument> {
         return store.find(query) as Promise<unknown[]> as Promise<T[]>;
       },
       count: (filter) => store.count(filter),
+      explain: (query) =>
+        store.explain?.(query) ??
+        Promise.resolve({
+          sql: null,
+          params: [],
+          plan: [`SCAN ${name} in memory: every document is read and tested`],
+          fullScan: true,
+          sortsAllMatches: query.sort.length > 0,
+          suggestedIndex: null,
+        }),
       observe: (query, listener, onError) =>
         observeQuery(hub, name, () => this.#runner.find(query), listener, onError),
     };

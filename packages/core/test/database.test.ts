@@ -107,3 +107,18 @@ describe('Database.onChange', () => {
     expect(seen[0]).toMatchObject({ doc: { _id: inserted._id, title: 't' } });
   });
 });
+
+describe('explain()', () => {
+  it('says that memory storage scans every document, with no SQL', async () => {
+    const db = await Database.create({ name: 'explain', storage: createMemoryStorage() });
+    const explained = await db.collection('todos').find().where('userId').equals('u1').sort('title').explain();
+    expect(explained).toEqual({
+      sql: null,
+      params: [],
+      plan: ['SCAN todos in memory: every document is read and tested'],
+      fullScan: true,
+      sortsAllMatches: true,
+      suggestedIndex: null,
+    });
+  });
+});

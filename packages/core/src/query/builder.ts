@@ -1,4 +1,5 @@
 import type { AnyDocument, JsonValue } from '../document.js';
+import type { QueryExplanation } from '../storage/adapter.js';
 import { describe } from '../document.js';
 import { QueryError } from '../errors.js';
 import type { Filter, FindQuery, QueryPosition, SortSpec } from './ast.js';
@@ -146,6 +147,7 @@ function groupFilters<T>(parts: Array<(q: FilterBuilder<T>) => FilterBuilder<T>>
 /** What runs a built query: the collection that created the builder. */
 export interface QueryRunner<T> {
   find(query: FindQuery): Promise<T[]>;
+  explain(query: FindQuery): Promise<QueryExplanation>;
   count(filter: Filter | null): Promise<number>;
   observe(query: FindQuery, listener: (results: T[]) => void, onError?: (error: unknown) => void): () => void;
 }
@@ -258,6 +260,14 @@ export class QueryBuilder<T, R = T> extends FilterBuilder<T> {
     // limit(0) selects nothing, so neither does first().
     const [doc] = await this.#runner.find({ ...this.toQuery(), limit: Math.min(this.#limit ?? 1, 1) });
     return (doc as R | undefined) ?? null;
+  }
+
+  /**
+   * How the query would run, without running it: on SQL storage the statement, SQLite's plan,
+   * whether it scans the table or sorts every match, and the index to declare if it does.
+   */
+  explain(): Promise<QueryExplanation> {
+    return this.#runner.explain(this.toQuery());
   }
 
   /** How many documents match the filter (sort, skip, limit and after do not apply). */

@@ -53,12 +53,36 @@ export interface CollectionStore {
   /** Counts the documents matching a filter (`null`: all of them). */
   count(filter: Filter | null): Promise<number>;
   /**
+   * How the store would run a query: its statement and the backend's plan. Optional: for a store
+   * without it, core explains the query as a scan in memory.
+   */
+  explain?(query: FindQuery): Promise<QueryExplanation>;
+  /**
    * Applies writes in order and returns one result per operation. A failing operation throws
    * the matching `PocketError` (`DuplicateKeyError`, `DocumentNotFoundError`, a
    * `ValidationError` for a document over the backend's size limit); when
    * `capabilities.atomicWrites` is true, nothing of the batch is then applied.
    */
   write(operations: readonly WriteOperation[]): Promise<WriteResult[]>;
+}
+
+/** What `query.explain()` returns: how a query runs, and what would make it cheaper. */
+export interface QueryExplanation {
+  /** The statement the store sends, with `?` placeholders; `null` where there is no SQL. */
+  readonly sql: string | null;
+  /** The statement's bound values, in order. */
+  readonly params: readonly unknown[];
+  /** The backend's plan, a line per step (SQLite's `EXPLAIN QUERY PLAN` details). */
+  readonly plan: readonly string[];
+  /** Whether every document of the collection is read (a table scan, or a scan in memory). */
+  readonly fullScan: boolean;
+  /** Whether every match is read and sorted before the first result (no index serves the sort). */
+  readonly sortsAllMatches: boolean;
+  /**
+   * An index that would serve the query, when the plan shows a scan or a full sort: the fields
+   * to declare (`indexes: { todos: [fields] }`), and the statement that creates it.
+   */
+  readonly suggestedIndex: { readonly fields: ReadonlyArray<string | { readonly path: string; readonly direction: 'asc' | 'desc' }>; readonly sql: string } | null;
 }
 
 export type WriteOperation =

@@ -7,6 +7,7 @@ import {
   type Filter,
   type FindQuery,
   type JsonValue,
+  type QueryExplanation,
   type StoredDocument,
   type WriteOperation,
   type WriteResult,
@@ -14,6 +15,7 @@ import {
 import type { SqlFragment } from './filter.js';
 import { assertTableName, quoteIdentifier } from './identifiers.js';
 import { createIndexSql, createTableSql, type IndexKey } from './schema.js';
+import { explanation } from './explain.js';
 import { compileCount, compileFind } from './select.js';
 import { collectResults, MISSING_GUARD, planWrites, TOO_LARGE_GUARD, type SqlLimits, type UpdateCache } from './writes.js';
 
@@ -126,6 +128,14 @@ class SqlStore implements CollectionStore {
         const fields = query.select;
         return fields == null ? page : page.map((doc) => project(doc, fields));
       });
+    });
+  }
+
+  explain(query: FindQuery): Promise<QueryExplanation> {
+    return settle(() => {
+      const compiled = compileFind(this.#table, query, this.#options.limits);
+      const plan = this.#read('explain', { sql: `EXPLAIN QUERY PLAN ${compiled.sql}`, params: compiled.params });
+      return after(plan, (rows) => explanation(this.#options.table, query, compiled, rows.map((r) => String(r.detail))));
     });
   }
 
