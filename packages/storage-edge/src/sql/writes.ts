@@ -111,12 +111,12 @@ function updateStatement(
   if (group.length === 1) {
     return { kind: 'update', ops: indexes, sql: singleUpdateSql(table, keys, limits, updates), params: [JSON.stringify(group[0]!.patch), group[0]!.id] };
   }
-  const sets = keys.map((k) => `, ${quoteLiteral(jsonPath([k]))}, p.value -> ${quoteLiteral(jsonPath(['c', k]))}`).join('');
+  const sets = keys.map((k) => `, ${quoteLiteral(jsonPath([k]))}, p.value -> ${quoteLiteral(jsonPath(['c', k]))}`);
   return {
     kind: 'update',
     ops: indexes,
     sql: assertFits(
-      `UPDATE ${table} SET data = json_set(data${sets}), updated_at = unixepoch() ` +
+      `UPDATE ${table} SET data = ${jsonSet('data', sets)}, updated_at = unixepoch() ` +
         `FROM json_each(?) AS p WHERE ${table}._id = p.value ->> '$.id' RETURNING ${table}._id, ${table}.data, ${sizeGuard(`${table}.data`, limits)}`,
       keys,
       limits,
@@ -139,13 +139,23 @@ function singleUpdateSql(table: string, keys: string[], limits: SqlLimits, updat
   let sql = updates.get(cacheKey);
   if (sql === undefined) {
     // `?1 -> '$.k'` yields the patch value as JSON, so json_set stores true as true, not 1.
-    const sets = keys.map((k) => `, ${quoteLiteral(jsonPath([k]))}, ?1 -> ${quoteLiteral(jsonPath([k]))}`).join('');
-    sql = assertFits(`UPDATE ${table} SET data = json_set(data${sets}), updated_at = unixepoch() WHERE _id = ?2 RETURNING data, ${sizeGuard('data', limits)}`, keys, limits);
+    const sets = keys.map((k) => `, ${quoteLiteral(jsonPath([k]))}, ?1 -> ${quoteLiteral(jsonPath([k]))}`);
+    sql = assertFits(`UPDATE ${table} SET data = ${jsonSet('data', sets)}, updated_at = unixepoch() WHERE _id = ?2 RETURNING data, ${sizeGuard('data', limits)}`, keys, limits);
     // Bounded, so patches with ever-new field names cannot grow it without end.
     if (updates.size >= 256) updates.clear();
     updates.set(cacheKey, sql);
   }
   return sql;
+}
+
+/** Fields one json_set call takes: SQLite allows a function 127 arguments, two a field and the document. */
+const FIELDS_PER_JSON_SET = 60;
+
+/** `json_set(base, path, value, …)` for each `, path, value` of `sets`, nested past 60 fields. */
+function jsonSet(base: string, sets: readonly string[]): string {
+  let sql = base;
+  for (let i = 0; i < sets.length; i += FIELDS_PER_JSON_SET) sql = `json_set(${sql}${sets.slice(i, i + FIELDS_PER_JSON_SET).join('')})`;
+  return sets.length === 0 ? `json_set(${base})` : sql;
 }
 
 function assertFits(sql: string, keys: string[], limits: SqlLimits): string {
