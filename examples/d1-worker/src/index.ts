@@ -42,7 +42,7 @@ export default {
 
 async function handle(request: Request, env: Env): Promise<Response> {
   // Creating a Database does no I/O, so one per request is cheap. The table comes from
-  // migrations/0001_init.sql; if it were missing, Pocket would create it on first use.
+  // migrations/0001_init.sql; if it were missing, Pocket would create it on the first write.
   const db = await Database.create({
     name: 'my-app',
     storage: createD1Storage({ database: env.DB }),

@@ -24,12 +24,14 @@ async function create(title: string): Promise<Todo> {
 }
 
 describe('CRUD through the Hono routes', () => {
-  it('creates the table on first use and lists nothing', async () => {
+  it('lists nothing before the first write, and creates the table on the first write', async () => {
     const response = await call('GET', '/todos');
     expect(response.status).toBe(200);
     expect(await response.json()).toEqual([]);
-    const table = await env.DB.prepare(`SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'pocket_todos'`).first();
-    expect(table).toEqual({ name: 'pocket_todos' });
+    const table = () => env.DB.prepare(`SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'pocket_todos'`).first();
+    expect(await table()).toBeNull(); // a read creates nothing
+    await create('First');
+    expect(await table()).toEqual({ name: 'pocket_todos' });
   });
 
   it('creates, reads, lists, updates and deletes', async () => {

@@ -112,10 +112,13 @@ describe('tenant ids', () => {
 });
 
 describe('per-tenant tables in D1', () => {
-  it('gives each tenant its own tables, created on first use', async () => {
+  it("gives each tenant its own tables, created on the tenant's first write, never by a read", async () => {
     const todo = await ok<Todo>(call('acme', 'POST', '/prefixed/todos', { title: 'Acme plan' }), 201);
     expect(await ok(call('acme', 'GET', '/prefixed/todos'))).toEqual([todo]);
     expect(await ok(call('globex', 'GET', '/prefixed/todos'))).toEqual([]);
+    expect(await ok(call('t1', 'GET', '/prefixed/todos'))).toEqual([]);
+    expect(await tableNames()).toEqual(['tenant_acme_todos']); // reading as globex or t1 made no table
+    await ok(call('globex', 'POST', '/prefixed/todos', { title: 'Globex plan' }), 201);
     expect(await tableNames()).toEqual(['tenant_acme_todos', 'tenant_globex_todos']);
 
     const row = await env.DB.prepare('SELECT data FROM tenant_acme_todos').first<{ data: string }>();

@@ -190,7 +190,12 @@ describe('schema', () => {
   it('creates tables lazily, and initializeD1Schema declares indexes up front', async () => {
     const db = await Database.create({ name: 'x', storage: createD1Storage({ database: env.DB, tablePrefix: 'lazy_' }) });
     expect(await tables()).not.toContain('lazy_notes');
+    // A read of a collection without a table finds nothing and creates nothing; the first write creates it.
     expect(await db.collection('notes').count()).toBe(0);
+    expect(await db.collection('notes').find().exec()).toEqual([]);
+    expect(await db.collection('notes').get('n')).toBeNull();
+    expect(await tables()).not.toContain('lazy_notes');
+    await db.collection('notes').insert({ _id: 'n' });
     expect(await tables()).toContain('lazy_notes');
 
     await initializeD1Schema(env.DB, { collections: ['todos', 'users'], tablePrefix: 'init_', indexes: { todos: ['userId', ['completed', 'priority']] } });

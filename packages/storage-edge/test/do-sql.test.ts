@@ -92,6 +92,19 @@ describe('Durable Object SQL storage', () => {
     });
   });
 
+  it('reads of a collection without a table find nothing and create nothing', async () => {
+    await inObject('SQL_OBJECT', 'sql-reads-create-nothing', async (storage) => {
+      const c = Database.open({ name: 'app', storage: createDurableObjectSqlStorage({ storage }) }).collection('ghost');
+      expect(await c.find().exec()).toEqual([]);
+      expect(await c.count()).toBe(0);
+      expect(await c.get('x')).toBeNull();
+      expect((await c.find().explain()).plan).toEqual(['no table pocket_ghost yet: the collection is empty, and its first write creates it']);
+      expect(storage.sql.exec(`SELECT name FROM sqlite_master WHERE name = 'pocket_ghost'`).toArray()).toEqual([]);
+      await c.insert({ _id: 'x' });
+      expect(await c.count()).toBe(1);
+    });
+  });
+
   it('creates declared indexes on a table that already exists', async () => {
     await inObject('SQL_OBJECT', 'sql-ensure-indexes', async (storage) => {
       storage.sql.exec(`CREATE TABLE pocket_notes (_id TEXT PRIMARY KEY, data TEXT NOT NULL, created_at INTEGER DEFAULT (unixepoch()), updated_at INTEGER DEFAULT (unixepoch()))`);

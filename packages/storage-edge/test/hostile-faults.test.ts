@@ -113,18 +113,20 @@ describe('D1 statements that fail part-way through a batch', () => {
     expect((mismatch as D1Error).d1Message).toMatch(/datatype mismatch/);
   });
 
-  it('a table dropped between writes is re-created empty: reads find nothing, updates find no document, inserts work', async () => {
+  it('a table dropped between writes: reads find nothing and create nothing, writes re-create it empty, updates find no document, inserts work', async () => {
     const storage = createD1Storage({ database: env.DB, tablePrefix: 'dropped_', indexes: { items: ['n'] } });
     const c = (await Database.create({ name: 'dropped', storage })).collection('items');
     await c.bulkInsert(range(10).map((i) => doc(i)));
     await env.DB.prepare(`DROP TABLE dropped_items`).run();
-    // Every operation finds the table missing, creates it (with its declared index) and runs again.
+    // Reads find nothing and create nothing.
     expect(await c.get(doc(1)._id)).toBeNull();
-    await env.DB.prepare(`DROP TABLE dropped_items`).run();
+    expect(await c.getMany([doc(1)._id, doc(2)._id])).toEqual([null, null]);
     expect(await c.find().where('n').gte(0).exec()).toEqual([]);
-    await env.DB.prepare(`DROP TABLE dropped_items`).run();
+    expect(await c.find().where('n').gte(0).where('_id').matches(/doc/).exec()).toEqual([]);
     expect(await c.count()).toBe(0);
-    await env.DB.prepare(`DROP TABLE dropped_items`).run();
+    expect(await c.find().where('_id').matches(/doc/).count()).toBe(0);
+    expect((await env.DB.prepare(`SELECT name FROM sqlite_master WHERE name = 'dropped_items'`).all()).results).toEqual([]);
+    // Every write finds the table missing, creates it (with its declared index) and runs again.
     await expect(c.update(doc(1)._id, { n: 1 })).rejects.toBeInstanceOf(DocumentNotFoundError);
     await env.DB.prepare(`DROP TABLE dropped_items`).run();
     await expect(c.bulkUpdate([{ id: doc(1)._id, changes: { n: 1 } }, { id: doc(2)._id, changes: { n: 2 } }])).rejects.toBeInstanceOf(DocumentNotFoundError);

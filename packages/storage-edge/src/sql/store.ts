@@ -134,7 +134,9 @@ class SqlStore implements CollectionStore {
   explain(query: FindQuery): Promise<QueryExplanation> {
     return settle(() => {
       const compiled = compileFind(this.#table, query, this.#options.limits);
-      const plan = this.#read('explain', { sql: `EXPLAIN QUERY PLAN ${compiled.sql}`, params: compiled.params });
+      const plan = this.#read('explain', { sql: `EXPLAIN QUERY PLAN ${compiled.sql}`, params: compiled.params }, [
+        { detail: `no table ${this.#options.table} yet: the collection is empty, and its first write creates it` },
+      ]);
       return after(plan, (rows) => explanation(this.#options.table, query, compiled, rows.map((r) => String(r.detail))));
     });
   }
@@ -143,7 +145,7 @@ class SqlStore implements CollectionStore {
     return settle(() => {
       const compiled = compileCount(this.#table, filter, this.#options.limits);
       const { residual } = compiled;
-      return after(this.#read('count', compiled), (rows) =>
+      return after(this.#read('count', compiled, residual === null ? [{ n: 0 }] : []), (rows) =>
         residual === null ? Number(rows[0]?.n ?? 0) : rows.filter((r) => residual.keep(r, parse(r.data as string))).length,
       );
     });
@@ -221,11 +223,25 @@ class SqlStore implements CollectionStore {
     return run();
   }
 
-  /** The statement's rows; a failure is a rejection with the adapter's error type. */
-  #read(operation: string, statement: SqlFragment): Row[] | Promise<Row[]> {
+  /**
+   * The statement's rows; a failure is a rejection with the adapter's error type. A read never
+   * creates the table: where it is missing the collection is empty, and `absent` is the answer
+   * (a count of 0, no rows). Otherwise any caller able to name a collection could make tables.
+   */
+  #read(operation: string, statement: SqlFragment, absent: Row[] = []): Row[] | Promise<Row[]> {
     const { driver } = this.#options;
-    const rows = this.#withTable(() => driver.all(statement));
-    return rows instanceof Promise ? rows.catch((error: unknown) => Promise.reject(driver.wrap(error, operation))) : rows;
+    const failed = (error: unknown): Row[] | Promise<Row[]> => (messageOf(error).includes('no such table') ? absent : Promise.reject(driver.wrap(error, operation)));
+    const indexed = this.#ensureIndexes();
+    const run = (): Row[] | Promise<Row[]> => {
+      let rows: Row[] | Promise<Row[]>;
+      try {
+        rows = driver.all(statement);
+      } catch (error) {
+        return failed(error);
+      }
+      return rows instanceof Promise ? rows.catch(failed) : rows;
+    };
+    return indexed instanceof Promise ? indexed.then(run) : run();
   }
 
   /** The first of `ids` that exists (for a failed insert) or is missing (for a failed update). */
