@@ -1,6 +1,6 @@
 import { env } from 'cloudflare:test';
 import { and, condition, Database, DuplicateKeyError, evaluate, or, PocketError, QueryError, ValidationError, type Filter, type FilterBuilder, type FindQuery } from '@pocket/core';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { expectEvaluatorResult } from '@pocket/core/testing';
 import { compileFind, createD1Storage, D1Error, d1SchemaSql, DEFAULT_SQL_LIMITS, initializeD1Schema } from '../src/index.js';
 import type { D1DatabaseLike } from '../src/d1/d1-binding.js';
@@ -229,6 +229,29 @@ describe('schema', () => {
     await (await open()).insert({ _id: 'b', userId: 'u2', createdAt: 2 });
     expect(await (await open()).count()).toBe(2);
     expect(statements.some((sql) => sql.startsWith('CREATE'))).toBe(false);
+  });
+
+  it('sends declared indexes once for a collection without a table, and works on when one cannot be built', async () => {
+    const statements: string[] = [];
+    const binding: D1DatabaseLike = {
+      prepare: (sql) => (statements.push(sql), env.DB.prepare(sql)),
+      batch: (batch) => env.DB.batch(batch as D1PreparedStatement[]),
+    };
+    const open = async (prefix: string) =>
+      (await Database.create({ name: 'x', storage: createD1Storage({ database: binding, tablePrefix: prefix, indexes: { todos: [{ path: 'at', direction: 'desc' }] } }) })).collection('todos');
+    for (let i = 0; i < 3; i++) expect(await (await open('ghost_')).find().sort('at', 'desc').limit(5).exec()).toEqual([]);
+    expect(statements.filter((sql) => sql.startsWith('CREATE'))).toHaveLength(1);
+
+    // A row that is not JSON (written by other code) makes the index fail to build: every
+    // operation still runs, and the reason is logged.
+    await env.DB.exec(`CREATE TABLE notjson_todos (_id TEXT PRIMARY KEY, data TEXT NOT NULL, created_at INTEGER DEFAULT (unixepoch()), updated_at INTEGER DEFAULT (unixepoch()))`);
+    await env.DB.prepare(`INSERT INTO notjson_todos (_id, data) VALUES ('bad', 'not json'), ('good', '{"_id":"good","at":1}')`).run();
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => undefined);
+    const todos = await open('notjson_');
+    expect(await todos.get('good')).toEqual({ _id: 'good', at: 1 });
+    expect(await todos.insert({ _id: 'new', at: 2 })).toEqual({ _id: 'new', at: 2 });
+    expect(warn).toHaveBeenCalledWith(expect.stringContaining('the declared indexes of notjson_todos could not be created'), expect.stringMatching(/JSON/i));
+    warn.mockRestore();
   });
 
   it('gives the DDL as SQL text for a migration file', () => {

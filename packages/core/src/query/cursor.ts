@@ -10,8 +10,11 @@ import { parsePath } from './path.js';
  * continue a query sorted the same way; what a user should not rely on is its format.
  */
 const VERSION = 1;
-/** A cursor holds sort values; a longer one is not one Pocket made. */
-const MAX_CURSOR_LENGTH = 65_536;
+/**
+ * A cursor holds the last document's sort values, so a sort on a long field makes a long cursor;
+ * no cursor of a stored document (2 MB at most on SQL storage) reaches this.
+ */
+const MAX_CURSOR_LENGTH = 4_000_000;
 
 export function encodeCursor(sort: readonly SortSpec[], doc: { _id: string }): string {
   const values = sort.map(({ path }) => {
@@ -26,8 +29,11 @@ export function encodeCursor(sort: readonly SortSpec[], doc: { _id: string }): s
 
 /** The position a cursor from `encodeCursor` holds, checked against the query's sort. */
 export function decodeCursor(cursor: unknown, sort: readonly SortSpec[]): QueryPosition {
-  if (typeof cursor !== 'string' || cursor === '' || cursor.length > MAX_CURSOR_LENGTH || !/^[A-Za-z0-9_-]+$/.test(cursor)) {
+  if (typeof cursor !== 'string' || cursor === '') {
     throw new QueryError(`after() takes the \`next\` cursor of a page, got ${describe(cursor)}.`);
+  }
+  if (cursor.length > MAX_CURSOR_LENGTH || !/^[A-Za-z0-9_-]+$/.test(cursor)) {
+    throw new QueryError('after() was given a cursor that is not one Pocket made: pass the `next` of a page unchanged.');
   }
   let parsed: unknown;
   try {
@@ -47,14 +53,21 @@ export function decodeCursor(cursor: unknown, sort: readonly SortSpec[]): QueryP
   if (!same) {
     throw new QueryError(`after() was given a cursor of a query sorted by ${describeSort(cursorSort)}, but this query sorts by ${describeSort(sort.map((s) => [s.path, s.direction]))}; a cursor continues only the query it came from.`);
   }
-  return positionOf(values, id, sort.length, 'after()');
+  return positionOf(values, id, sort, 'after()');
 }
 
-/** Checks a position (from a cursor or an AST from outside) against a sort of `keys` keys. */
-export function positionOf(values: unknown, id: unknown, keys: number, where: string): QueryPosition {
-  if (!Array.isArray(values) || values.length !== keys) throw new QueryError(`${where}: a position needs one value per sort key (${keys}), got ${describe(values)}.`);
-  if (typeof id !== 'string' || id === '') throw new QueryError(`${where}: a position needs the _id of a document, got ${describe(id)}.`);
+/** A string with a lone surrogate: no stored `_id` has one, and SQLite would read it as U+FFFD. */
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+/** Checks a position (from a cursor or an AST from outside) against the query's sort. */
+export function positionOf(values: unknown, id: unknown, sort: readonly SortSpec[], where: string): QueryPosition {
+  if (!Array.isArray(values) || values.length !== sort.length) {
+    throw new QueryError(`${where}: a position needs one value per sort key (${sort.length}), got ${describe(values)}.`);
+  }
+  const isId = (v: unknown): v is string => typeof v === 'string' && v !== '' && !LONE_SURROGATE.test(v);
+  if (!isId(id)) throw new QueryError(`${where}: a position needs the _id of a document, got ${describe(id)}.`);
   const checked: JsonValue[] = values.map((v, i) => {
+    if (sort[i]!.path === '_id' && !isId(v)) throw new QueryError(`${where}: the position's value for _id must be an _id, got ${describe(v)}.`);
     try {
       return toJsonValue(v, `sort value ${i}`);
     } catch (error) {
@@ -66,5 +79,6 @@ export function positionOf(values: unknown, id: unknown, keys: number, where: st
 
 function describeSort(sort: unknown[]): string {
   if (sort.length === 0) return 'nothing';
-  return sort.map((s) => (Array.isArray(s) ? `${String(s[0])} ${String(s[1])}` : describe(s))).join(', ');
+  // The cursor's part is parsed JSON: anything may be there, so it is quoted, never converted.
+  return sort.map((s) => (Array.isArray(s) && typeof s[0] === 'string' && typeof s[1] === 'string' ? `${s[0]} ${s[1]}` : JSON.stringify(s))).join(', ');
 }

@@ -1,7 +1,10 @@
-import type { QueryPosition, SortSpec } from '@pocket/core';
+import { QueryError, type QueryPosition, type SortSpec } from '@pocket/core';
 import type { SqlFragment } from './filter.js';
 import { jsonPathLiteral } from './identifiers.js';
 import { sortKeyOf, sortKeySql } from './sort-key.js';
+
+/** Sort keys a cursor page can continue (more than any real sort). */
+const MAX_PAGED_SORT_KEYS = 16;
 
 /**
  * A query's `after` position as SQL: the rows that come strictly after it in the ORDER BY's
@@ -14,12 +17,16 @@ import { sortKeyOf, sortKeySql } from './sort-key.js';
  * SQLite seek an index on the first key to the position: a page is one index range.
  */
 export function afterSql(sort: readonly SortSpec[], position: QueryPosition): SqlFragment {
+  // Each key nests the rest one level deeper, and D1 refuses an expression over 100 deep.
+  if (sort.length > MAX_PAGED_SORT_KEYS) {
+    throw new QueryError(`A cursor page can continue a query of at most ${MAX_PAGED_SORT_KEYS} sort keys; this one has ${sort.length}.`);
+  }
   let exact: SqlFragment = { sql: '_id > ?', params: [position.id] };
   let seek: SqlFragment = exact;
   for (let i = sort.length - 1; i >= 0; i--) {
     const { path, direction } = sort[i]!;
+    // Core checks that a position holds an _id (a string) where the sort is by _id, the column.
     const key = path === '_id' ? '_id' : sortKeySql(jsonPathLiteral(path));
-    // `_id` is always a string; a position from outside may hold anything, whose key still orders.
     const v = sortKeyOf(position.values[i] ?? null);
     const past = direction === 'desc' ? '<' : '>';
     exact = { sql: `${key} ${past} ${v.sql} OR (${key} = ${v.sql} AND (${exact.sql}))`, params: [...v.params, ...v.params, ...exact.params] };

@@ -179,8 +179,11 @@ class SqlStore implements CollectionStore {
   /**
    * Creates the declared indexes on a table that exists (`IF NOT EXISTS`: a no-op where they
    * are), the first time this isolate uses the table through this backend. A table made by a
-   * migration, or before an index was declared, gets them too. A missing table is left to
-   * `#createTableAndRetry`, which creates it with its indexes.
+   * migration, or before an index was declared, gets them too; a missing table gets them from
+   * `#createTableAndRetry` with the table. Marked done before it runs, so requests that start
+   * together send it once. An index is an optimisation: if SQLite cannot build it (a row that is
+   * not JSON, written by other code, makes its expression fail), the operation still runs, and
+   * the reason is logged once.
    */
   #ensureIndexes(): void | Promise<void> {
     const { indexes, table, driver, backend } = this.#options;
@@ -190,14 +193,15 @@ class SqlStore implements CollectionStore {
     let done = ENSURED_INDEXES.get(backend);
     if (done === undefined) ENSURED_INDEXES.set(backend, (done = new Set()));
     if (done.has(key)) return;
-    const ensured = () => void done.add(key);
-    const failed = (error: unknown): void | Promise<void> =>
-      messageOf(error).includes('no such table') ? undefined : Promise.reject(driver.wrap(error, `create the declared indexes of ${table}`));
+    done.add(key);
+    const failed = (error: unknown): void => {
+      if (!messageOf(error).includes('no such table')) console.warn(`[pocket] the declared indexes of ${table} could not be created; queries run without them:`, messageOf(error));
+    };
     try {
       const result = driver.batch(ddl);
-      return result instanceof Promise ? result.then(ensured, failed) : ensured();
+      if (result instanceof Promise) return result.then(() => undefined, failed);
     } catch (error) {
-      return failed(error);
+      failed(error);
     }
   }
 

@@ -98,6 +98,13 @@ export const pageCases = [
       const { ids } = await allPages(base.limit(4));
       expect(ids).toEqual(idsOf(evaluate({ ...base.toQuery() }, docs)));
     }),
+    test('a sort on long values still pages: the cursor carries them', async ({ collection }) => {
+      const long = (c: string) => c.repeat(50_000);
+      await collection.bulkInsert([{ _id: 'l1', s: long('a') }, { _id: 'l2', s: long('b') }, { _id: 'l3', s: long('b') }]);
+      const query = collection.find().sort('s').limit(1);
+      const { ids } = await allPages(query);
+      expect(ids).toEqual(['l1', 'l2', 'l3']);
+    }),
     test('bad cursors and misuse are QueryErrors', async ({ collection }) => {
       const c = await filled(collection, Array.from({ length: 5 }, (_, i) => ({ _id: `b${i}`, n: i })));
       const { next } = await c.find().sort('n').limit(2).page();
@@ -109,6 +116,14 @@ export const pageCases = [
         expectThrow(() => c.find().sort('n').after(bad as string), QueryError, 'QUERY_ERROR');
       }
       expectThrow(() => c.find().sort('n').after(next!).sort('_id'), QueryError, 'QUERY_ERROR');
+      // Parsed JSON of any shape inside, and positions from outside that no document has.
+      const encode = (value: unknown) => btoa(JSON.stringify(value)).replaceAll('+', '-').replaceAll('/', '_').replace(/=+$/, '');
+      expectThrow(() => c.find().sort('n').after(encode([1, [[{ toString: 1 }, 'asc']], [1], 'a'])), QueryError, 'QUERY_ERROR');
+      expectThrow(() => c.find().sort('n').after(encode([1, [['n', { toString: 1 }]], [1], 'a'])), QueryError, 'QUERY_ERROR');
+      expectThrow(() => c.query({ sort: [{ path: '_id', direction: 'asc' }], after: { values: [5], id: 'b1' } }), QueryError, 'QUERY_ERROR');
+      expectThrow(() => c.query({ sort: [{ path: '_id', direction: 'asc' }], after: { values: [null], id: 'b1' } }), QueryError, 'QUERY_ERROR');
+      expectThrow(() => c.query({ sort: [{ path: 'n', direction: 'asc' }], after: { values: [1], id: '\ud800' } }), QueryError, 'QUERY_ERROR');
+      expect(idsOf(await c.query({ sort: [{ path: '_id', direction: 'desc' }], after: { values: ['b2'], id: 'b2' } }).exec())).toEqual(['b1', 'b0']);
       await expectRejection(c.find().sort('n').skip(1).limit(2).page(), QueryError, 'QUERY_ERROR');
       await expectRejection(c.find().sort('n').limit(0).page(), QueryError, 'QUERY_ERROR');
       const all = await c.find().sort('n').page();
