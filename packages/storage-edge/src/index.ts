@@ -3,9 +3,10 @@ export { initializeD1Schema, d1SchemaSql, type D1SchemaOptions, type D1Indexes }
 export type { IndexField } from './sql/schema.js';
 export { D1Error } from './d1/d1-error.js';
 export { compileFind, compileCount, type CompiledFind } from './sql/select.js';
-export { compileFilter, type SqlFragment } from './sql/filter.js';
+export { compileFilter } from './sql/filter.js';
+export type { SqlFragment } from './sql/statement.js';
 export { splitFilter, type SplitFilter } from './sql/residual.js';
-export { DEFAULT_SQL_LIMITS, type SqlLimits } from './sql/writes.js';
+export { DEFAULT_SQL_LIMITS, type SqlLimits } from './sql/limits.js';
 export { createDurableObjectStorage, type DurableObjectStorageOptions } from './durable-object/kv-storage.js';
 export type { DurableObjectKvStorageLike } from './durable-object/kv-types.js';
 export { createDurableObjectSqlStorage, type DurableObjectSqlStorageOptions, type DurableObjectSqlStorageLike } from './durable-object/sql-storage.js';

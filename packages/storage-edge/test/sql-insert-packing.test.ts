@@ -3,7 +3,8 @@
 // once, in order, as its own JSON text, and no packed parameter over maxPackedBytes.
 import { ValidationError, type StoredDocument, type WriteOperation } from '@pocket/core';
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_SQL_LIMITS, planWrites, type SqlLimits } from '../src/sql/writes.js';
+import { DEFAULT_SQL_LIMITS, type SqlLimits } from '../src/sql/limits.js';
+import { planWrites } from '../src/sql/writes.js';
 
 const inserts = (docs: StoredDocument[]): WriteOperation[] => docs.map((doc) => ({ type: 'insert', doc }));
 const doc = (i: number, pad: number): StoredDocument => ({ _id: `d${String(i).padStart(4, '0')}`, n: i, s: 'x'.repeat(pad) });

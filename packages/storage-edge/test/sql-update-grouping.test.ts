@@ -2,7 +2,8 @@
 // order, share one UPDATE … FROM json_each(?); any other shape starts a new statement.
 import type { WriteOperation } from '@pocket/core';
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_SQL_LIMITS, planWrites } from '../src/sql/writes.js';
+import { DEFAULT_SQL_LIMITS } from '../src/sql/limits.js';
+import { planWrites } from '../src/sql/writes.js';
 
 const update = (id: string, patch: Record<string, number>): WriteOperation => ({ type: 'update', id, patch });
 

@@ -1,7 +1,7 @@
 import { describeValue as describe, ValidationError, type StorageAdapter } from '@pocket/core';
 import { createSqlAdapter } from '../sql/adapter.js';
-import type { Row, SqlDriver, SqlStatement } from '../sql/store.js';
-import type { SqlLimits } from '../sql/writes.js';
+import type { Row, SqlDriver, SqlStatement } from '../sql/statement.js';
+import type { SqlLimits } from '../sql/limits.js';
 import { assertD1Binding, type D1DatabaseLike, type D1ResultLike } from './d1-binding.js';
 import { D1Error } from './d1-error.js';
 import type { D1Indexes } from './d1-schema.js';

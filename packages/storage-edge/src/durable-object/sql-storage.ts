@@ -1,8 +1,8 @@
 import { describeValue as describe, ValidationError, type StorageAdapter } from '@pocket/core';
 import { createSqlAdapter } from '../sql/adapter.js';
 import type { SqlIndexes } from '../sql/schema.js';
-import type { Row, SqlDriver, SqlStatement } from '../sql/store.js';
-import type { SqlLimits } from '../sql/writes.js';
+import type { Row, SqlDriver, SqlStatement } from '../sql/statement.js';
+import type { SqlLimits } from '../sql/limits.js';
 import { DurableObjectStorageError } from './errors.js';
 
 /**

@@ -1,8 +1,9 @@
 import { describeValue as describe, ValidationError, type StorageAdapter } from '@pocket/core';
 import { assertTablePrefix } from './identifiers.js';
 import { DEFAULT_TABLE_PREFIX, indexKeys, type IndexKey, type SqlIndexes } from './schema.js';
-import { createSqlStore, type SqlDriver } from './store.js';
-import { DEFAULT_SQL_LIMITS, type SqlLimits } from './writes.js';
+import type { SqlDriver } from './statement.js';
+import { createSqlStore } from './store.js';
+import { DEFAULT_SQL_LIMITS, type SqlLimits } from './limits.js';
 
 export interface SqlAdapterOptions {
   /** The adapter's name for messages: `'d1'`, `'durable-object-sql'`. */

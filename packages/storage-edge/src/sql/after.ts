@@ -1,5 +1,5 @@
 import { QueryError, type QueryPosition, type SortSpec } from '@pocket/core';
-import type { SqlFragment } from './filter.js';
+import type { SqlFragment } from './statement.js';
 import { jsonPathLiteral } from './identifiers.js';
 import { sortKeyOf, sortKeySql } from './sort-key.js';
 

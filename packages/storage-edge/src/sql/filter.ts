@@ -1,12 +1,8 @@
 import { QueryError, type Condition, type Filter, type JsonValue } from '@pocket/core';
 import { jsonPathLiteral } from './identifiers.js';
 import { utf8Length } from './json-text.js';
+import type { SqlFragment } from './statement.js';
 
-/** SQL text with its bound values, in order of the `?` placeholders. */
-export interface SqlFragment {
-  sql: string;
-  params: unknown[];
-}
 
 type Handlers = { [Op in Condition['op']]: (c: Condition & { op: Op }, x: string, t: string, p: string) => SqlFragment | null };
 

@@ -1,6 +1,7 @@
 import type { StoredDocument, WriteOperation } from '@pocket/core';
 import { documentText, utf8Length } from './json-text.js';
-import type { PlannedStatement, SqlLimits } from './writes.js';
+import type { SqlLimits } from './limits.js';
+import type { PlannedStatement } from './statement.js';
 
 /**
  * Plans the run of inserts that starts at `start` as few statements as the limits allow, and

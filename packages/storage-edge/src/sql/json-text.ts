@@ -1,5 +1,5 @@
 import { ValidationError, type StoredDocument } from '@pocket/core';
-import type { SqlLimits } from './writes.js';
+import type { SqlLimits } from './limits.js';
 
 /** The document's JSON text and its size in UTF-8 bytes; a `ValidationError` if it is over the limit. */
 export function documentText(doc: StoredDocument, limits: SqlLimits): { text: string; bytes: number } {

@@ -1,7 +1,7 @@
 import { QueryError } from '@pocket/core';
-import type { SqlFragment } from './filter.js';
+import type { SqlFragment } from './statement.js';
 import { utf8Length } from './json-text.js';
-import type { SqlLimits } from './writes.js';
+import type { SqlLimits } from './limits.js';
 
 /** A string or identifier in quotes (doubled quotes inside), or a placeholder (reads use `?` alone). */
 const TOKEN = /'(?:[^']|'')*'|"(?:[^"]|"")*"|\?/g;

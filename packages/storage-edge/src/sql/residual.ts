@@ -1,5 +1,6 @@
 import { and, condition, or, parsePath, readPath, type Filter, type RegexCondition, type StoredDocument } from '@pocket/core';
-import { compileFilter, type SqlFragment } from './filter.js';
+import { compileFilter } from './filter.js';
+import type { SqlFragment } from './statement.js';
 
 type Row = Record<string, unknown>;
 

@@ -1,11 +1,12 @@
 import type { Filter, FindQuery, SortSpec } from '@pocket/core';
-import { compileFilter, join, type SqlFragment } from './filter.js';
+import { compileFilter, join } from './filter.js';
+import type { SqlFragment } from './statement.js';
 import { afterSql } from './after.js';
 import { jsonPathLiteral } from './identifiers.js';
 import { fitStatement } from './parameters.js';
 import { RESIDUAL_COLUMN, splitFilter, type SplitFilter } from './residual.js';
 import { fixedFields, keyHints, orderBySql, type FixedFields } from './sort-key.js';
-import { DEFAULT_SQL_LIMITS, type SqlLimits } from './writes.js';
+import { DEFAULT_SQL_LIMITS, type SqlLimits } from './limits.js';
 
 /**
  * A compiled find. With a `residual` (the filter has a regular expression) the statement returns

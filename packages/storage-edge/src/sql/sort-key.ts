@@ -1,5 +1,6 @@
 import type { Condition, Filter, JsonValue, SortSpec } from '@pocket/core';
-import { NUMBER, type SqlFragment } from './filter.js';
+import { NUMBER } from './filter.js';
+import type { SqlFragment } from './statement.js';
 import { jsonPathLiteral } from './identifiers.js';
 
 /**

@@ -12,39 +12,16 @@ import {
   type WriteOperation,
   type WriteResult,
 } from '@pocket/core';
-import type { SqlFragment } from './filter.js';
+import type { Row, SqlDriver, SqlFragment } from './statement.js';
 import { assertTableName, quoteIdentifier } from './identifiers.js';
 import { createIndexSql, createTableSql, type IndexKey } from './schema.js';
 import { explanation } from './explain.js';
 import { compileCount, compileFind } from './select.js';
-import { collectResults, MISSING_GUARD, planWrites, TOO_LARGE_GUARD, type SqlLimits, type UpdateCache } from './writes.js';
-
-export type Row = Record<string, unknown>;
+import type { SqlLimits } from './limits.js';
+import { collectResults, MISSING_GUARD, planWrites, TOO_LARGE_GUARD, type UpdateCache } from './writes.js';
 
 /** Per backend, the tables whose declared indexes this isolate has made sure of (by their DDL). */
 const ENSURED_INDEXES = new WeakMap<object, Set<string>>();
-
-/**
- * A statement for the driver. With `changes: true` the driver returns one row `{ changes }`
- * instead of the statement's rows: more than 0 when the statement changed a row. Telling
- * whether a delete found its document this way is about half the cost of `RETURNING _id` on
- * SQLite storage.
- */
-export interface SqlStatement extends SqlFragment {
-  changes?: boolean;
-}
-
-/**
- * What the SQL store needs from a SQLite backend: run one statement, or several in order (in
- * one transaction when the backend offers it). SQLite storage answers at once, D1 with a
- * promise. Both may throw (or reject with) the backend's own errors; `wrap` turns an error the
- * store does not recognise into the adapter's error type.
- */
-export interface SqlDriver {
-  all(statement: SqlFragment): Row[] | Promise<Row[]>;
-  batch(statements: readonly SqlStatement[]): Row[][] | Promise<Row[][]>;
-  wrap(error: unknown, operation: string): Error;
-}
 
 export interface SqlStoreOptions {
   collection: string;

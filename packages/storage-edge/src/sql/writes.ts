@@ -2,26 +2,8 @@ import { ValidationError, type JsonObject, type StoredDocument, type WriteOperat
 import { jsonPath, quoteLiteral } from './identifiers.js';
 import { planInserts } from './inserts.js';
 import { documentText, utf8Length } from './json-text.js';
-import type { SqlStatement } from './store.js';
-
-export interface SqlLimits {
-  /** Largest stored document, in UTF-8 bytes of its JSON (D1 and SQLite-backed objects: 2 MB a row). */
-  maxDocumentBytes: number;
-  /** Largest JSON parameter that packs several documents into one insert. */
-  maxPackedBytes: number;
-  /** Longest SQL text of one statement (D1: 100 KB). */
-  maxStatementBytes: number;
-  /** Most values bound to one statement (D1 and SQLite storage: 100); a query with more binds them as one JSON array (0: always). */
-  maxBoundParameters: number;
-}
-
-// Frozen: every adapter made without `limits` shares this object.
-export const DEFAULT_SQL_LIMITS: Readonly<SqlLimits> = Object.freeze({
-  maxDocumentBytes: 2_000_000 - 4_096, // room for _id and the timestamps in a 2 MB row
-  maxPackedBytes: 1_000_000,
-  maxStatementBytes: 100_000,
-  maxBoundParameters: 100,
-});
+import type { SqlLimits } from './limits.js';
+import type { PlannedStatement } from './statement.js';
 
 /** Raised inside a batch when an update's document is missing; the batch then rolls back. */
 export const MISSING_GUARD = 'pocket-missing-document';
@@ -36,12 +18,6 @@ function sizeGuard(data: string, limits: SqlLimits): string {
   return `CASE WHEN length(CAST(${data} AS BLOB)) > ${limits.maxDocumentBytes} THEN json_extract('{}', '${TOO_LARGE_GUARD}') END AS too_large`;
 }
 
-/** One statement of a write plan and what to make of its rows. */
-export interface PlannedStatement extends SqlStatement {
-  /** The operations it carries out, by index into the batch. */
-  ops: number[];
-  kind: 'insert' | 'update' | 'upsert' | 'delete' | 'guard';
-}
 
 /**
  * Turns a batch of writes into as few statements as possible, each with one packed JSON
