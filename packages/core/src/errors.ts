@@ -28,9 +28,14 @@ export class PocketError extends Error {
     this.status = status;
   }
 
-  /** A plain object that is safe to send to a client: no stack, no cause. */
+  /**
+   * A plain object that is safe to send to a client: no stack, no cause, and for a failure on
+   * Pocket's side (status 500 or more) a fixed message instead of this one, which may hold the
+   * backend's own text (D1's can quote SQL). Log the error itself for the detail.
+   */
   toJSON(): { name: string; code: PocketErrorCode; status: PocketErrorStatus; message: string } {
-    return { name: this.name, code: this.code, status: this.status, message: this.message };
+    const message = this.status < 500 ? this.message : this.status === 503 ? 'Storage is unavailable; try again later.' : 'Storage failed.';
+    return { name: this.name, code: this.code, status: this.status, message };
   }
 }
 

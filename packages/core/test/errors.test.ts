@@ -52,8 +52,14 @@ describe('error classes', () => {
     expect(error.cause).toBe(cause);
     expect(error.retryable).toBe(true);
     expect(error.status).toBe(500);
-    expect(error.toJSON()).toStrictEqual({ name: 'StorageError', code: 'STORAGE_ERROR', status: 500, message: 'write failed' });
+    // A failure on Pocket's side keeps its detail for logs and sends a fixed message.
+    expect(error.message).toBe('write failed');
+    expect(error.toJSON()).toStrictEqual({ name: 'StorageError', code: 'STORAGE_ERROR', status: 500, message: 'Storage failed.' });
     expect(JSON.parse(JSON.stringify(error))).toStrictEqual(error.toJSON());
+    const unavailable = new StorageError('D1_ERROR: no such column: secret_column in SELECT …');
+    expect(unavailable.toJSON()).toStrictEqual({ name: 'StorageError', code: 'STORAGE_ERROR', status: 503, message: 'Storage is unavailable; try again later.' });
+    // A mistake of the caller's keeps its message: it says what to do.
+    expect(new ValidationError('title must be a string').toJSON().message).toBe('title must be a string');
     expect(new StorageError('x').retryable).toBe(false);
     expect('cause' in new ValidationError('no cause')).toBe(false);
   });
