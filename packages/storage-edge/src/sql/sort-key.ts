@@ -1,4 +1,4 @@
-import type { Condition, Filter, JsonValue, SortSpec } from '@pocket/core';
+import { typeRank as rankOf, type Condition, type Filter, type JsonValue, type SortSpec } from '@pocket/core';
 import { NUMBER } from './filter.js';
 import type { SqlFragment } from './statement.js';
 import { jsonPathLiteral } from './identifiers.js';
@@ -37,21 +37,6 @@ export function sortKeyOf(value: JsonValue): SqlFragment {
       return { sql: value ? `x'0301'` : `x'0300'`, params: [] };
     default:
       return { sql: `CAST(x'0${Array.isArray(value) ? 2 : 1}' || ? AS BLOB)`, params: [JSON.stringify(value)] };
-  }
-}
-
-/** The type rank core sorts by first: missing and null 0, numbers 1, strings 2, objects 3, arrays 4, booleans 5. */
-export function rankOf(value: JsonValue): number {
-  if (value === null) return 0;
-  switch (typeof value) {
-    case 'number':
-      return 1;
-    case 'string':
-      return 2;
-    case 'boolean':
-      return 5;
-    default:
-      return Array.isArray(value) ? 4 : 3;
   }
 }
 
