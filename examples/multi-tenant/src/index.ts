@@ -5,7 +5,7 @@
 //   /object/notes[/:id]    one Durable Object per tenant, with its own SQLite database
 //   /shared/todos[/:id]    D1, one table for everyone; every document has a tenantId that is
 //                          always set from the context and always filtered on
-import { PocketError } from '@pocket/core';
+import { fromRpcError, PocketError } from '@pocket/core';
 import { TenantDO } from './tenant-do.js';
 import { getTenantDb, getTenantStub, sharedDb, tenantTodos, type Env, type Todo } from './tenant-storage.js';
 import { TenantError, tenantOf } from './tenant.js';
@@ -57,13 +57,13 @@ async function route(request: Request, env: Env): Promise<Response> {
 
   if (area === 'object' && collection === 'notes') {
     const stub = getTenantStub(env, tenantId);
-    if (id === null && method === 'GET') return Response.json(await stub.listNotes());
+    if (id === null && method === 'GET') return Response.json(await rpc(stub.listNotes()));
     if (id === null && method === 'POST') {
       const { title } = await readTitle(request);
-      return Response.json(await stub.addNote(title), { status: 201 });
+      return Response.json(await rpc(stub.addNote(title)), { status: 201 });
     }
     if (id !== null && method === 'DELETE') {
-      await stub.deleteNote(id);
+      await rpc(stub.deleteNote(id));
       return new Response(null, { status: 204 });
     }
   }
@@ -113,4 +113,14 @@ async function readChanges(request: Request): Promise<Partial<Pick<Todo, 'title'
   if (typeof body.title === 'string' && body.title.trim() !== '') changes.title = body.title;
   if (typeof body.completed === 'boolean') changes.completed = body.completed;
   return changes;
+}
+
+/**
+ * A Durable Object RPC call whose PocketErrors keep their class, code and status: RPC delivers
+ * them as plain Errors, which would answer 500 where the same mistake answers 400 elsewhere.
+ */
+function rpc<T>(call: Promise<T>): Promise<T> {
+  return call.catch((error: unknown) => {
+    throw fromRpcError(error);
+  });
 }

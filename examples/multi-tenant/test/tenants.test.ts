@@ -111,6 +111,17 @@ describe('tenant ids', () => {
   });
 });
 
+describe('errors from the tenant object', () => {
+  it('answer as the same mistakes do elsewhere: a bad id is a 400 on /object as on /prefixed', async () => {
+    const longId = 'x'.repeat(600);
+    for (const area of ['object', 'prefixed']) {
+      const response = await call('acme', 'DELETE', `/${area}/notes/${longId}`.replace('/prefixed/notes', '/prefixed/todos'));
+      expect(response.status, area).toBe(400);
+      expect(await response.json(), area).toMatchObject({ error: 'VALIDATION_ERROR', message: expect.stringContaining('600 characters') });
+    }
+  });
+});
+
 describe('per-tenant tables in D1', () => {
   it("gives each tenant its own tables, created on the tenant's first write, never by a read", async () => {
     const todo = await ok<Todo>(call('acme', 'POST', '/prefixed/todos', { title: 'Acme plan' }), 201);

@@ -47,4 +47,5 @@ export { evaluate, comparator, isAfter, project } from './evaluator/evaluate.js'
 export { matches } from './evaluator/matches.js';
 export { compareValues, compareStrings, typeRank, readPath, MISSING } from './evaluator/values.js';
 export { createMemoryStorage } from './storage/memory.js';
+export { fromRpcError } from './rpc-errors.js';
 export type * from './storage/adapter.js';

@@ -7,6 +7,7 @@ import {
   DocumentNotFoundError,
   DuplicateKeyError,
   evaluate,
+  fromRpcError,
   matches,
   PocketError,
   QueryError,
@@ -233,5 +234,48 @@ describe('status as a type', () => {
   it('is a union of literal statuses, so HTTP frameworks take it without a cast', () => {
     expectTypeOf(new ValidationError('x').status).toEqualTypeOf<PocketErrorStatus>();
     expectTypeOf<PocketErrorStatus>().toEqualTypeOf<400 | 404 | 409 | 500 | 503>();
+  });
+});
+
+describe('fromRpcError', () => {
+  /** What Workers RPC hands the caller when a Durable Object method throws `error`. */
+  const overRpc = (error: Error) => Object.assign(new Error(`${error.name}: ${error.message}`), { remote: true });
+
+  it('rebuilds each PocketError with its class, code, status and message', () => {
+    const originals: PocketError[] = [
+      new ValidationError('id is 600 characters long; the limit is 512.'),
+      new QueryError('limit() takes a whole number of 0 or more, got -1.'),
+      new ConflictError('revision 3 expected, 4 found'),
+      new DocumentNotFoundError('notes', 'a "quoted" id. Check'),
+      new DuplicateKeyError('notes', 'n1'),
+      new DuplicateKeyError('notes', 'n"2', { repeatedInBatch: true }),
+      new StorageError('[pocket/d1] find failed: D1_ERROR: overloaded (transient: retrying may succeed)', { retryable: true }),
+    ];
+    for (const original of originals) {
+      const rebuilt = fromRpcError(overRpc(original)) as PocketError;
+      expect(rebuilt, original.name).toBeInstanceOf(original.constructor as new (...args: never[]) => PocketError);
+      expect(rebuilt.toJSON(), original.name).toEqual(original.toJSON());
+      expect(rebuilt.message).toBe(original.message);
+      expect(rebuilt.cause).toBeInstanceOf(Error);
+    }
+    const notFound = fromRpcError(overRpc(new DocumentNotFoundError('notes', 'a "quoted" id. Check'))) as DocumentNotFoundError;
+    expect([notFound.collection, notFound.id]).toEqual(['notes', 'a "quoted" id. Check']);
+    expect((fromRpcError(overRpc(new DuplicateKeyError('notes', 'n"2', { repeatedInBatch: true }))) as DuplicateKeyError).repeatedInBatch).toBe(true);
+    expect((fromRpcError(overRpc(new StorageError('x (transient: retrying may succeed)'))) as StorageError).retryable).toBe(true);
+  });
+
+  it('turns the storage errors of every backend into a StorageError (503)', () => {
+    for (const name of ['D1Error', 'DurableObjectStorageError']) {
+      const rebuilt = fromRpcError(new Error(`${name}: [pocket] put failed: disk full`));
+      expect(rebuilt).toBeInstanceOf(StorageError);
+      expect((rebuilt as StorageError).status).toBe(503);
+    }
+  });
+
+  it('returns anything else as it is', () => {
+    const plain = new Error('TypeError: x is not a function');
+    const typeError = new TypeError('boom');
+    const pocket = new ValidationError('already one');
+    for (const error of [plain, typeError, pocket, 'a string', null, new Error('ValidationError')]) expect(fromRpcError(error)).toBe(error);
   });
 });
