@@ -3,7 +3,7 @@
 import { Hono } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import { Database, PocketError } from '@pocket/core';
-import { createD1Storage } from '@pocket/storage-edge';
+import { createD1Storage, d1SessionMiddleware, type D1SessionLike } from '@pocket/storage-edge';
 
 export interface Env {
   DB: D1Database;
@@ -17,15 +17,20 @@ export interface Todo {
 }
 
 /** What the app keeps on the context: `c.get('db')` is a `Database`, typed, in every route. */
-export type AppEnv = { Bindings: Env; Variables: { db: Database } };
+export type AppEnv = { Bindings: Env; Variables: { db: Database; d1: D1SessionLike } };
 
 const app = new Hono<AppEnv>();
 
-// One Database per request: creating it does no I/O, and the D1 binding lives on c.env.
+// A D1 session per request, from the bookmark the client sent back (x-d1-bookmark header or
+// cookie): reads may go to a replica, yet a client always reads its own writes. The response
+// carries the new bookmark.
+app.use('*', d1SessionMiddleware());
+
+// One Database per request: creating it does no I/O; it runs on the request's session.
 app.use('*', async (c, next) => {
   const db = await Database.create({
     name: 'my-app',
-    storage: createD1Storage({ database: c.env.DB }),
+    storage: createD1Storage({ database: c.get('d1') }),
   });
   c.set('db', db);
   await next();

@@ -97,3 +97,27 @@ describe('errors', () => {
     expect(text).not.toMatch(/SELECT|no such column|pocket_todos/i);
   });
 });
+
+describe('D1 sessions across requests', () => {
+  it('hands back a bookmark with every answer, and a request that carries it reads the writes before it', async () => {
+    const created = await exports.default.fetch(
+      new Request('http://example.com/todos', { method: 'POST', body: JSON.stringify({ title: 'Read me back' }), headers: { 'content-type': 'application/json' } }),
+    );
+    expect(created.status).toBe(201);
+    const todo = await created.json<Todo>();
+    const bookmark = created.headers.get('x-d1-bookmark');
+    expect(bookmark).toMatch(/^[A-Za-z0-9-]+$/);
+    expect(created.headers.get('set-cookie')).toContain(`d1-bookmark=${bookmark}`);
+
+    // The next request, by header (an API client) or by cookie (a browser).
+    for (const headers of [{ 'x-d1-bookmark': bookmark! }, { cookie: `d1-bookmark=${bookmark}` }]) {
+      const listed = await exports.default.fetch(new Request('http://example.com/todos', { headers }));
+      expect(await listed.json()).toEqual([todo]);
+      expect(listed.headers.get('x-d1-bookmark')).toMatch(/^[A-Za-z0-9-]+$/);
+    }
+    // A bookmark that is not one is ignored: the request starts a session of its own.
+    const garbage = await exports.default.fetch(new Request('http://example.com/todos', { headers: { 'x-d1-bookmark': '<script>' } }));
+    expect(garbage.status).toBe(200);
+    expect(await garbage.json()).toEqual([todo]);
+  });
+});

@@ -2,6 +2,16 @@ export { createD1Storage, type D1StorageOptions } from './d1/d1-storage.js';
 export { initializeD1Schema, d1SchemaSql, type D1SchemaOptions, type D1Indexes } from './d1/d1-schema.js';
 export type { IndexField } from './sql/schema.js';
 export { D1Error } from './d1/d1-error.js';
+export {
+  d1Session,
+  d1SessionMiddleware,
+  type D1SessionOptions,
+  type D1RequestSession,
+  type D1SessionLike,
+  type D1SessionBindingLike,
+  type D1SessionContext,
+} from './d1/d1-session.js';
+export type { D1DatabaseLike } from './d1/d1-binding.js';
 export { compileFind, compileCount, type CompiledFind } from './sql/select.js';
 export { compileFilter } from './sql/filter.js';
 export type { SqlFragment } from './sql/statement.js';
