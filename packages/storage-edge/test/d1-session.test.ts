@@ -28,7 +28,7 @@ describe('D1 sessions', () => {
     expect(bookmark).toMatch(/^[A-Za-z0-9-]+$/);
     expect(response.headers.get('set-cookie')).toBe(`d1-bookmark=${bookmark}; Path=/; HttpOnly; Secure; SameSite=Lax`);
 
-    for (const headers of [{ 'x-d1-bookmark': bookmark! }, { cookie: `theme=dark; d1-bookmark=${bookmark}` }]) {
+    for (const headers of [{ 'x-d1-bookmark': bookmark! }, { cookie: `theme=dark; d1-bookmark=${bookmark}` }] as Array<Record<string, string>>) {
       const next = d1Session(env.DB, request(headers));
       expect(next.bookmark).toBe(bookmark);
       const again = (await Database.create({ name: 's', storage: createD1Storage({ database: next.database, tablePrefix: 'bookmark_' }) })).collection('todos');
