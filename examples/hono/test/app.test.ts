@@ -110,7 +110,7 @@ describe('D1 sessions across requests', () => {
     expect(created.headers.get('set-cookie')).toContain(`d1-bookmark=${bookmark}`);
 
     // The next request, by header (an API client) or by cookie (a browser).
-    for (const headers of [{ 'x-d1-bookmark': bookmark! }, { cookie: `d1-bookmark=${bookmark}` }]) {
+    for (const headers of [{ 'x-d1-bookmark': bookmark! }, { cookie: `d1-bookmark=${bookmark}` }] as Array<Record<string, string>>) {
       const listed = await exports.default.fetch(new Request('http://example.com/todos', { headers }));
       expect(await listed.json()).toEqual([todo]);
       expect(listed.headers.get('x-d1-bookmark')).toMatch(/^[A-Za-z0-9-]+$/);
