@@ -20,13 +20,20 @@ const walk = (dir) => {
 };
 for (const dir of roots) walk(resolve(dir));
 
-// Relative specifiers of `import … from`, `export … from` and `import '…'`, on one line or many.
-const SPECIFIER = /^\s*(?:import|export)\b[^;]*?\bfrom\s+['"](\.[^'"]+)['"]|^\s*import\s+['"](\.[^'"]+)['"]/gms;
+// Relative specifiers of `import … from`, `export … from`, `import '…'` and `import('…')` (also
+// in types), on one line or many.
+const SPECIFIER = /^\s*(?:import|export)\b[^;]*?\bfrom\s+['"](\.[^'"]+)['"]|^\s*import\s+['"](\.[^'"]+)['"]|\bimport\(\s*['"](\.[^'"]+)['"]\s*\)/gms;
+const known = new Set(files);
+/** The module a relative specifier names: `./a.js` and `./a` are `a.ts`, `./dir` is `dir/index.ts`. */
+const moduleOf = (from, specifier) => {
+  const base = resolve(dirname(from), specifier.replace(/\.js$/, ''));
+  return [`${base}.ts`, join(base, 'index.ts')].find((candidate) => known.has(candidate));
+};
 const graph = new Map();
 for (const file of files) {
   const source = readFileSync(file, 'utf8');
-  const targets = [...source.matchAll(SPECIFIER)].map((m) => resolve(dirname(file), (m[1] ?? m[2]).replace(/\.js$/, '.ts')));
-  graph.set(file, targets.filter((t) => graph.has(t) || files.includes(t)));
+  const targets = [...source.matchAll(SPECIFIER)].map((m) => moduleOf(file, m[1] ?? m[2] ?? m[3]));
+  graph.set(file, targets.filter((t) => t !== undefined));
 }
 
 const cycles = [];

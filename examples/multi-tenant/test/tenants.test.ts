@@ -129,6 +129,11 @@ describe('per-tenant tables in D1', () => {
     expect(await ok(call('globex', 'GET', '/prefixed/todos'))).toEqual([]);
     expect(await ok(call('t1', 'GET', '/prefixed/todos'))).toEqual([]);
     expect(await tableNames()).toEqual(['tenant_acme_todos']); // reading as globex or t1 made no table
+    for (const ghost of ['ghost1', 'ghost2']) {
+      expect((await call(ghost, 'DELETE', '/prefixed/todos/nope')).status).toBe(204);
+      expect((await call(ghost, 'PUT', '/prefixed/todos/nope', { completed: true })).status).toBe(404);
+    }
+    expect(await tableNames()).toEqual(['tenant_acme_todos']); // nor did deleting or updating nothing
     await ok(call('globex', 'POST', '/prefixed/todos', { title: 'Globex plan' }), 201);
     expect(await tableNames()).toEqual(['tenant_acme_todos', 'tenant_globex_todos']);
 

@@ -2,7 +2,6 @@ import {
   ConflictError,
   DocumentNotFoundError,
   DuplicateKeyError,
-  PocketError,
   QueryError,
   StorageError,
   ValidationError,
@@ -18,14 +17,17 @@ const DUPLICATE = /^(?:A document with _id "([\s\S]*)" already exists in collect
  * hands the caller a plain `Error` whose message is the class name and the message (`code`,
  * `status` and the class are lost), so a `ValidationError` inside the object would answer 500
  * outside it. This gives back the same class, code, status and message (a storage failure of
- * any backend as a `StorageError`); anything else is returned as it is.
+ * any backend as a `StorageError`, 503; a `ValidationError`'s `path` is not carried); anything
+ * else, including an error that did not come over RPC, is returned as it is.
  *
  * ```ts
  * const note = await stub.addNote(text).catch((error) => { throw fromRpcError(error); });
  * ```
  */
 export function fromRpcError(error: unknown): unknown {
-  if (error instanceof PocketError || !(error instanceof Error)) return error;
+  // Only what RPC delivers: a plain Error marked remote. It cannot tell a PocketError from a
+  // plain Error thrown in the object whose message starts with one's name; don't throw those.
+  if (!(error instanceof Error) || error.constructor !== Error || (error as { remote?: unknown }).remote !== true) return error;
   const match = REMOTE.exec(error.message);
   if (match === null) return error;
   const [, name, message] = match as unknown as [string, string, string];

@@ -266,7 +266,7 @@ describe('fromRpcError', () => {
 
   it('turns the storage errors of every backend into a StorageError (503)', () => {
     for (const name of ['D1Error', 'DurableObjectStorageError']) {
-      const rebuilt = fromRpcError(new Error(`${name}: [pocket] put failed: disk full`));
+      const rebuilt = fromRpcError(Object.assign(new Error(`${name}: [pocket] put failed: disk full`), { remote: true }));
       expect(rebuilt).toBeInstanceOf(StorageError);
       expect((rebuilt as StorageError).status).toBe(503);
     }
@@ -276,6 +276,9 @@ describe('fromRpcError', () => {
     const plain = new Error('TypeError: x is not a function');
     const typeError = new TypeError('boom');
     const pocket = new ValidationError('already one');
-    for (const error of [plain, typeError, pocket, 'a string', null, new Error('ValidationError')]) expect(fromRpcError(error)).toBe(error);
+    // Only errors that came over RPC: a local Error, or another class, with a Pocket name in its message stays as it is.
+    const local = new Error('ValidationError: not from RPC');
+    const remoteTypeError = Object.assign(new TypeError('ValidationError: boom'), { remote: true });
+    for (const error of [plain, typeError, pocket, 'a string', null, new Error('ValidationError'), local, remoteTypeError]) expect(fromRpcError(error)).toBe(error);
   });
 });

@@ -241,6 +241,11 @@ describe('schema', () => {
       (await Database.create({ name: 'x', storage: createD1Storage({ database: binding, tablePrefix: prefix, indexes: { todos: [{ path: 'at', direction: 'desc' }] } }) })).collection('todos');
     for (let i = 0; i < 3; i++) expect(await (await open('ghost_')).find().sort('at', 'desc').limit(5).exec()).toEqual([]);
     expect(statements.filter((sql) => sql.startsWith('CREATE'))).toHaveLength(1);
+    // Made meanwhile by someone else (a migration): the next write adds the declared index.
+    await env.DB.exec(`CREATE TABLE ghost_todos (_id TEXT PRIMARY KEY, data TEXT NOT NULL, created_at INTEGER DEFAULT (unixepoch()), updated_at INTEGER DEFAULT (unixepoch()))`);
+    await (await open('ghost_')).insert({ _id: 'g', at: 1 });
+    const ghostIndexes = await env.DB.prepare(`SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'ghost_todos' AND sql IS NOT NULL`).all();
+    expect(ghostIndexes.results).toEqual([{ name: expect.stringMatching(/^ghost_todos_at_desc_/) }]);
 
     // A row that is not JSON (written by other code) makes the index fail to build: every
     // operation still runs, and the reason is logged.

@@ -36,6 +36,11 @@ async function checkExplain(storage: (indexes: D1Indexes) => StorageAdapter): Pr
   expect(sorted.suggestedIndex?.fields).toEqual(['userId', { path: 'priority', direction: 'desc' }]);
   expect(sorted.suggestedIndex?.sql).toMatch(/^CREATE INDEX IF NOT EXISTS "\w+todos_userId__priority_desc_\w+" ON "\w+todos" \(CASE json_type\(data, '\$\.userId'\) .+ END, CASE json_type\(data, '\$\.priority'\) .+ END DESC, _id\)$/);
 
+  // Without a sort, a range (and a count's) uses a declared index on its field.
+  const unsorted = await todos.find().where('createdAt').gt(45).explain();
+  expect(unsorted.plan.join('\n')).toMatch(/^SEARCH \w+todos USING INDEX \w+todos_createdAt_desc_\w+ \(<expr>>\? AND <expr><\?\)$/);
+  expect(await todos.find().where('createdAt').gt(45).count()).toBe(4);
+
   const range = await todos.find().where('priority').gte(1).explain();
   expect(range).toMatchObject({ fullScan: true, sortsAllMatches: false });
   expect(range.suggestedIndex?.fields).toEqual(['priority']);

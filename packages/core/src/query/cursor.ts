@@ -11,8 +11,8 @@ import { parsePath } from './path.js';
  */
 const VERSION = 1;
 /**
- * A cursor holds the last document's sort values, so a sort on a long field makes a long cursor;
- * no cursor of a stored document (2 MB at most on SQL storage) reaches this.
+ * A cursor holds the last document's sort values, so a sort on a long field makes a long cursor:
+ * one 2 MB field (the most SQL storage stores) fits; page() refuses to make a longer one.
  */
 const MAX_CURSOR_LENGTH = 4_000_000;
 
@@ -24,7 +24,11 @@ export function encodeCursor(sort: readonly SortSpec[], doc: { _id: string }): s
   const text = JSON.stringify([VERSION, sort.map((s) => [s.path, s.direction]), values, doc._id]);
   let binary = '';
   for (const byte of new TextEncoder().encode(text)) binary += String.fromCharCode(byte);
-  return btoa(binary).replaceAll('+', '-').replaceAll('/', '_').replace(/=+$/, '');
+  const cursor = btoa(binary).replaceAll('+', '-').replaceAll('/', '_').replace(/=+$/, '');
+  if (cursor.length > MAX_CURSOR_LENGTH) {
+    throw new QueryError(`This page's cursor would be ${cursor.length} characters, over the ${MAX_CURSOR_LENGTH} after() takes: it carries the last document's sort values. Sort by shorter fields.`);
+  }
+  return cursor;
 }
 
 /** The position a cursor from `encodeCursor` holds, checked against the query's sort. */
@@ -32,7 +36,8 @@ export function decodeCursor(cursor: unknown, sort: readonly SortSpec[]): QueryP
   if (typeof cursor !== 'string' || cursor === '') {
     throw new QueryError(`after() takes the \`next\` cursor of a page, got ${describe(cursor)}.`);
   }
-  if (cursor.length > MAX_CURSOR_LENGTH || !/^[A-Za-z0-9_-]+$/.test(cursor)) {
+  if (cursor.length > MAX_CURSOR_LENGTH) throw new QueryError(`after() takes cursors of at most ${MAX_CURSOR_LENGTH} characters, the longest page() makes; got ${cursor.length}.`);
+  if (!/^[A-Za-z0-9_-]+$/.test(cursor)) {
     throw new QueryError('after() was given a cursor that is not one Pocket made: pass the `next` of a page unchanged.');
   }
   let parsed: unknown;

@@ -1,5 +1,6 @@
 import {
   project,
+  StorageError,
   DocumentNotFoundError,
   DuplicateKeyError,
   ValidationError,
@@ -20,8 +21,24 @@ import { compileCount, compileFind } from './select.js';
 import type { SqlLimits } from './limits.js';
 import { collectResults, MISSING_GUARD, planWrites, TOO_LARGE_GUARD, type UpdateCache } from './writes.js';
 
-/** Per backend, the tables whose declared indexes this isolate has made sure of (by their DDL). */
-const ENSURED_INDEXES = new WeakMap<object, Set<string>>();
+/**
+ * Per backend, what this isolate knows of each table's declared indexes (by their DDL): made,
+ * the table missing, or the DDL in flight. See `#ensureIndexes`.
+ */
+const INDEX_STATES = new WeakMap<object, Map<string, 'done' | 'absent' | Promise<void>>>();
+const MAX_REMEMBERED_TABLES = 1000;
+
+/** What a write that cannot create a table gets when its table is missing. */
+const NO_TABLE: unique symbol = Symbol('no table');
+
+/** Deletes and updates of a collection without a table, answered as for an empty one. */
+function emptyTableResults(collection: string, operations: readonly WriteOperation[]): WriteResult[] {
+  return operations.map((op) => {
+    if (op.type === 'delete') return { type: 'delete', id: op.id, deleted: false };
+    if (op.type === 'update') throw new DocumentNotFoundError(collection, op.id);
+    throw new Error(`a ${op.type} reached a write that cannot create its table`); // creates is false only without them
+  });
+}
 
 export interface SqlStoreOptions {
   collection: string;
@@ -131,65 +148,90 @@ class SqlStore implements CollectionStore {
   write(operations: readonly WriteOperation[]): Promise<WriteResult[]> {
     return settle(() => {
       const plan = planWrites(this.#table, operations, this.#options.limits, (this.#updates ??= new Map()));
-      const done = (rows: Row[][]) => {
+      const done = (rows: Row[][] | typeof NO_TABLE) => {
+        if (rows === NO_TABLE) return emptyTableResults(this.#options.collection, operations);
         const results = collectResults(operations, plan, rows);
         operations.forEach((op, i) => {
           if (results[i] === undefined && op.type === 'update') throw new DocumentNotFoundError(this.#options.collection, op.id);
         });
         return results;
       };
+      // Only a write that can add a document creates a missing table: deletes and updates of a
+      // collection without one answer as for an empty one, and create nothing.
+      const creates = operations.some((op) => op.type === 'insert' || op.type === 'upsert');
       // withTable does not throw: a failed batch is always a rejected promise.
-      const rows = this.#withTable(() => this.#options.driver.batch(plan));
+      const rows = this.#withTable(() => this.#options.driver.batch(plan), creates);
       return rows instanceof Promise ? rows.then(done, (error: unknown) => this.#writeFailed(operations, error)) : done(rows);
     });
   }
 
   /**
    * Runs `run` once the declared indexes exist; if the table is missing, creates it and runs
-   * `run` again. Never throws: rejects.
+   * `run` again, or with `create: false` answers `NO_TABLE`. Never throws: rejects.
    */
-  #withTable<R>(run: () => R | Promise<R>): R | Promise<R> {
-    const indexed = this.#ensureIndexes();
-    return indexed instanceof Promise ? indexed.then(() => this.#withTableNow(run)) : this.#withTableNow(run);
+  #withTable<R>(run: () => R | Promise<R>, create: boolean): R | typeof NO_TABLE | Promise<R | typeof NO_TABLE> {
+    const indexed = this.#ensureIndexes(true);
+    return indexed instanceof Promise ? indexed.then(() => this.#withTableNow(run, create)) : this.#withTableNow(run, create);
+  }
+
+  /** What identifies this table's declared indexes in the isolate's memory of them. */
+  #indexKey(): string {
+    const { indexes, table } = this.#options;
+    return indexes.map((keys) => createIndexSql(table, keys)).join(';');
   }
 
   /**
    * Creates the declared indexes on a table that exists (`IF NOT EXISTS`: a no-op where they
-   * are), the first time this isolate uses the table through this backend. A table made by a
-   * migration, or before an index was declared, gets them too; a missing table gets them from
-   * `#createTableAndRetry` with the table. Marked done before it runs, so requests that start
-   * together send it once. An index is an optimisation: if SQLite cannot build it (a row that is
-   * not JSON, written by other code, makes its expression fail), the operation still runs, and
-   * the reason is logged once.
+   * are), the first time this isolate uses the table through this backend: a table made by a
+   * migration, or before an index was declared, gets them too. The isolate remembers the answer
+   * per backend: done; or the table was missing (reads then skip this until a write, which
+   * creates the table with its indexes or finds it made by someone else); or the DDL in flight,
+   * which requests that start meanwhile wait for instead of sending it again. An index is an
+   * optimisation: if SQLite cannot build one (a row that is not JSON, written by other code),
+   * the operation runs all the same, the reason is logged, and it is tried again only after a
+   * failure the backend calls transient.
    */
-  #ensureIndexes(): void | Promise<void> {
+  #ensureIndexes(forWrite: boolean): void | Promise<void> {
     const { indexes, table, driver, backend } = this.#options;
     if (indexes.length === 0) return;
-    const ddl = indexes.map((keys) => ({ sql: createIndexSql(table, keys), params: [] }));
-    const key = ddl.map((d) => d.sql).join(';');
-    let done = ENSURED_INDEXES.get(backend);
-    if (done === undefined) ENSURED_INDEXES.set(backend, (done = new Set()));
-    if (done.has(key)) return;
-    done.add(key);
+    const key = this.#indexKey();
+    let states = INDEX_STATES.get(backend);
+    if (states === undefined) INDEX_STATES.set(backend, (states = new Map()));
+    const state = states.get(key);
+    if (state === 'done' || (state === 'absent' && !forWrite)) return;
+    if (state instanceof Promise) return state;
+    // Table names can come from requests (tenant prefixes): the memory stays bounded.
+    if (states.size >= MAX_REMEMBERED_TABLES) states.clear();
+    const known = states;
     const failed = (error: unknown): void => {
-      if (!messageOf(error).includes('no such table')) console.warn(`[pocket] the declared indexes of ${table} could not be created; queries run without them:`, messageOf(error));
+      const message = messageOf(error);
+      if (message.includes('no such table')) return void known.set(key, 'absent');
+      const wrapped = driver.wrap(error, `create the declared indexes of ${table}`);
+      if (wrapped instanceof StorageError && wrapped.retryable) known.delete(key);
+      else known.set(key, 'done');
+      console.warn(`[pocket] the declared indexes of ${table} could not be created; queries run without them:`, message);
     };
     try {
-      const result = driver.batch(ddl);
-      if (result instanceof Promise) return result.then(() => undefined, failed);
+      const result = driver.batch(indexes.map((keys) => ({ sql: createIndexSql(table, keys), params: [] })));
+      if (!(result instanceof Promise)) return void known.set(key, 'done');
+      const pending = result.then(() => void known.set(key, 'done'), failed);
+      known.set(key, pending);
+      return pending;
     } catch (error) {
       failed(error);
     }
   }
 
-  #withTableNow<R>(run: () => R | Promise<R>): R | Promise<R> {
+  #withTableNow<R>(run: () => R | Promise<R>, create: boolean): R | typeof NO_TABLE | Promise<R | typeof NO_TABLE> {
+    const missing = (error: unknown): Promise<R | typeof NO_TABLE> =>
+      !create && messageOf(error).includes('no such table') ? Promise.resolve(NO_TABLE) : this.#createTableAndRetry(error, run);
     let result: R | Promise<R>;
     try {
       result = run();
     } catch (error) {
-      return this.#createTableAndRetry(error, run);
+      return missing(error);
     }
-    return result instanceof Promise ? result.catch((error: unknown) => this.#createTableAndRetry(error, run)) : result;
+    return result instanceof Promise ? result.catch(missing) : result;
   }
 
   async #createTableAndRetry<R>(error: unknown, run: () => R | Promise<R>): Promise<R> {
@@ -198,6 +240,7 @@ class SqlStore implements CollectionStore {
     const ddl: SqlFragment[] = [{ sql: createTableSql(table), params: [] }, ...indexes.map((keys) => ({ sql: createIndexSql(table, keys), params: [] }))];
     try {
       await driver.batch(ddl);
+      if (indexes.length > 0) INDEX_STATES.get(this.#options.backend)?.set(this.#indexKey(), 'done');
     } catch (ddlError) {
       throw driver.wrap(ddlError, `create table ${table}`);
     }
@@ -212,7 +255,7 @@ class SqlStore implements CollectionStore {
   #read(operation: string, statement: SqlFragment, absent: Row[] = []): Row[] | Promise<Row[]> {
     const { driver } = this.#options;
     const failed = (error: unknown): Row[] | Promise<Row[]> => (messageOf(error).includes('no such table') ? absent : Promise.reject(driver.wrap(error, operation)));
-    const indexed = this.#ensureIndexes();
+    const indexed = this.#ensureIndexes(false);
     const run = (): Row[] | Promise<Row[]> => {
       let rows: Row[] | Promise<Row[]>;
       try {
