@@ -48,17 +48,19 @@ export function sortKeyOf(value: JsonValue): SqlFragment {
 export interface FixedFields {
   /** Paths whose value is the same in every match. */
   readonly values: ReadonlySet<string>;
-  /** The first condition on each path that narrows its sort key, for `keyHints`. */
-  readonly narrowing: ReadonlyMap<string, Condition>;
+  /** Per path, the first condition that narrows its sort key, and the hint it implies (`keyHints`). */
+  readonly narrowing: ReadonlyMap<string, { readonly condition: Condition; readonly hint: KeyHint }>;
 }
 
 export function fixedFields(filter: Filter | null): FixedFields {
   const values = new Set<string>();
-  const narrowing = new Map<string, Condition>();
+  const narrowing = new Map<string, { condition: Condition; hint: KeyHint }>();
   const visit = (f: Filter): void => {
     if (f.kind === 'and') f.filters.forEach(visit);
-    else if (f.kind === 'condition' && keyHint(f) !== null) {
-      if (!narrowing.has(f.path)) narrowing.set(f.path, f);
+    else if (f.kind === 'condition') {
+      const hint = keyHint(f);
+      if (hint === null) return;
+      if (!narrowing.has(f.path)) narrowing.set(f.path, { condition: f, hint });
       if (f.op === 'eq') values.add(f.path);
     }
   };
@@ -104,7 +106,10 @@ const TYPE_BOUNDS: Record<number, { low: string; high: string }> = {
  * at the right place. Where no such index is used SQLite computes the key for every row that
  * passes the condition, which is why `keyHints` adds ranges only where an index is likely.
  */
-function keyHint(condition: Condition): ((key: string) => SqlFragment) | null {
+/** A sort-key term for the field's key expression. */
+type KeyHint = (key: string) => SqlFragment;
+
+function keyHint(condition: Condition): KeyHint | null {
   switch (condition.op) {
     case 'eq': {
       const v = sortKeyOf(condition.value);
@@ -157,10 +162,10 @@ const MAX_KEY_HINTS = 8;
 export function keyHints(fixed: FixedFields, sort: readonly SortSpec[]): SqlFragment[] {
   const hints: SqlFragment[] = [];
   const sortedBy = sort.find((s) => !fixed.values.has(s.path))?.path;
-  for (const [path, condition] of fixed.narrowing) {
+  for (const [path, { condition, hint }] of fixed.narrowing) {
     if (hints.length === MAX_KEY_HINTS) break;
     if (condition.op !== 'eq' && sortedBy !== undefined && path !== sortedBy) continue;
-    hints.push(keyHint(condition)!(sortKeySql(jsonPathLiteral(path))));
+    hints.push(hint(sortKeySql(jsonPathLiteral(path))));
   }
   return hints;
 }

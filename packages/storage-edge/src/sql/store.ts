@@ -174,10 +174,19 @@ class SqlStore implements CollectionStore {
     return indexed instanceof Promise ? indexed.then(() => this.#withTableNow(run, create)) : this.#withTableNow(run, create);
   }
 
-  /** What identifies this table's declared indexes in the isolate's memory of them. */
-  #indexKey(): string {
+  /** The declared indexes' DDL, made on first use: it also names them in the isolate's memory. */
+  #indexDdl: SqlFragment[] | undefined;
+  #indexStatements(): SqlFragment[] {
     const { indexes, table } = this.#options;
-    return indexes.map((keys) => createIndexSql(table, keys)).join(';');
+    return (this.#indexDdl ??= indexes.map((keys) => ({ sql: createIndexSql(table, keys), params: [] })));
+  }
+
+  /** What identifies this table's declared indexes in the isolate's memory of them. */
+  #indexKeyText: string | undefined;
+  #indexKey(): string {
+    return (this.#indexKeyText ??= this.#indexStatements()
+      .map((d) => d.sql)
+      .join(';'));
   }
 
   /**
@@ -212,7 +221,7 @@ class SqlStore implements CollectionStore {
       console.warn(`[pocket] the declared indexes of ${table} could not be created; queries run without them:`, message);
     };
     try {
-      const result = driver.batch(indexes.map((keys) => ({ sql: createIndexSql(table, keys), params: [] })));
+      const result = driver.batch(this.#indexStatements());
       if (!(result instanceof Promise)) return void known.set(key, 'done');
       const pending = result.then(() => void known.set(key, 'done'), failed);
       known.set(key, pending);
@@ -237,7 +246,7 @@ class SqlStore implements CollectionStore {
   async #createTableAndRetry<R>(error: unknown, run: () => R | Promise<R>): Promise<R> {
     if (!messageOf(error).includes('no such table')) throw error;
     const { table, indexes, driver } = this.#options;
-    const ddl: SqlFragment[] = [{ sql: createTableSql(table), params: [] }, ...indexes.map((keys) => ({ sql: createIndexSql(table, keys), params: [] }))];
+    const ddl: SqlFragment[] = [{ sql: createTableSql(table), params: [] }, ...this.#indexStatements()];
     try {
       await driver.batch(ddl);
       if (indexes.length > 0) INDEX_STATES.get(this.#options.backend)?.set(this.#indexKey(), 'done');
