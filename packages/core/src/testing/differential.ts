@@ -252,7 +252,11 @@ export function expectEvaluatorResult(actual: readonly unknown[], query: FindQue
 
 const idOf = (row: unknown): string => (typeof row === 'object' && row !== null ? String((row as { _id?: unknown })._id) : String(row));
 
-function rowDifference(actual: readonly unknown[], expected: readonly unknown[], note = ''): string | null {
+/**
+ * How two lists of rows differ, in order and by value (object keys in any order), or null when
+ * they do not: the first row that differs, both as JSON.
+ */
+export function rowDifference(actual: readonly unknown[], expected: readonly unknown[], note = ''): string | null {
   for (let row = 0; row < Math.max(actual.length, expected.length); row++) {
     const got = row < actual.length ? canonical(actual[row]) : '(no row)';
     const want = row < expected.length ? canonical(expected[row]) : '(no row)';
@@ -263,15 +267,8 @@ function rowDifference(actual: readonly unknown[], expected: readonly unknown[],
 
 /** Same rows in the same order; on failure the message names the first row that differs. */
 function assertSameRows(actual: ReadonlyArray<unknown>, expected: ReadonlyArray<unknown>, where: string): void {
-  const length = Math.max(actual.length, expected.length);
-  for (let row = 0; row < length; row++) {
-    if (row < actual.length && row < expected.length && JSON.stringify(actual[row]) === JSON.stringify(expected[row])) continue;
-    const got = row < actual.length ? canonical(actual[row]) : '(no row)';
-    const want = row < expected.length ? canonical(expected[row]) : '(no row)';
-    if (got !== want) {
-      expect(got, `first differing row is #${row} (of ${expected.length} expected, ${actual.length} returned); ${where}`).toBe(want);
-    }
-  }
+  const difference = rowDifference(actual, expected);
+  if (difference !== null) expect.fail(`${difference}; ${where}`);
 }
 
 /** JSON with object keys sorted, so rows compare by value whatever key order storage returns. */

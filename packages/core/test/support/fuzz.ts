@@ -22,7 +22,7 @@ import {
   type StorageAdapter,
   type StoredDocument,
 } from '@pocket/core';
-import { buildQuery, createRandom, evaluatorDifference, randomDocuments, randomQuery, RANDOM_FIELDS, type Random } from '@pocket/core/testing';
+import { buildQuery, createRandom, evaluatorDifference, rowDifference, randomDocuments, randomQuery, RANDOM_FIELDS, type Random } from '@pocket/core/testing';
 
 export const FUZZ_DEFAULT_SEED = 424_242;
 
@@ -182,21 +182,6 @@ export function fuzzQuery(rng: Random): FindQuery {
 
 // ————————————————————————————————————————————————————————— checking
 
-/** JSON with object keys sorted, so documents compare by value whatever key order storage returns. */
-export function canonical(value: unknown): string {
-  return JSON.stringify(value, (_key, v: unknown) =>
-    typeof v === 'object' && v !== null && !Array.isArray(v) ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) : v,
-  );
-}
-
-function firstDifference(actual: readonly unknown[], expected: readonly unknown[]): string | null {
-  for (let row = 0; row < Math.max(actual.length, expected.length); row++) {
-    const got = row < actual.length ? canonical(actual[row]) : '(no row)';
-    const want = row < expected.length ? canonical(expected[row]) : '(no row)';
-    if (got !== want) return `row #${row} of ${expected.length} expected (${actual.length} returned): got ${got.slice(0, 300)}, want ${want.slice(0, 300)}`;
-  }
-  return null;
-}
 
 /** What `exec`, `count` and `first` of `query` get wrong on `collection`, or null when all three agree with the evaluator. */
 export async function difference(collection: Collection<AnyDocument>, query: FindQuery, docs: readonly StoredDocument[]): Promise<string | null> {
@@ -263,7 +248,7 @@ async function randomWrite(c: Collection<AnyDocument>, reference: Map<string, St
       op = `update(${JSON.stringify(id)}, ${JSON.stringify(patch)})`;
       const expected = { ...reference.get(id)!, ...patch };
       reference.set(id, expected);
-      return firstDifference([await c.update(id, patch)], [expected]);
+      return rowDifference([await c.update(id, patch)], [expected]);
     }
     if (kind < 5) {
       const updates = [...new Set(Array.from({ length: rng.int(2, 5) }, someId))].map((id) => ({ id, changes: randomPatch(rng) }));
@@ -273,13 +258,13 @@ async function randomWrite(c: Collection<AnyDocument>, reference: Map<string, St
         reference.set(id, next);
         return next;
       });
-      return firstDifference(await c.bulkUpdate(updates), expected);
+      return rowDifference(await c.bulkUpdate(updates), expected);
     }
     if (kind < 7) {
       const doc = { ...fuzzDocuments(rng, 1)[0]!, _id: someId() };
       op = `upsert(${JSON.stringify(doc)})`;
       reference.set(doc._id, doc);
-      return firstDifference([await c.upsert(doc)], [doc]);
+      return rowDifference([await c.upsert(doc)], [doc]);
     }
     if (kind < 8) {
       const gone = [...new Set(Array.from({ length: rng.int(1, 3) }, someId))];
@@ -291,7 +276,7 @@ async function randomWrite(c: Collection<AnyDocument>, reference: Map<string, St
     const docs = fuzzDocuments(rng, rng.int(1, 3)).map((d, i) => ({ ...d, _id: `w${serial}-${i}` }));
     op = `bulkInsert(${JSON.stringify(docs)})`;
     for (const d of docs) reference.set(d._id, d);
-    return firstDifference(await c.bulkInsert(docs), docs);
+    return rowDifference(await c.bulkInsert(docs), docs);
   } catch (error) {
     return `${op} threw ${error instanceof Error ? error.message : String(error)}`;
   }
@@ -436,7 +421,7 @@ export async function runFuzz(options: FuzzOptions): Promise<FuzzReport> {
     };
     try {
       const inserted = await c.bulkInsert(docs);
-      const wrong = firstDifference(inserted, docs) ?? evaluatorDifference(await c.find().exec(), { filter: null, sort: [], skip: 0, limit: null }, docs);
+      const wrong = rowDifference(inserted, docs) ?? evaluatorDifference(await c.find().exec(), { filter: null, sort: [], skip: 0, limit: null }, docs);
       if (wrong !== null) return fail(-1, `bulkInsert of the round's documents: ${wrong}`, null, docs);
     } catch (error) {
       return fail(-1, `bulkInsert of the round's documents threw ${String(error)}`, null, docs);
