@@ -16,6 +16,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { Miniflare } from 'miniflare';
 import { bundleWorker } from './lib/build-worker.mjs';
+import { fmtMs, fmtRatio, pct } from './lib/format.mjs';
 import { median, summary } from './lib/stats.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -90,9 +91,6 @@ function fail(message) {
   process.exit(1);
 }
 
-const fmtMs = (ms) => (ms >= 10 ? ms.toFixed(1) : ms >= 1 ? ms.toFixed(2) : ms >= 0.1 ? ms.toFixed(3) : ms.toFixed(4));
-const fmtRatio = (r) => (Number.isFinite(r) ? r.toFixed(2) : '—');
-const pct = (x) => (Number.isFinite(x) ? `${(x * 100).toFixed(1)}%` : '—');
 
 // ---------------------------------------------------------------------------------------------
 // Machine and versions.

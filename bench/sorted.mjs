@@ -13,6 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { Miniflare } from 'miniflare';
 import { bundleWorker } from './lib/build-worker.mjs';
+import { fmtMs, fmtRatio } from './lib/format.mjs';
 import { median, summary } from './lib/stats.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -56,8 +57,6 @@ class BenchFailure extends Error {}
 function fail(message) {
   throw new BenchFailure(message);
 }
-const fmtMs = (ms) => (ms >= 10 ? ms.toFixed(1) : ms >= 1 ? ms.toFixed(2) : ms.toFixed(3));
-const fmtRatio = (r) => (Number.isFinite(r) ? r.toFixed(2) : '—');
 const fmtRows = (rows) => (rows.min === rows.max ? rows.min.toLocaleString('en') : `${rows.min.toLocaleString('en')}–${rows.max.toLocaleString('en')}`);
 
 console.log(`Pocket sorted-query benchmark — ${quick ? 'quick' : 'full'} run: ${ROUNDS} rounds × ${REPS} requests per variant and operation, ${TARGET_MS} ms requests`);

@@ -10,6 +10,7 @@ import { pocketSql, rawSql, sqlAdmin } from './do-sql.js';
 import { bulkIds, checkVariant, profileVariant, runOp, type Backend, type OpProfile, type RunSpec, type Variant } from './harness.js';
 import { traceD1, traceDurableObjectStorage } from './trace.js';
 import { d1Runner, doSqlRunner, pocketSqlByHand } from './pocket-sql.js';
+import { jsonEndpoint } from './endpoint.js';
 
 export interface Env {
   DB: D1Database;
@@ -247,15 +248,4 @@ async function handle(action: string, body: Body, env: Env): Promise<unknown> {
   }
 }
 
-export default {
-  async fetch(request: Request, env: Env): Promise<Response> {
-    const action = new URL(request.url).pathname.slice(1);
-    try {
-      const body = request.method === 'POST' ? ((await request.json()) as Body) : ({} as Body);
-      return Response.json((await handle(action, body, env)) ?? null);
-    } catch (error) {
-      const e = error as Error;
-      return Response.json({ error: `${e.name}: ${e.message}`, stack: e.stack }, { status: 500 });
-    }
-  },
-} satisfies ExportedHandler<Env>;
+export default { fetch: jsonEndpoint(handle) } satisfies ExportedHandler<Env>;

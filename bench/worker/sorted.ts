@@ -19,6 +19,7 @@ import {
   type SortedVariant,
 } from './sorted-variants.js';
 import { newTrace, traceD1 } from './trace.js';
+import { jsonEndpoint } from './endpoint.js';
 
 interface Env {
   DB: D1Database;
@@ -151,14 +152,4 @@ async function handle(action: string, body: Body, env: Env): Promise<unknown> {
   }
 }
 
-export default {
-  async fetch(request: Request, env: Env): Promise<Response> {
-    const action = new URL(request.url).pathname.slice(1);
-    try {
-      return Response.json((await handle(action, (await request.json()) as Body, env)) ?? null);
-    } catch (error) {
-      const e = error as Error;
-      return Response.json({ error: `${e.name}: ${e.message}`, stack: e.stack }, { status: 500 });
-    }
-  },
-} satisfies ExportedHandler<Env>;
+export default { fetch: jsonEndpoint(handle) } satisfies ExportedHandler<Env>;
