@@ -160,17 +160,18 @@ class SqlStore implements CollectionStore {
       // collection without one answer as for an empty one, and create nothing.
       const creates = operations.some((op) => op.type === 'insert' || op.type === 'upsert');
       // withTable does not throw: a failed batch is always a rejected promise.
-      const rows = this.#withTable(() => this.#options.driver.batch(plan), creates);
+      const rows = this.#withTable(() => this.#options.driver.batch(plan), { create: creates, write: true });
       return rows instanceof Promise ? rows.then(done, (error: unknown) => this.#writeFailed(operations, error)) : done(rows);
     });
   }
 
   /**
-   * Runs `run` once the declared indexes exist; if the table is missing, creates it and runs
-   * `run` again, or with `create: false` answers `NO_TABLE`. Never throws: rejects.
+   * Runs `run` once the declared indexes exist (see `#ensureIndexes`; `write` says whether this
+   * is a write); if the table is missing, creates it and runs `run` again, or with
+   * `create: false` answers `NO_TABLE`. Never throws: rejects.
    */
-  #withTable<R>(run: () => R | Promise<R>, create: boolean): R | typeof NO_TABLE | Promise<R | typeof NO_TABLE> {
-    const indexed = this.#ensureIndexes(true);
+  #withTable<R>(run: () => R | Promise<R>, { create, write }: { create: boolean; write: boolean }): R | typeof NO_TABLE | Promise<R | typeof NO_TABLE> {
+    const indexed = this.#ensureIndexes(write);
     return indexed instanceof Promise ? indexed.then(() => this.#withTableNow(run, create)) : this.#withTableNow(run, create);
   }
 
@@ -263,18 +264,12 @@ class SqlStore implements CollectionStore {
    */
   #read(operation: string, statement: SqlFragment, absent: Row[] = []): Row[] | Promise<Row[]> {
     const { driver } = this.#options;
-    const failed = (error: unknown): Row[] | Promise<Row[]> => (messageOf(error).includes('no such table') ? absent : Promise.reject(driver.wrap(error, operation)));
-    const indexed = this.#ensureIndexes(false);
-    const run = (): Row[] | Promise<Row[]> => {
-      let rows: Row[] | Promise<Row[]>;
-      try {
-        rows = driver.all(statement);
-      } catch (error) {
-        return failed(error);
-      }
-      return rows instanceof Promise ? rows.catch(failed) : rows;
-    };
-    return indexed instanceof Promise ? indexed.then(run) : run();
+    const rows = this.#withTable(() => driver.all(statement), { create: false, write: false });
+    if (!(rows instanceof Promise)) return rows === NO_TABLE ? absent : rows;
+    return rows.then(
+      (found) => (found === NO_TABLE ? absent : found),
+      (error: unknown) => Promise.reject(driver.wrap(error, operation)),
+    );
   }
 
   /** The first of `ids` that exists (for a failed insert) or is missing (for a failed update). */
