@@ -1,6 +1,7 @@
 import type { ChangeEvent, ChangeHub, ChangeListener } from './changes.js';
-import type { AnyDocument, BaseDocument, DocumentPatch, JsonObject, NewDocument } from './document.js';
-import { assertId, describe, toJsonObject } from './document.js';
+import type { AnyDocument, BaseDocument, NewDocument, WithRev } from './document.js';
+import { assertId, describe } from './document.js';
+import { deleteOperation, insertOperation, updateOperation, upsertOperation, type DocumentPatch, type UpsertDocument, type WriteOptions } from './patch.js';
 import { DuplicateKeyError, QueryError, ValidationError } from './errors.js';
 import { project } from './evaluator/evaluate.js';
 import { observeQuery } from './live/observe.js';
@@ -10,10 +11,34 @@ import { filterFromObject, QueryBuilder, type FilterObject, type QueryRunner } f
 import { parseQuery } from './query/parse.js';
 import type { CollectionStore, StorageAdapter, StoredDocument, WriteOperation, WriteResult } from './storage/adapter.js';
 
-/** One change of a bulk update: the id and the fields to merge into it. */
+/** One change of a bulk update: the id, the fields to merge into it, and optionally the revision it must be at. */
 export interface DocumentUpdate<T extends BaseDocument> {
   id: string;
   changes: DocumentPatch<T>;
+  expectedRev?: number;
+}
+
+/** Where `changes()` starts, and how many changes it returns at most. */
+export interface ChangesOptions {
+  /** A `checkpoint` from an earlier call; without one, the feed starts at the beginning. */
+  since?: string | null;
+  /** At most this many changes (1 to 10,000; default 100). */
+  limit?: number;
+}
+
+/** One entry of the change feed: a document at its latest state, or the tombstone of its delete. */
+export interface Change<D> {
+  id: string;
+  rev: number;
+  deleted: boolean;
+  /** The document now; `null` when it was deleted. */
+  doc: D | null;
+}
+
+/** A page of the change feed; pass `checkpoint` as the next call's `since`. */
+export interface ChangesPage<D> {
+  changes: Array<Change<D>>;
+  checkpoint: string;
 }
 
 /**
@@ -25,12 +50,14 @@ export class Collection<T extends BaseDocument = AnyDocument> {
   readonly #store: CollectionStore;
   readonly #hub: ChangeHub;
   readonly #runner: QueryRunner<T>;
+  readonly #storage: Pick<StorageAdapter, 'name' | 'capabilities'>;
 
   /** @internal Use `db.collection(name)`. */
   constructor(name: string, store: CollectionStore, hub: ChangeHub, storage: Pick<StorageAdapter, 'name' | 'capabilities'>) {
     this.name = name;
     this.#store = store;
     this.#hub = hub;
+    this.#storage = storage;
     const { cursorPages = false, projections = false } = storage.capabilities;
     this.#runner = {
       find: (query) => {
@@ -60,65 +87,76 @@ export class Collection<T extends BaseDocument = AnyDocument> {
     };
   }
 
-  /** Stores a new document and returns it as stored. Without `_id`, a UUID is generated. */
-  async insert(doc: NewDocument<T>): Promise<T> {
-    const [result] = this.#announce(await this.#store.write([{ type: 'insert', doc: newDocument(doc) }]));
-    return (result as { doc: StoredDocument }).doc as unknown as T;
+  /** Stores a new document and returns it as stored, with `_rev` 1. Without `_id`, a UUID is generated. */
+  async insert(doc: NewDocument<T>): Promise<WithRev<T>> {
+    const [result] = this.#announce(await this.#store.write([insertOperation(doc)]));
+    return (result as { doc: StoredDocument }).doc as unknown as WithRev<T>;
   }
 
   /** The document with this id, or `null`. */
-  async get(id: string): Promise<T | null> {
+  async get(id: string): Promise<WithRev<T> | null> {
     assertId(id, 'id');
     const [doc] = await this.#store.getMany([id]);
-    return (doc ?? null) as T | null;
+    return (doc ?? null) as WithRev<T> | null;
   }
 
   /** Documents by id, in the same order, `null` for each id that has none. */
-  async getMany(ids: readonly string[]): Promise<Array<T | null>> {
+  async getMany(ids: readonly string[]): Promise<Array<WithRev<T> | null>> {
     if (!Array.isArray(ids)) throw new ValidationError(`getMany() takes an array of ids, got ${describe(ids)}.`);
     ids.forEach((id) => assertId(id, 'id'));
     if (ids.length === 0) return [];
-    return (await this.#store.getMany(ids)) as Array<T | null>;
+    return (await this.#store.getMany(ids)) as Array<WithRev<T> | null>;
   }
 
   /**
    * Merges `patch` into the top level of the document and returns the whole new document.
-   * Fields set to `undefined` are left as they are. Throws `DocumentNotFoundError` if there is
-   * no document with this id.
+   * Fields set to `undefined` are left as they are; field operators (`increment(1)`,
+   * `arrayUnion('x')`, `deleteField()`) change a field from its stored value, atomically. With
+   * `{ expectedRev }`, the write happens only if the document is at that revision, else it is a
+   * `ConflictError`. Throws `DocumentNotFoundError` if there is no document with this id.
    */
-  async update(id: string, patch: DocumentPatch<T>): Promise<T> {
-    const [result] = this.#announce(await this.#store.write([updateOperation(id, patch)]));
-    return (result as { doc: StoredDocument }).doc as unknown as T;
+  async update(id: string, patch: DocumentPatch<T>, options?: WriteOptions): Promise<WithRev<T>> {
+    const [result] = this.#announce(await this.#store.write([this.#checked(updateOperation(id, patch, options))]));
+    return (result as { doc: StoredDocument }).doc as unknown as WithRev<T>;
   }
 
-  /** Creates the document, or replaces the whole document with this `_id`. */
-  async upsert(doc: NewDocument<T>): Promise<T> {
-    const [result] = this.#announce(await this.#store.write([{ type: 'upsert', doc: newDocument(doc) }]));
-    return (result as { doc: StoredDocument }).doc as unknown as T;
+  /**
+   * Creates the document, or replaces the whole document with this `_id`. Field operators in it
+   * apply to the replaced document's values (`increment(1)` counts from 0 for a new document).
+   * With `{ expectedRev }` the document must be at that revision (`0`: must not exist yet).
+   */
+  async upsert(doc: UpsertDocument<T>, options?: WriteOptions): Promise<WithRev<T>> {
+    const [result] = this.#announce(await this.#store.write([this.#checked(upsertOperation(doc, options))]));
+    return (result as { doc: StoredDocument }).doc as unknown as WithRev<T>;
   }
 
-  /** Deletes the document; `true` if there was one, `false` if not. */
-  async delete(id: string): Promise<boolean> {
-    assertId(id, 'id');
-    const [result] = this.#announce(await this.#store.write([{ type: 'delete', id }]));
+  /**
+   * Deletes the document; `true` if there was one, `false` if not. With `{ expectedRev }` the
+   * document must exist at that revision, else it is a `ConflictError`.
+   */
+  async delete(id: string, options?: WriteOptions): Promise<boolean> {
+    const [result] = this.#announce(await this.#store.write([this.#checked(deleteOperation(id, options))]));
     return (result as { deleted: boolean }).deleted;
   }
 
   /** Inserts many documents at once: all or nothing where the storage is atomic. */
-  async bulkInsert(docs: ReadonlyArray<NewDocument<T>>): Promise<T[]> {
+  async bulkInsert(docs: ReadonlyArray<NewDocument<T>>): Promise<Array<WithRev<T>>> {
     if (!Array.isArray(docs)) throw new ValidationError(`bulkInsert() takes an array of documents, got ${describe(docs)}.`);
-    const ops = docs.map((doc) => ({ type: 'insert' as const, doc: newDocument(doc) }));
+    const ops = docs.map((doc) => insertOperation(doc));
     const seen = new Set<string>();
     for (const { doc } of ops) {
       if (seen.has(doc._id)) throw new DuplicateKeyError(this.name, doc._id, { repeatedInBatch: true });
       seen.add(doc._id);
     }
     if (ops.length === 0) return [];
-    return this.#announce(await this.#store.write(ops)).map((r) => (r as { doc: StoredDocument }).doc as unknown as T);
+    return this.#announce(await this.#store.write(ops)).map((r) => (r as { doc: StoredDocument }).doc as unknown as WithRev<T>);
   }
 
-  /** Applies many updates at once (`[{ id, changes }]`): all or nothing where the storage is atomic. */
-  async bulkUpdate(updates: ReadonlyArray<DocumentUpdate<T>>): Promise<T[]> {
+  /**
+   * Applies many updates at once (`[{ id, changes, expectedRev? }]`): all or nothing where the
+   * storage is atomic. One conflict or missing document fails the whole call.
+   */
+  async bulkUpdate(updates: ReadonlyArray<DocumentUpdate<T>>): Promise<Array<WithRev<T>>> {
     if (!Array.isArray(updates)) {
       throw new ValidationError(`bulkUpdate() takes an array of { id, changes }, got ${describe(updates)}.`);
     }
@@ -126,10 +164,10 @@ export class Collection<T extends BaseDocument = AnyDocument> {
       if (typeof u !== 'object' || u === null) {
         throw new ValidationError(`bulkUpdate() item ${i} must be { id, changes }, got ${describe(u)}.`);
       }
-      return updateOperation(u.id, u.changes);
+      return this.#checked(updateOperation(u.id, u.changes, u.expectedRev === undefined ? undefined : { expectedRev: u.expectedRev }, `changes of bulkUpdate() item ${i}`));
     });
     if (ops.length === 0) return [];
-    return this.#announce(await this.#store.write(ops)).map((r) => (r as { doc: StoredDocument }).doc as unknown as T);
+    return this.#announce(await this.#store.write(ops)).map((r) => (r as { doc: StoredDocument }).doc as unknown as WithRev<T>);
   }
 
   /** Deletes many documents at once and returns how many existed. */
@@ -142,13 +180,68 @@ export class Collection<T extends BaseDocument = AnyDocument> {
   }
 
   /**
+   * The stored change feed: the documents written after `since` (a checkpoint from an earlier
+   * call; from the beginning without one), each once at its latest state, in the order of their
+   * last write, at most `limit` (default 100) of them. A deleted document is a tombstone:
+   * `{ deleted: true, doc: null }`. Pass the returned `checkpoint` as the next `since`: nothing
+   * is lost or repeated, whoever else writes meanwhile. The feed is storage, so every
+   * `Database`, isolate and Worker on the same D1 database or object reads the same feed.
+   */
+  async changes(options: ChangesOptions = {}): Promise<ChangesPage<WithRev<T>>> {
+    const store = this.#feed('changes()');
+    if (typeof options !== 'object' || options === null) throw new QueryError(`changes() takes { since?, limit? }, got ${describe(options)}.`);
+    const since = parseCheckpoint(options.since);
+    const { limit = DEFAULT_CHANGES_LIMIT } = options;
+    if (!Number.isSafeInteger(limit) || limit < 1 || limit > MAX_CHANGES_LIMIT) {
+      throw new QueryError(`changes() limit must be a whole number from 1 to ${MAX_CHANGES_LIMIT}, got ${describe(limit)}.`);
+    }
+    const page = await store.changes!(since, limit);
+    return {
+      changes: page.changes.map(({ id, rev, deleted, doc }) => ({ id, rev, deleted, doc: doc as WithRev<T> | null })),
+      checkpoint: String(page.checkpoint),
+    };
+  }
+
+  /**
+   * Removes the tombstones that deletes left in the change feed, up to and including the
+   * checkpoint `through` (all of them without it), and returns how many it removed. A client
+   * whose checkpoint is older than a purged tombstone never learns of that delete: keep
+   * tombstones for longer than your clients stay offline, or have such clients sync from the start.
+   */
+  async purgeTombstones(options: { through?: string } = {}): Promise<number> {
+    const store = this.#feed('purgeTombstones()');
+    if (typeof options !== 'object' || options === null) throw new QueryError(`purgeTombstones() takes { through? }, got ${describe(options)}.`);
+    return store.purgeTombstones!(options.through === undefined ? null : parseCheckpoint(options.through));
+  }
+
+  /** The store, when it keeps a change feed; else a clear error. */
+  #feed(what: string): CollectionStore {
+    if (!this.#storage.capabilities.changeFeed || this.#store.changes === undefined || this.#store.purgeTombstones === undefined) {
+      throw new QueryError(`The "${this.#storage.name}" storage adapter keeps no change feed, so ${what} cannot run. Use storage that does (memory, D1, Durable Objects).`);
+    }
+    return this.#store;
+  }
+
+  /** The operation, once the storage can do what it asks (check revisions, apply operators). */
+  #checked<W extends WriteOperation>(op: W): W {
+    const { capabilities, name } = this.#storage;
+    if ('expectedRev' in op && op.expectedRev !== undefined && !capabilities.revisions) {
+      throw new ValidationError(`The "${name}" storage adapter keeps no revisions, so expectedRev cannot be checked. Drop expectedRev, or use storage that keeps them.`);
+    }
+    if ('operators' in op && op.operators !== undefined && !capabilities.fieldOperators) {
+      throw new ValidationError(`The "${name}" storage adapter cannot apply field operators such as ${op.operators[0]!.kind}(). Read the document and write the new value instead.`);
+    }
+    return op;
+  }
+
+  /**
    * Starts a query. `find({ userId: 'u1', completed: false })` is shorthand for
    * `find().where('userId').equals('u1').where('completed').equals(false)`.
    */
-  find(filter?: FilterObject<T>): QueryBuilder<T> {
+  find(filter?: FilterObject<T>): QueryBuilder<T, WithRev<T>> {
     // From EMPTY_QUERY so the sort list is frozen too: toQuery() hands it out as part of the AST.
     const start: FindQuery = { ...EMPTY_QUERY, filter: filter === undefined ? null : filterFromObject(filter as Record<string, unknown>) };
-    return new QueryBuilder<T>(this.#runner, start);
+    return new QueryBuilder<T, WithRev<T>>(this.#runner, start);
   }
 
   /**
@@ -156,8 +249,8 @@ export class Collection<T extends BaseDocument = AnyDocument> {
    * JSON. The AST is checked as the builder checks its input, so a malformed or hostile one
    * is a `QueryError`.
    */
-  query(ast: FindQuery | unknown): QueryBuilder<T> {
-    return new QueryBuilder<T>(this.#runner, parseQuery(ast));
+  query(ast: FindQuery | unknown): QueryBuilder<T, WithRev<T>> {
+    return new QueryBuilder<T, WithRev<T>>(this.#runner, parseQuery(ast));
   }
 
   /** How many documents match `filter` (all of them without one). */
@@ -194,29 +287,14 @@ export function toChange(collection: string, result: WriteResult): ChangeEvent {
       { type: result.type, collection, id: result.doc._id, doc: structuredClone(result.doc) };
 }
 
-function newDocument(input: unknown): StoredDocument {
-  const doc = toJsonObject(input);
-  if (doc._id === undefined) return { _id: crypto.randomUUID(), ...doc };
-  assertId(doc._id);
-  return doc as StoredDocument;
-}
+const DEFAULT_CHANGES_LIMIT = 100;
+const MAX_CHANGES_LIMIT = 10_000;
 
-// Keys a SQL JSON path cannot address; refused everywhere so every adapter behaves alike.
-const UNPATCHABLE_KEY = /^$|["\\\u0000-\u001f]/;
-
-function updateOperation(id: unknown, patch: unknown): WriteOperation {
-  assertId(id, 'id');
-  const changes: JsonObject = toJsonObject(patch, 'patch');
-  if (changes._id !== undefined && changes._id !== id) {
-    throw new ValidationError(`The patch sets _id to ${JSON.stringify(changes._id)} but updates "${id}"; _id cannot change.`, { path: '_id' });
-  }
-  delete changes._id;
-  for (const key of Object.keys(changes)) {
-    if (UNPATCHABLE_KEY.test(key)) {
-      throw new ValidationError(`Patch field ${JSON.stringify(key)} is empty or contains a double quote, backslash or control character; such fields can only be written with upsert().`, { path: key });
-    }
-  }
-  return { type: 'update', id, patch: changes };
+/** A checkpoint's sequence number: 0 without one; a `QueryError` for anything `changes()` did not return. */
+function parseCheckpoint(checkpoint: unknown): number {
+  if (checkpoint === undefined || checkpoint === null) return 0;
+  if (typeof checkpoint === 'string' && /^(0|[1-9][0-9]{0,15})$/.test(checkpoint) && Number.isSafeInteger(Number(checkpoint))) return Number(checkpoint);
+  throw new QueryError(`A change-feed checkpoint is a string that changes() returned, got ${typeof checkpoint === 'string' ? JSON.stringify(checkpoint.slice(0, 40)) : describe(checkpoint)}.`);
 }
 
 export type { Filter };

@@ -13,15 +13,21 @@ export interface BaseDocument {
 export type AnyDocument = BaseDocument & { [key: string]: unknown };
 
 /**
+ * A document as storage returns it: its fields and `_rev`, the revision Pocket keeps (1 when
+ * inserted, +1 at every write).
+ */
+export type WithRev<T> = T & { _rev: number };
+
+/**
  * What `insert` and `upsert` accept: the document's fields with their types, `_id` optional (a
  * UUID is generated when absent). Fields are optional here on purpose: documents are often built
  * from a `Partial<T>` (a request body, a form) spread with server-set fields, and Pocket stores
  * any JSON object; a field of the wrong type or an unknown field is still a compile error.
  */
-export type NewDocument<T extends BaseDocument> = { [K in Exclude<keyof T, '_id'>]?: T[K] } & { _id?: string };
+export type NewDocument<T extends BaseDocument> = { [K in Exclude<keyof T, '_id' | '_rev'>]?: T[K] } & { _id?: string; _rev?: number };
 
-/** What `update` accepts: some top-level fields of the document. */
-export type DocumentPatch<T extends BaseDocument> = { [K in keyof T]?: T[K] };
+/** A field operator's mark: see operators.ts. Registered, so every copy of the package agrees. */
+export const FIELD_OPERATOR: unique symbol = Symbol.for('pocket.fieldOperator') as never;
 
 /** The deepest a document may nest. SQLite's JSON functions stop at 1000; we stop well before. */
 export const MAX_DEPTH = 100;
@@ -126,6 +132,7 @@ function copyValue(value: unknown, walk: Walk): JsonValue {
       if (!isPlainObject(value)) {
         fail(walk, `is a ${value.constructor?.name ?? 'non-plain object'}; only plain objects, arrays and primitives are stored`);
       }
+      if (FIELD_OPERATOR in value) fail(walk, 'is a field operator; operators apply to top-level fields of update() and upsert() patches');
       return copyObject(value, walk);
     }
     default:

@@ -89,11 +89,44 @@ export class DuplicateKeyError extends PocketError {
   }
 }
 
-/** A write conflicted with another write. */
+/** Which document a `ConflictError` is about, and the revisions that did not match. */
+export interface RevisionConflict {
+  readonly collection: string;
+  readonly id: string;
+  /** The revision the write expected (`0`: no document). */
+  readonly expectedRev: number;
+  /** The document's revision when the write ran; `null` when there is no document. */
+  readonly currentRev: number | null;
+}
+
+/**
+ * A write conflicted with another write: most often a conditional write (`expectedRev`) that
+ * found the document at another revision. Nothing of the call was written; read the document
+ * again and retry, or resolve the conflict.
+ */
 export class ConflictError extends PocketError {
   override readonly name = 'ConflictError';
-  constructor(message: string, options?: PocketErrorOptions) {
+  readonly collection: string | undefined;
+  readonly id: string | undefined;
+  readonly expectedRev: number | undefined;
+  readonly currentRev: number | null | undefined;
+  constructor(message: string, options?: PocketErrorOptions & Partial<RevisionConflict>) {
     super('CONFLICT', 409, message, options);
+    this.collection = options?.collection;
+    this.id = options?.id;
+    this.expectedRev = options?.expectedRev;
+    this.currentRev = options?.currentRev;
+  }
+
+  /** The error of a write whose `expectedRev` did not match the stored revision. */
+  static revision(conflict: RevisionConflict, options?: PocketErrorOptions): ConflictError {
+    const { collection, id, expectedRev, currentRev } = conflict;
+    const found = currentRev === null ? 'does not exist' : `is at revision ${currentRev}`;
+    const expected = expectedRev === 0 ? 'no document' : `revision ${expectedRev}`;
+    return new ConflictError(
+      `Document "${id}" in collection "${collection}" ${found}, but the write expected ${expected}; nothing was written. Read the document again and retry with its _rev.`,
+      { ...options, ...conflict },
+    );
   }
 }
 

@@ -1,5 +1,8 @@
 export { Database, COLLECTION_NAME, assertCollectionName, type DatabaseOptions } from './database.js';
-export { Collection, type DocumentUpdate } from './collection.js';
+export { Collection, type DocumentUpdate, type ChangesOptions, type Change, type ChangesPage } from './collection.js';
+export { increment, arrayUnion, arrayRemove, deleteField, isFieldOperator, type FieldOperator, type Increment, type ArrayUnion, type ArrayRemove, type DeleteField, type OperatorFor } from './operators.js';
+export type { DocumentPatch, UpsertDocument, WriteOptions } from './patch.js';
+export { applyWrite, applyOperators, checkRevision, type DocumentState } from './storage/apply.js';
 export type { ChangeEvent, ChangeListener } from './changes.js';
 export {
   PocketError,
@@ -8,6 +11,7 @@ export {
   DuplicateKeyError,
   ConflictError,
   QueryError,
+  type RevisionConflict,
   StorageError,
   type PocketErrorCode,
   type PocketErrorStatus,
@@ -21,11 +25,11 @@ export {
   MAX_ID_LENGTH,
   type AnyDocument,
   type BaseDocument,
-  type DocumentPatch,
   type JsonObject,
   type JsonPrimitive,
   type JsonValue,
   type NewDocument,
+  type WithRev,
 } from './document.js';
 export type * from './query/ast.js';
 export { EMPTY_QUERY } from './query/ast.js';
@@ -36,6 +40,7 @@ export {
   type FilterObject,
   type QueryRunner,
   type QueryPage,
+  type Picked,
   type QueryValue,
   type RangeOf,
   type ElementOf,

@@ -10,6 +10,7 @@ import {
 /** `Name: message`, as Workers RPC delivers an error thrown inside a Durable Object. */
 const REMOTE = /^(ValidationError|QueryError|ConflictError|DocumentNotFoundError|DuplicateKeyError|StorageError|D1Error|DurableObjectStorageError): ([\s\S]*)$/;
 const NOT_FOUND = /^Document "([\s\S]*)" was not found in collection "([^"]*)"\. /;
+const REVISION = /^Document "([\s\S]*)" in collection "([^"]*)" (?:does not exist|is at revision (\d+)), but the write expected (?:no document|revision (\d+)); /;
 const DUPLICATE = /^(?:A document with _id "([\s\S]*)" already exists in collection "([^"]*)"\. |The _id "([\s\S]*)" appears more than once in one bulkInsert\(\) into collection "([^"]*)";)/;
 
 /**
@@ -37,8 +38,12 @@ export function fromRpcError(error: unknown): unknown {
       return new ValidationError(message, options);
     case 'QueryError':
       return new QueryError(message, options);
-    case 'ConflictError':
-      return new ConflictError(message, options);
+    case 'ConflictError': {
+      const found = REVISION.exec(message);
+      if (found === null) return new ConflictError(message, options);
+      const [, id, collection, current, expected] = found as unknown as [string, string, string, string | undefined, string | undefined];
+      return ConflictError.revision({ collection, id, expectedRev: expected === undefined ? 0 : Number(expected), currentRev: current === undefined ? null : Number(current) }, options);
+    }
     case 'DocumentNotFoundError': {
       const found = NOT_FOUND.exec(message);
       return found === null ? error : new DocumentNotFoundError(found[2]!, found[1]!, options);

@@ -9,6 +9,11 @@ import {
   type JsonValue,
   type PathValue,
   type QueryBuilder,
+  type WithRev,
+  increment,
+  arrayUnion,
+  arrayRemove,
+  deleteField,
 } from '@pocket/core';
 
 // These tests are checked by `tsc -p tsconfig.json` (expectTypeOf and the @ts-expect-error
@@ -77,7 +82,7 @@ describe('conditions are typed by the field', () => {
       .where('createdAt').gte('2026-01-01T00:00:00.000Z')
       .where('userId').notIn([])
       .where('completed').exists(false);
-    expectTypeOf(q).toEqualTypeOf<QueryBuilder<Todo>>();
+    expectTypeOf(q).toEqualTypeOf<QueryBuilder<Todo, WithRev<Todo>>>();
     expect(q.toQuery().filter).not.toBeNull();
   });
 
@@ -115,7 +120,7 @@ describe('conditions are typed by the field', () => {
       (g) => g.where('completed').equals(true),
       (g) => g.and((h) => h.where('profile.age').lt(18), (h) => h.where('tags').contains('kid')),
     );
-    expectTypeOf(q).toEqualTypeOf<QueryBuilder<Todo>>();
+    expectTypeOf(q).toEqualTypeOf<QueryBuilder<Todo, WithRev<Todo>>>();
     // @ts-expect-error inside a group, fields are checked too
     expect(todos.find().or((g) => g.where('nope').equals(1)).toQuery().filter).toEqual({ kind: 'condition', op: 'eq', path: 'nope', value: 1 });
   });
@@ -129,14 +134,14 @@ describe('conditions are typed by the field', () => {
 
 describe('collection methods', () => {
   it('return the document type', () => {
-    expectTypeOf(todos.find().exec()).resolves.toEqualTypeOf<Todo[]>();
-    expectTypeOf(todos.find().first()).resolves.toEqualTypeOf<Todo | null>();
+    expectTypeOf(todos.find().exec()).resolves.toEqualTypeOf<Array<WithRev<WithRev<Todo>>>>();
+    expectTypeOf(todos.find().first()).resolves.toEqualTypeOf<WithRev<WithRev<Todo>> | null>();
     expectTypeOf(todos.find().count()).resolves.toEqualTypeOf<number>();
-    expectTypeOf(todos.get('a')).resolves.toEqualTypeOf<Todo | null>();
-    expectTypeOf(todos.getMany(['a'])).resolves.toEqualTypeOf<Array<Todo | null>>();
-    expectTypeOf(todos.insert).returns.resolves.toEqualTypeOf<Todo>();
-    expectTypeOf(todos.update).returns.resolves.toEqualTypeOf<Todo>();
-    expectTypeOf(todos.bulkInsert).returns.resolves.toEqualTypeOf<Todo[]>();
+    expectTypeOf(todos.get('a')).resolves.toEqualTypeOf<WithRev<WithRev<Todo>> | null>();
+    expectTypeOf(todos.getMany(['a'])).resolves.toEqualTypeOf<Array<WithRev<WithRev<Todo>> | null>>();
+    expectTypeOf(todos.insert).returns.resolves.toEqualTypeOf<WithRev<Todo>>();
+    expectTypeOf(todos.update).returns.resolves.toEqualTypeOf<WithRev<Todo>>();
+    expectTypeOf(todos.bulkInsert).returns.resolves.toEqualTypeOf<Array<WithRev<WithRev<Todo>>>>();
     expectTypeOf(todos.delete).returns.resolves.toEqualTypeOf<boolean>();
     expectTypeOf(todos.bulkDelete).returns.resolves.toEqualTypeOf<number>();
     expectTypeOf(db.collection<Todo>('todos')).toEqualTypeOf<Collection<Todo>>();
@@ -182,9 +187,9 @@ describe('collection methods', () => {
 describe('projections and pages', () => {
   it('select() returns a Pick with _id, and filters and sorts still take every field', () => {
     const picked = todos.find().where('completed').equals(false).sort('createdAt', 'desc').select('title', 'userId').limit(20);
-    expectTypeOf(picked.exec()).resolves.toEqualTypeOf<Array<Pick<Todo, '_id' | 'title' | 'userId'>>>();
-    expectTypeOf(picked.first()).resolves.toEqualTypeOf<Pick<Todo, '_id' | 'title' | 'userId'> | null>();
-    expectTypeOf(picked.page()).resolves.toEqualTypeOf<{ docs: Array<Pick<Todo, '_id' | 'title' | 'userId'>>; next: string | null }>();
+    expectTypeOf(picked.exec()).resolves.toEqualTypeOf<Array<Pick<Todo, '_id' | 'title' | 'userId'> & { _rev: number }>>();
+    expectTypeOf(picked.first()).resolves.toEqualTypeOf<Pick<Todo, '_id' | 'title' | 'userId'> & { _rev: number } | null>();
+    expectTypeOf(picked.page()).resolves.toEqualTypeOf<{ docs: Array<Pick<Todo, '_id' | 'title' | 'userId'> & { _rev: number }>; next: string | null }>();
     picked.where('priority').gt(3).sort('profile.age');
     // @ts-expect-error not a field of Todo
     todos.find().select('titel');
@@ -196,7 +201,44 @@ describe('projections and pages', () => {
 
   it('page() and after() keep the document type', () => {
     const page = todos.find().sort('createdAt', 'desc').limit(20);
-    expectTypeOf(page.page()).resolves.toEqualTypeOf<{ docs: Todo[]; next: string | null }>();
+    expectTypeOf(page.page()).resolves.toEqualTypeOf<{ docs: Array<WithRev<Todo>>; next: string | null }>();
     expectTypeOf(page.after).returns.toEqualTypeOf<typeof page>();
+  });
+});
+
+describe('revisions and field operators', () => {
+  it('operators are typed by the field they change', () => {
+    // Built, never run: only the types are under test here.
+    const typed = (): void => {
+      void todos.update('a', { priority: increment(1) }, { expectedRev: 3 });
+      void todos.update('a', { tags: arrayUnion('x', 'y') });
+      void todos.update('a', { tags: arrayRemove('x') });
+      void todos.update('a', { priority: deleteField() });
+      void todos.upsert({ _id: 'a', title: 't', priority: increment(2) }, { expectedRev: 0 });
+      void todos.bulkUpdate([{ id: 'a', changes: { priority: increment(-1) }, expectedRev: 2 }]);
+      void todos.delete('a', { expectedRev: 4 });
+      // @ts-expect-error increment only on number fields
+      void todos.update('a', { title: increment(1) });
+      // @ts-expect-error array operators only on array fields
+      void todos.update('a', { title: arrayUnion('x') });
+      // @ts-expect-error an element of the wrong type
+      void todos.update('a', { tags: arrayUnion(1) });
+      // @ts-expect-error deleteField only on optional fields
+      void todos.update('a', { title: deleteField() });
+    };
+    expect(typeof typed).toBe('function');
+  });
+
+  it('reads carry _rev; a document read back can be written again', () => {
+    const roundTrip = async (): Promise<void> => {
+      const doc = await todos.get('a');
+      if (doc === null) return;
+      expectTypeOf(doc._rev).toEqualTypeOf<number>();
+      await todos.upsert({ ...doc, title: 'again' }, { expectedRev: doc._rev });
+      const feed = await todos.changes({ since: '0', limit: 10 });
+      expectTypeOf(feed.checkpoint).toEqualTypeOf<string>();
+      expectTypeOf(feed.changes[0]!.doc).toEqualTypeOf<WithRev<Todo> | null>();
+    };
+    expect(typeof roundTrip).toBe('function');
   });
 });

@@ -1,4 +1,4 @@
-import type { JsonObject } from '../document.js';
+import type { JsonObject, JsonValue } from '../document.js';
 import type { FindQuery, QueryPosition, SortSpec } from '../query/ast.js';
 import { parsePath } from '../query/path.js';
 import { matches } from './matches.js';
@@ -25,6 +25,9 @@ export function evaluate<T extends { _id: string }>(query: FindQuery, docs: Iter
 /** `_id` and the fields of `doc` named in `fields` that it has: a query's `select`. */
 export function project(doc: { _id: string }, fields: readonly string[]): { _id: string } & JsonObject {
   const out: { _id: string } & JsonObject = { _id: doc._id };
+  // The revision comes with every projection, so a projected read can still make a conditional write.
+  const rev = (doc as { _rev?: JsonValue })._rev;
+  if (rev !== undefined) out._rev = rev;
   for (const field of fields) {
     if (Object.hasOwn(doc, field)) {
       const value = (doc as unknown as JsonObject)[field];

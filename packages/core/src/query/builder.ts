@@ -158,6 +158,9 @@ export interface QueryPage<T> {
   next: string | null;
 }
 
+/** What `select(...fields)` returns of each document: `_id`, `_rev` and those fields. */
+export type Picked<T, K extends keyof T> = Pick<T, K | ('_id' & keyof T)> & { _rev: number };
+
 /**
  * A find query: filter, sort, skip and limit, run by `exec()`, `first()`, `count()` or `page()`.
  * Immutable: a builder can be kept and extended in several directions. `T` is the document type
@@ -183,11 +186,11 @@ export class QueryBuilder<T, R = T> extends FilterBuilder<T> {
   }
 
   /**
-   * Returns only `_id` and these top-level fields of each document; filters and sorts may still
+   * Returns only `_id`, `_rev` and these top-level fields of each document; filters and sorts may still
    * use any field. Typed as a `Pick` of the document. Calling it again replaces the fields.
    */
-  select<K extends keyof T & string>(...fields: K[]): QueryBuilder<T, Pick<T, K | ('_id' & keyof T)>> {
-    return new QueryBuilder<T, Pick<T, K | ('_id' & keyof T)>>(this.#runner, { ...this.toQuery(), select: selectFields(fields) });
+  select<K extends keyof T & string>(...fields: K[]): QueryBuilder<T, Picked<T, K>> {
+    return new QueryBuilder<T, Picked<T, K>>(this.#runner, { ...this.toQuery(), select: selectFields(fields) });
   }
 
   /** Orders by a field; call again for tie-breakers. Ties left over are ordered by `_id`. */

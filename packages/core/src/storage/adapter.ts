@@ -1,4 +1,4 @@
-import type { JsonObject } from '../document.js';
+import type { JsonObject, JsonValue } from '../document.js';
 import type { Filter, FindQuery } from '../query/ast.js';
 
 /**
@@ -35,6 +35,17 @@ export interface StorageCapabilities {
    * Without it core trims the whole documents the adapter returns.
    */
   readonly projections?: boolean;
+  /**
+   * Whether the store keeps revisions: it stores the `_rev` each write assigns (1 for a new
+   * document, the previous revision + 1 for any other write, a delete included), and checks
+   * `expectedRev` inside the write. Without it core refuses `expectedRev`, since it could not be
+   * checked, and documents read back carry whatever `_rev` the store returns.
+   */
+  readonly revisions?: boolean;
+  /** Whether `write()` applies `operators` (increment, arrayUnion, …) atomically. Without it core refuses them. */
+  readonly fieldOperators?: boolean;
+  /** Whether the store has `changes()` and `purgeTombstones()`: a stored change feed, with tombstones for deletes. */
+  readonly changeFeed?: boolean;
 }
 
 export interface CollectionContext {
@@ -42,7 +53,7 @@ export interface CollectionContext {
   readonly database: string;
 }
 
-/** A stored document: a JSON object with a string `_id`. */
+/** A stored document: a JSON object with a string `_id` (and, where the store keeps revisions, `_rev`). */
 export type StoredDocument = JsonObject & { _id: string };
 
 export interface CollectionStore {
@@ -64,6 +75,29 @@ export interface CollectionStore {
    * `capabilities.atomicWrites` is true, nothing of the batch is then applied.
    */
   write(operations: readonly WriteOperation[]): Promise<WriteResult[]>;
+  /**
+   * The documents changed after sequence number `since`, each once at its latest state, in the
+   * order of their last write, at most `limit` of them. A delete is a tombstone (`deleted: true`,
+   * `doc: null`) until purged. `checkpoint` is the sequence number of the last change returned,
+   * or `since` when there is none. Required with `capabilities.changeFeed`.
+   */
+  changes?(since: number, limit: number): Promise<{ changes: StoredChange[]; checkpoint: number }>;
+  /**
+   * Removes the tombstones of deletes at or before sequence number `through` (all of them when
+   * null) and returns how many it removed. Required with `capabilities.changeFeed`.
+   */
+  purgeTombstones?(through: number | null): Promise<number>;
+}
+
+/** One entry of the change feed: a document at its latest revision, or the tombstone of its delete. */
+export interface StoredChange {
+  readonly id: string;
+  readonly rev: number;
+  readonly deleted: boolean;
+  /** The document as stored now; `null` for a tombstone. */
+  readonly doc: StoredDocument | null;
+  /** The sequence number of the write: increasing in commit order, never reused. */
+  readonly seq: number;
 }
 
 /** What `query.explain()` returns: how a query runs, and what would make it cheaper. */
@@ -85,18 +119,35 @@ export interface QueryExplanation {
   readonly suggestedIndex: { readonly fields: ReadonlyArray<string | { readonly path: string; readonly direction: 'asc' | 'desc' }>; readonly sql: string } | null;
 }
 
+/**
+ * A field operator of a patch, as the store applies it to the stored value of a top-level field
+ * (see `applyOperators` for the exact semantics every store follows).
+ */
+export type FieldUpdate =
+  | { readonly field: string; readonly kind: 'increment'; readonly by: number }
+  | { readonly field: string; readonly kind: 'arrayUnion' | 'arrayRemove'; readonly values: readonly JsonValue[] }
+  | { readonly field: string; readonly kind: 'deleteField' };
+
+/**
+ * One write. `expectedRev`, where given, is checked inside the write: a document at another
+ * revision (or none, for `delete` and `upsert`) fails it with a `ConflictError` and nothing of
+ * the batch is written. For `upsert`, `expectedRev: 0` means "no document has this id".
+ * Documents of inserts and upserts arrive with `_rev: 1`; the store replaces it with the
+ * revision it assigns.
+ */
 export type WriteOperation =
-  /** Create; fails with `DuplicateKeyError` if the id exists. */
+  /** Create; fails with `DuplicateKeyError` if the id exists. A tombstone's id is free, and the revision continues from it. */
   | { readonly type: 'insert'; readonly doc: StoredDocument }
-  /** Merge top-level fields into an existing document; `DocumentNotFoundError` if there is none. */
-  | { readonly type: 'update'; readonly id: string; readonly patch: JsonObject }
-  /** Create, or replace the whole document. */
-  | { readonly type: 'upsert'; readonly doc: StoredDocument }
-  /** Remove, if present. */
-  | { readonly type: 'delete'; readonly id: string };
+  /** Merge top-level fields into an existing document, then apply `operators`; `DocumentNotFoundError` if there is none. */
+  | { readonly type: 'update'; readonly id: string; readonly patch: JsonObject; readonly operators?: readonly FieldUpdate[]; readonly expectedRev?: number }
+  /** Create, or replace the whole document; `operators` apply to the replaced document's values (or to missing fields). */
+  | { readonly type: 'upsert'; readonly doc: StoredDocument; readonly operators?: readonly FieldUpdate[]; readonly expectedRev?: number }
+  /** Remove, if present, leaving a tombstone where the store keeps a change feed. */
+  | { readonly type: 'delete'; readonly id: string; readonly expectedRev?: number };
 
 export type WriteResult =
   | { readonly type: 'insert'; readonly doc: StoredDocument }
   | { readonly type: 'update'; readonly doc: StoredDocument }
   | { readonly type: 'upsert'; readonly doc: StoredDocument }
-  | { readonly type: 'delete'; readonly id: string; readonly deleted: boolean };
+  /** `rev` is the tombstone's revision, where the store keeps revisions and a document was deleted. */
+  | { readonly type: 'delete'; readonly id: string; readonly deleted: boolean; readonly rev?: number };

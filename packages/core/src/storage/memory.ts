@@ -1,40 +1,55 @@
-import { DocumentNotFoundError, DuplicateKeyError } from '../errors.js';
 import { evaluate } from '../evaluator/evaluate.js';
 import { matches } from '../evaluator/matches.js';
 import type { Filter, FindQuery } from '../query/ast.js';
-import type { CollectionStore, StorageAdapter, StoredDocument, WriteOperation, WriteResult } from './adapter.js';
+import type { CollectionStore, StorageAdapter, StoredChange, StoredDocument, WriteOperation, WriteResult } from './adapter.js';
+import { applyWrite } from './apply.js';
+
+/** One id of a collection: the document's JSON text (`null` for a tombstone), and its place in the change feed. */
+interface Row {
+  readonly text: string | null;
+  readonly rev: number;
+  readonly seq: number;
+}
+
+/** A collection: its rows, and the last sequence number it gave out. */
+interface Table {
+  readonly rows: Map<string, Row>;
+  readonly seq: number;
+}
 
 /**
  * Keeps documents in memory, per adapter instance and database name. It is the smallest
  * complete adapter and the model for writing one: it stores JSON text, so callers never share
  * objects with it, and it applies a batch to a copy that replaces the live data only when
- * every operation succeeded.
+ * every operation succeeded. Deletes leave tombstones, so the change feed reports them.
  */
 export function createMemoryStorage(): StorageAdapter {
-  const databases = new Map<string, Map<string, Map<string, string>>>();
+  const databases = new Map<string, Map<string, Table>>();
   return {
     name: 'memory',
-    capabilities: { atomicWrites: true, cursorPages: true, projections: true },
+    capabilities: { atomicWrites: true, cursorPages: true, projections: true, revisions: true, fieldOperators: true, changeFeed: true },
     collection(name, { database }) {
       let collections = databases.get(database);
       if (!collections) databases.set(database, (collections = new Map()));
-      return createMemoryStore(name, () => collections.get(name), (rows) => collections.set(name, rows));
+      return createMemoryStore(name, () => collections.get(name) ?? EMPTY, (table) => collections.set(name, table));
     },
   };
 }
 
-function createMemoryStore(
-  collection: string,
-  load: () => Map<string, string> | undefined,
-  save: (rows: Map<string, string>) => void,
-): CollectionStore {
-  const docs = (): StoredDocument[] => [...(load()?.values() ?? [])].map(parse);
+const EMPTY: Table = { rows: new Map(), seq: 0 };
+
+function createMemoryStore(collection: string, load: () => Table, save: (table: Table) => void): CollectionStore {
+  const docs = (): StoredDocument[] => {
+    const out: StoredDocument[] = [];
+    for (const row of load().rows.values()) if (row.text !== null) out.push(parse(row.text));
+    return out;
+  };
   return {
     async getMany(ids) {
-      const rows = load();
+      const { rows } = load();
       return ids.map((id) => {
-        const text = rows?.get(id);
-        return text === undefined ? null : parse(text);
+        const text = rows.get(id)?.text;
+        return text == null ? null : parse(text);
       });
     },
     async find(query: FindQuery) {
@@ -44,33 +59,46 @@ function createMemoryStore(
       return docs().filter((doc) => matches(filter, doc)).length;
     },
     async write(operations: readonly WriteOperation[]) {
-      const rows = new Map(load());
-      const results = operations.map((op) => apply(collection, rows, op));
-      save(rows);
+      const table = load();
+      const rows = new Map(table.rows);
+      let seq = table.seq;
+      const results: WriteResult[] = operations.map((op) => {
+        const id = op.type === 'insert' || op.type === 'upsert' ? op.doc._id : op.id;
+        const row = rows.get(id);
+        const { result, next } = applyWrite(collection, op, row && { doc: row.text === null ? null : parse(row.text), rev: row.rev });
+        if (next !== null) rows.set(id, { text: next.doc === null ? null : JSON.stringify(next.doc), rev: next.rev, seq: ++seq });
+        // Results are fresh objects (parsed text, core's own copies): the store keeps only text.
+        return result;
+      });
+      save({ rows, seq });
       return results;
     },
+    async changes(since: number, limit: number) {
+      const changed: Array<[string, Row]> = [...load().rows].filter(([, row]) => row.seq > since);
+      changed.sort((a, b) => a[1].seq - b[1].seq);
+      const changes: StoredChange[] = changed.slice(0, limit).map(([id, row]) => ({
+        id,
+        rev: row.rev,
+        deleted: row.text === null,
+        doc: row.text === null ? null : parse(row.text),
+        seq: row.seq,
+      }));
+      return { changes, checkpoint: changes.at(-1)?.seq ?? since };
+    },
+    async purgeTombstones(through: number | null) {
+      const table = load();
+      const rows = new Map(table.rows);
+      let purged = 0;
+      for (const [id, row] of rows) {
+        if (row.text === null && (through === null || row.seq <= through)) {
+          rows.delete(id);
+          purged++;
+        }
+      }
+      save({ rows, seq: table.seq });
+      return purged;
+    },
   };
-}
-
-function apply(collection: string, rows: Map<string, string>, op: WriteOperation): WriteResult {
-  switch (op.type) {
-    case 'insert':
-      if (rows.has(op.doc._id)) throw new DuplicateKeyError(collection, op.doc._id);
-      rows.set(op.doc._id, JSON.stringify(op.doc));
-      return { type: 'insert', doc: parse(JSON.stringify(op.doc)) };
-    case 'upsert':
-      rows.set(op.doc._id, JSON.stringify(op.doc));
-      return { type: 'upsert', doc: parse(JSON.stringify(op.doc)) };
-    case 'update': {
-      const text = rows.get(op.id);
-      if (text === undefined) throw new DocumentNotFoundError(collection, op.id);
-      const doc: StoredDocument = { ...parse(text), ...op.patch, _id: op.id };
-      rows.set(op.id, JSON.stringify(doc));
-      return { type: 'update', doc };
-    }
-    case 'delete':
-      return { type: 'delete', id: op.id, deleted: rows.delete(op.id) };
-  }
 }
 
 function parse(text: string): StoredDocument {
