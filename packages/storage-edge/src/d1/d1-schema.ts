@@ -1,6 +1,8 @@
 import { assertCollectionName as assertName, ValidationError, describeValue as describe } from '@pocket/core';
 import { assertTableName, assertTablePrefix } from '../sql/identifiers.js';
-import { createIndexSql, createTableSql, DEFAULT_TABLE_PREFIX, indexKeys, type SqlIndexes } from '../sql/schema.js';
+import { createIndexSql, createTableStatements, DEFAULT_TABLE_PREFIX, indexKeys, type SqlIndexes } from '../sql/schema.js';
+import { feedColumnsSql } from '../sql/revisions.js';
+import { quoteIdentifier } from '../sql/identifiers.js';
 import { assertD1Binding, type D1DatabaseLike } from './d1-binding.js';
 import { D1Error } from './d1-error.js';
 
@@ -37,7 +39,29 @@ export async function initializeD1Schema(database: D1DatabaseLike, options: D1Sc
   try {
     await database.batch(statements.map((sql) => database.prepare(sql)));
   } catch (error) {
-    throw new D1Error('initialize schema', error);
+    if (!String((error as Error)?.message).includes('no such column: _seq')) throw new D1Error('initialize schema', error);
+    // A table of the first release: give each table the change feed's columns, then try again.
+    await addFeedColumns(database, options);
+    try {
+      await database.batch(statements.map((sql) => database.prepare(sql)));
+    } catch (retryError) {
+      throw new D1Error('initialize schema', retryError);
+    }
+  }
+}
+
+/** ALTER TABLE has no IF NOT EXISTS: each table on its own, a column already there is fine. */
+async function addFeedColumns(database: D1DatabaseLike, options: D1SchemaOptions): Promise<void> {
+  const prefix = options.tablePrefix ?? DEFAULT_TABLE_PREFIX;
+  for (const collection of options.collections) {
+    for (const sql of feedColumnsSql(quoteIdentifier(prefix + collection))) {
+      try {
+        await database.batch([database.prepare(sql)]);
+      } catch (error) {
+        const message = String((error as Error)?.message);
+        if (!message.includes('duplicate column') && !message.includes('no such table')) throw new D1Error('initialize schema', error);
+      }
+    }
   }
 }
 
@@ -57,7 +81,7 @@ function schemaStatements(options: D1SchemaOptions, where: string): string[] {
     assertCollectionName(collection, where);
     const table = prefix + collection;
     assertTableName(table, collection);
-    return [createTableSql(table), ...indexKeys(indexes[collection], where).map((keys) => createIndexSql(table, keys))];
+    return [...createTableStatements(table), ...indexKeys(indexes[collection], where).map((keys) => createIndexSql(table, keys))];
   });
 }
 

@@ -28,10 +28,25 @@ export function assertKeyPrefix(prefix: unknown): asserts prefix is string {
   }
 }
 
-/** The keys of one collection: `<keyPrefix><collection>:<id>`, all sharing `prefix`. */
+/**
+ * The keys of one collection: documents at `<keyPrefix><collection>:<id>`, all sharing
+ * `prefix`. Beside them, under characters no collection name has (so no other collection's
+ * keys start the same way), the change feed: each id's revision and sequence number at
+ * `<keyPrefix><collection>~<id>` (as long as the document's key, so never over the limit when
+ * that is not), one entry per changed id at `<keyPrefix><collection>#<sequence, 16 digits>`, and
+ * the last sequence number at `<keyPrefix><collection>!seq`.
+ */
 export interface CollectionKeys {
   /** What every key of the collection starts with, for `list({ prefix })`. */
   readonly prefix: string;
+  /** What every feed entry's key starts with. */
+  readonly feedPrefix: string;
+  /** The key of the feed entry with this sequence number. */
+  feedKey(seq: number): string;
+  /** The key of an id's revision and sequence number. */
+  metaKey(id: string): string;
+  /** The key of the last sequence number given out. */
+  readonly counterKey: string;
   /** The key of a document; a `ValidationError` if the platform would refuse it. */
   key(id: string): string;
   /** The key of a document, or `null` when it is too long to exist (so reads need not ask). */
@@ -44,8 +59,13 @@ export function collectionKeys(keyPrefix: string, collection: string): Collectio
     const key = prefix + id;
     return utf8Length(key) <= MAX_KEY_BYTES ? key : null;
   };
+  const feedPrefix = `${keyPrefix}${collection}#`;
   return {
     prefix,
+    feedPrefix,
+    feedKey: (seq) => feedPrefix + String(seq).padStart(16, '0'),
+    metaKey: (id) => `${keyPrefix}${collection}~${id}`,
+    counterKey: `${keyPrefix}${collection}!seq`,
     keyIfValid,
     key(id) {
       const key = keyIfValid(id);

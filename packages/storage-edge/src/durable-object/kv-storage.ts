@@ -5,6 +5,7 @@ import { countInPages, findInPages } from './kv-scan.js';
 import type { DurableObjectKvStorageLike } from './kv-types.js';
 import { decode } from './kv-values.js';
 import { writeBatch } from './kv-writes.js';
+import { purgeTombstones, readChanges } from './kv-feed.js';
 
 export interface DurableObjectStorageOptions {
   /** The object's storage: `this.ctx.storage` in a `DurableObject` class. */
@@ -42,7 +43,7 @@ export function createDurableObjectStorage(options: DurableObjectStorageOptions)
 
   return {
     name: 'durable-object',
-    capabilities: { atomicWrites: true, cursorPages: true, projections: true },
+    capabilities: { atomicWrites: true, cursorPages: true, projections: true, revisions: true, fieldOperators: true, changeFeed: true },
     collection(name) {
       const keys = collectionKeys(keyPrefix, name);
       return {
@@ -65,6 +66,8 @@ export function createDurableObjectStorage(options: DurableObjectStorageOptions)
         find: (query) => guard('find', () => findInPages(storage, keys.prefix, query, pageSize)),
         count: (filter) => guard('count', () => countInPages(storage, keys.prefix, filter, pageSize)),
         write: (operations) => guard('write', () => writeBatch(storage, keys, name, operations)),
+        changes: (since, limit) => guard('changes', () => readChanges(storage, keys, since, limit)),
+        purgeTombstones: (through) => guard('purge tombstones', () => purgeTombstones(storage, keys, through)),
       };
     },
   };

@@ -33,7 +33,10 @@ export function encode(doc: StoredDocument, collection: string): string {
 
 export function decode(key: string, value: unknown): StoredDocument {
   assertText(key, value);
-  return JSON.parse(value) as StoredDocument;
+  const doc = JSON.parse(value) as StoredDocument;
+  // Written before revisions: revision 1 until its next write.
+  if (doc._rev === undefined) doc._rev = 1;
+  return doc;
 }
 
 /** Every value under Pocket's keys is JSON text it wrote; anything else was put there by other code. */

@@ -36,7 +36,7 @@ export function createSqlAdapter(options: SqlAdapterOptions): StorageAdapter {
   const declared = indexes === undefined ? undefined : checkedIndexes(indexes, where);
   return {
     name,
-    capabilities: { atomicWrites, cursorPages: true, projections: true },
+    capabilities: { atomicWrites, cursorPages: true, projections: true, revisions: true, fieldOperators: true, changeFeed: true },
     collection(collection) {
       return createSqlStore({ collection, table: tablePrefix + collection, driver, backend, limits, indexes: declared?.get(collection) ?? [] });
     },

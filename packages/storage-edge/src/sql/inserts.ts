@@ -1,7 +1,14 @@
 import type { StoredDocument, WriteOperation } from '@pocket/core';
 import { documentText, utf8Length } from './json-text.js';
 import type { SqlLimits } from './limits.js';
+import { LIVE, nextSeq, REVISION } from './revisions.js';
 import type { PlannedStatement } from './statement.js';
+
+/** Raised by an insert whose id belongs to a live document; the store makes it a `DuplicateKeyError`. */
+export const DUPLICATE_GUARD = 'pocket-duplicate-key';
+
+/** The revision of each inserted row: 1, unless it took a tombstone's place. */
+const REVIVED = `data ->> '$._rev' AS rev`;
 
 /**
  * Plans the run of inserts that starts at `start` as few statements as the limits allow, and
@@ -17,6 +24,11 @@ import type { PlannedStatement } from './statement.js';
  * of its documents checked on its own, so the error names the document; the next group is smaller.
  */
 export function planInserts(table: string, ops: readonly WriteOperation[], start: number, limits: SqlLimits, plan: PlannedStatement[]): number {
+  // A tombstone's id is free: the new document takes its row, and its revision continues. A
+  // live document there fails the statement, so the batch writes nothing.
+  const onConflict =
+    ` ON CONFLICT (_id) DO UPDATE SET data = CASE WHEN ${LIVE} THEN json_extract('{}', '${DUPLICATE_GUARD}') ` +
+    `ELSE json_set(excluded.data, '$._rev', ${REVISION} + 1) END, _deleted = NULL, _seq = excluded._seq, created_at = unixepoch(), updated_at = unixepoch()`;
   let end = start;
   while (end < ops.length && ops[end]!.type === 'insert') end++;
   const docOf = (k: number) => (ops[k] as { doc: StoredDocument }).doc;
@@ -28,12 +40,18 @@ export function planInserts(table: string, ops: readonly WriteOperation[], start
   const flush = () => {
     if (indexes.length === 0) return;
     if (indexes.length === 1) {
-      plan.push({ kind: 'insert', ops: indexes, sql: `INSERT INTO ${table} (_id, data) VALUES (?, ?)`, params: [docOf(indexes[0]!)._id, texts[0]] });
+      plan.push({ kind: 'insert', ops: indexes, sql: `INSERT INTO ${table} (_id, data, _seq) VALUES (?, ?, ${nextSeq(table)} + 1)${onConflict} RETURNING ${REVIVED}`, params: [docOf(indexes[0]!)._id, texts[0]] });
     } else {
       // Joining copies every byte: a statement that is one group's array is sent as it is.
       const param = texts.length === 1 ? texts[0]! : `[${texts.map((t) => (t.startsWith('[') ? t.slice(1, -1) : t)).join(',')}]`;
       // json_each hands back each element's JSON text unchanged, so `data` is stored as written.
-      plan.push({ kind: 'insert', ops: indexes, sql: `INSERT INTO ${table} (_id, data) SELECT value ->> '$._id', value FROM json_each(?)`, params: [param] });
+      // (`WHERE true` tells SQLite's parser that ON CONFLICT is the upsert clause, not a join's.)
+      plan.push({
+        kind: 'insert',
+        ops: indexes,
+        sql: `INSERT INTO ${table} (_id, data, _seq) SELECT value ->> '$._id', value, ${nextSeq(table)} + key + 1 FROM json_each(?) WHERE true${onConflict} RETURNING _id, ${REVIVED}`,
+        params: [param],
+      });
     }
     texts = [];
     indexes = [];

@@ -1,17 +1,26 @@
 import { describeValue as describe, parsePath, ValidationError } from '@pocket/core';
 import { jsonPath, quoteIdentifier, quoteLiteral } from './identifiers.js';
 import { sortKeySql } from './sort-key.js';
+import { feedIndexSql } from './revisions.js';
 
 /**
- * The table of one collection, exactly as the documented migration creates it, so tables made
- * by hand from that SQL and tables Pocket makes are interchangeable.
+ * The table of one collection: the documented migration's columns, then the change feed's
+ * (`_seq`, the sequence number of the row's last write; `_deleted`, set on a delete's
+ * tombstone). A table made by hand from the first release's SQL gets those two lazily (see
+ * revisions.ts), so both kinds of table are interchangeable.
  */
 export function createTableSql(table: string): string {
   return (
     `CREATE TABLE IF NOT EXISTS ${quoteIdentifier(table)} (` +
     `_id TEXT PRIMARY KEY, data TEXT NOT NULL, ` +
-    `created_at INTEGER DEFAULT (unixepoch()), updated_at INTEGER DEFAULT (unixepoch()))`
+    `created_at INTEGER DEFAULT (unixepoch()), updated_at INTEGER DEFAULT (unixepoch()), ` +
+    `_seq INTEGER, _deleted INTEGER)`
   );
+}
+
+/** The statements that make a collection's table: the table, then the change feed's index. */
+export function createTableStatements(table: string): string[] {
+  return [createTableSql(table), feedIndexSql(quoteIdentifier(table))];
 }
 
 /**

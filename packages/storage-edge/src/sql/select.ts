@@ -7,6 +7,7 @@ import { fitStatement } from './parameters.js';
 import { RESIDUAL_COLUMN, splitFilter, type SplitFilter } from './residual.js';
 import { fixedFields, keyHints, orderBySql, type FixedFields } from './sort-key.js';
 import { DEFAULT_SQL_LIMITS, type SqlLimits } from './limits.js';
+import { LIVE, REVISION } from './revisions.js';
 
 /**
  * A compiled find. With a `residual` (the filter has a regular expression) the statement returns
@@ -49,7 +50,7 @@ export function compileCount(table: string, filter: Filter | null, limits: SqlLi
   const fixed = fixedFields(where);
   if (residual !== null) return fitStatement({ ...selectSql(table, where, residual, fixed, []), residual }, limits);
   const compiled = whereSql(where, fixed, []);
-  const sql = `SELECT count(*) AS n FROM ${table}${compiled === null ? '' : ` WHERE ${compiled.sql}`}`;
+  const sql = `SELECT count(*) AS n FROM ${table} WHERE ${LIVE}${compiled === null ? '' : ` AND ${parenthesised(compiled.sql)}`}`;
   return fitStatement({ sql, params: compiled?.params ?? [], residual }, limits);
 }
 
@@ -83,7 +84,7 @@ function selectSql(
   const filter = whereSql(where, fixed, sort);
   const compiled = after === null ? filter : filter === null ? after : { sql: `(${filter.sql}) AND (${after.sql})`, params: [...filter.params, ...after.params] };
   // `->` gives a field's JSON text ('null' for null), and NULL only where the field is missing.
-  let sql = projected === null ? 'SELECT data' : `SELECT ${['_id', ...projected.map((f, i) => `data -> ${jsonPathLiteral(f)} AS p${i}`)].join(', ')}`;
+  let sql = projected === null ? 'SELECT data' : `SELECT ${['_id', `${REVISION} AS _rev`, ...projected.map((f, i) => `data -> ${jsonPathLiteral(f)} AS p${i}`)].join(', ')}`;
   let params: unknown[] = [];
   if (residual !== null && residual.columns.length > 0) {
     // `IS TRUE` makes each part 0 or 1 (1 exactly when a WHERE would keep the row); `||` makes them one text.
@@ -91,10 +92,16 @@ function selectSql(
     sql += `, ${flags.sql} AS ${RESIDUAL_COLUMN}`;
     params = flags.params;
   }
-  sql += ` FROM ${table}`;
+  // Tombstones are rows, never documents.
+  sql += ` FROM ${table} WHERE ${LIVE}`;
   if (compiled === null) return { sql, params };
   // Placeholders are numbered in the order they appear: the flags' come first.
-  return { sql: `${sql} WHERE ${compiled.sql}`, params: params.length === 0 ? compiled.params : [...params, ...compiled.params] };
+  return { sql: `${sql} AND ${parenthesised(compiled.sql)}`, params: params.length === 0 ? compiled.params : [...params, ...compiled.params] };
+}
+
+/** `sql` as one term of an AND: a bare OR inside would otherwise bind looser than the AND. */
+function parenthesised(sql: string): string {
+  return `(${sql})`;
 }
 
 // Validated non-negative safe integers are written inline: D1 binds every number as REAL.

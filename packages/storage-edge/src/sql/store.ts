@@ -1,10 +1,12 @@
 import {
   project,
+  checkRevision,
   StorageError,
   DocumentNotFoundError,
   DuplicateKeyError,
   ValidationError,
   type CollectionStore,
+  type StoredChange,
   type Filter,
   type FindQuery,
   type JsonValue,
@@ -15,11 +17,14 @@ import {
 } from '@pocket/core';
 import type { Row, SqlDriver, SqlFragment } from './statement.js';
 import { assertTableName, quoteIdentifier } from './identifiers.js';
-import { createIndexSql, createTableSql, type IndexKey } from './schema.js';
+import { createIndexSql, createTableStatements, type IndexKey } from './schema.js';
 import { explanation } from './explain.js';
 import { compileCount, compileFind } from './select.js';
 import type { SqlLimits } from './limits.js';
-import { collectResults, MISSING_GUARD, planWrites, TOO_LARGE_GUARD, type UpdateCache } from './writes.js';
+import { collectResults, parse, planWrites, PRECONDITION_GUARD, TOO_LARGE_GUARD, type UpdateCache } from './writes.js';
+import { DUPLICATE_GUARD } from './inserts.js';
+import { WRONG_TYPE_GUARD } from './operators.js';
+import { feedColumnsSql, LIVE, REVISION } from './revisions.js';
 
 /**
  * Per backend, what this isolate knows of each table's declared indexes (by their DDL): made,
@@ -31,11 +36,14 @@ const MAX_REMEMBERED_TABLES = 1000;
 /** What a write that cannot create a table gets when its table is missing. */
 const NO_TABLE: unique symbol = Symbol('no table');
 
-/** Deletes and updates of a collection without a table, answered as for an empty one. */
+/** Writes to a collection without a table, answered as for an empty one (nothing to delete or update). */
 function emptyTableResults(collection: string, operations: readonly WriteOperation[]): WriteResult[] {
   return operations.map((op) => {
-    if (op.type === 'delete') return { type: 'delete', id: op.id, deleted: false };
     if (op.type === 'update') throw new DocumentNotFoundError(collection, op.id);
+    if (op.type === 'delete') {
+      if (op.expectedRev !== undefined) checkRevision(collection, op.id, op.expectedRev, null, true);
+      return { type: 'delete', id: op.id, deleted: false };
+    }
     throw new Error(`a ${op.type} reached a write that cannot create its table`); // creates is false only without them
   });
 }
@@ -92,10 +100,10 @@ class SqlStore implements CollectionStore {
       const table = this.#table;
       if (ids.length === 1) {
         // The common get(id): the row is the answer, no need to read _id back.
-        const rows = this.#read('get', { sql: `SELECT data FROM ${table} WHERE _id = ?`, params: [ids[0]] });
+        const rows = this.#read('get', { sql: `SELECT data FROM ${table} WHERE _id = ? AND ${LIVE}`, params: [ids[0]] });
         return after(rows, ([row]) => [row === undefined ? null : parse(row.data as string)]);
       }
-      const rows = this.#read('get', { sql: `SELECT _id, data FROM ${table} WHERE _id IN (SELECT value FROM json_each(?))`, params: [JSON.stringify(ids)] });
+      const rows = this.#read('get', { sql: `SELECT _id, data FROM ${table} WHERE _id IN (SELECT value FROM json_each(?)) AND ${LIVE}`, params: [JSON.stringify(ids)] });
       return after(rows, (found) => {
         const byId = new Map(found.map((r) => [r._id as string, r.data as string]));
         return ids.map((id) => {
@@ -148,13 +156,12 @@ class SqlStore implements CollectionStore {
   write(operations: readonly WriteOperation[]): Promise<WriteResult[]> {
     return settle(() => {
       const plan = planWrites(this.#table, operations, this.#options.limits, (this.#updates ??= new Map()));
-      const done = (rows: Row[][] | typeof NO_TABLE) => {
+      const done = (rows: Row[][] | typeof NO_TABLE): WriteResult[] | Promise<WriteResult[]> => {
         if (rows === NO_TABLE) return emptyTableResults(this.#options.collection, operations);
         const results = collectResults(operations, plan, rows);
-        operations.forEach((op, i) => {
-          if (results[i] === undefined && op.type === 'update') throw new DocumentNotFoundError(this.#options.collection, op.id);
-        });
-        return results;
+        // A lone write whose condition failed changed nothing; say why.
+        const unmet = operations.some((op, i) => results[i] === undefined || (op.type === 'delete' && op.expectedRev !== undefined && !(results[i] as { deleted: boolean }).deleted));
+        return unmet ? this.#preconditionFailed(operations, null) : (results as WriteResult[]);
       };
       // Only a write that can add a document creates a missing table: deletes and updates of a
       // collection without one answer as for an empty one, and create nothing.
@@ -162,6 +169,42 @@ class SqlStore implements CollectionStore {
       // withTable does not throw: a failed batch is always a rejected promise.
       const rows = this.#withTable(() => this.#options.driver.batch(plan), { create: creates, write: true });
       return rows instanceof Promise ? rows.then(done, (error: unknown) => this.#writeFailed(operations, error)) : done(rows);
+    });
+  }
+
+  changes(since: number, limit: number): Promise<{ changes: StoredChange[]; checkpoint: number }> {
+    return settle(() => {
+      // The high-water mark row ('' is no document's id) only keeps the sequence from going back.
+      const rows = this.#read('changes', {
+        sql: `SELECT _id, data, _seq, _deleted FROM ${this.#table} WHERE _seq > ? AND _id <> '' ORDER BY _seq LIMIT ${limit}`,
+        params: [since],
+      });
+      return after(rows, (found) => {
+        const changes = found.map((row): StoredChange => {
+          const deleted = row._deleted !== null && row._deleted !== undefined;
+          const doc = parse(row.data as string);
+          return { id: row._id as string, rev: doc._rev as number, deleted, doc: deleted ? null : doc, seq: Number(row._seq) };
+        });
+        return { changes, checkpoint: changes.at(-1)?.seq ?? since };
+      });
+    });
+  }
+
+  purgeTombstones(through: number | null): Promise<number> {
+    return settle(() => {
+      const table = this.#table;
+      // The newest write's number is kept in a row of its own first, so that removing its
+      // tombstone cannot hand the number out again (and a reader at that checkpoint miss a write).
+      const plan: SqlFragment[] = [
+        {
+          sql: `INSERT INTO ${table} (_id, data, _seq, _deleted) SELECT '', '{}', max(_seq), 2 FROM ${table} WHERE true ON CONFLICT (_id) DO UPDATE SET _seq = excluded._seq`,
+          params: [],
+        },
+        { sql: `DELETE FROM ${table} WHERE _deleted = 1${through === null ? '' : ' AND _seq <= ?'} RETURNING _id`, params: through === null ? [] : [through] },
+      ];
+      const rows = this.#withTable(() => this.#options.driver.batch(plan), { create: false, write: true });
+      const count = (found: Row[][] | typeof NO_TABLE) => (found === NO_TABLE ? 0 : (found[1]?.length ?? 0));
+      return rows instanceof Promise ? rows.then(count, (error: unknown) => Promise.reject(this.#options.driver.wrap(error, 'purge tombstones'))) : count(rows);
     });
   }
 
@@ -233,8 +276,11 @@ class SqlStore implements CollectionStore {
   }
 
   #withTableNow<R>(run: () => R | Promise<R>, create: boolean): R | typeof NO_TABLE | Promise<R | typeof NO_TABLE> {
-    const missing = (error: unknown): Promise<R | typeof NO_TABLE> =>
-      !create && messageOf(error).includes('no such table') ? Promise.resolve(NO_TABLE) : this.#createTableAndRetry(error, run);
+    const missing = (error: unknown): Promise<R | typeof NO_TABLE> => {
+      const message = messageOf(error);
+      if (/no such column: _(seq|deleted)/.test(message)) return this.#addFeedColumnsAndRetry(run);
+      return !create && message.includes('no such table') ? Promise.resolve(NO_TABLE) : this.#createTableAndRetry(error, run);
+    };
     let result: R | Promise<R>;
     try {
       result = run();
@@ -244,10 +290,25 @@ class SqlStore implements CollectionStore {
     return result instanceof Promise ? result.catch(missing) : result;
   }
 
+  /**
+   * Gives a table made before revisions (by the first release, or the documented migration)
+   * the feed's columns and index, then runs `run` again. Another isolate may do the same at the
+   * same time: a column it added first fails this batch as a duplicate, and is then there.
+   */
+  async #addFeedColumnsAndRetry<R>(run: () => R | Promise<R>): Promise<R> {
+    const { driver, table } = this.#options;
+    try {
+      await driver.batch(feedColumnsSql(this.#table).map((sql) => ({ sql, params: [] })));
+    } catch (error) {
+      if (!messageOf(error).includes('duplicate column')) throw driver.wrap(error, `add the change feed's columns to ${table}`);
+    }
+    return run();
+  }
+
   async #createTableAndRetry<R>(error: unknown, run: () => R | Promise<R>): Promise<R> {
     if (!messageOf(error).includes('no such table')) throw error;
     const { table, indexes, driver } = this.#options;
-    const ddl: SqlFragment[] = [{ sql: createTableSql(table), params: [] }, ...this.#indexStatements()];
+    const ddl: SqlFragment[] = [...createTableStatements(table).map((sql) => ({ sql, params: [] })), ...this.#indexStatements()];
     try {
       await driver.batch(ddl);
       if (indexes.length > 0) INDEX_STATES.get(this.#options.backend)?.set(this.#indexKey(), 'done');
@@ -272,29 +333,58 @@ class SqlStore implements CollectionStore {
     );
   }
 
-  /** The first of `ids` that exists (for a failed insert) or is missing (for a failed update). */
-  async #firstWhere(ids: readonly string[], exists: boolean): Promise<string | undefined> {
-    const rows = await this.#read('find conflicting ids', {
-      sql: `SELECT _id FROM ${this.#table} WHERE _id IN (SELECT value FROM json_each(?))`,
+  /** Each id's revision and whether it is a live document (absent: no row at all). */
+  async #states(ids: readonly string[]): Promise<Map<string, { rev: number; live: boolean }>> {
+    const rows = await this.#read('read revisions', {
+      sql: `SELECT _id, ${REVISION} AS rev, ${LIVE} AS live FROM ${this.#table} WHERE _id IN (SELECT value FROM json_each(?))`,
       params: [JSON.stringify(ids)],
     });
-    const found = new Set(rows.map((r) => r._id as string));
-    return ids.find((id) => found.has(id) === exists);
+    return new Map(rows.map((r) => [r._id as string, { rev: Number(r.rev), live: Number(r.live) === 1 }]));
+  }
+
+  /**
+   * Throws the error of the first write whose precondition does not hold now: a missing
+   * document (`DocumentNotFoundError` for an update), another revision (`ConflictError`), or an
+   * id taken (`DuplicateKeyError`). Read after the batch failed or changed nothing, so it
+   * explains; it decides nothing.
+   */
+  async #preconditionFailed(operations: readonly WriteOperation[], cause: unknown): Promise<never> {
+    const { collection } = this.#options;
+    const options = cause === null ? undefined : { cause };
+    const states = await this.#states(operations.map((op) => (op.type === 'insert' || op.type === 'upsert' ? op.doc._id : op.id)));
+    for (const op of operations) {
+      const id = op.type === 'insert' || op.type === 'upsert' ? op.doc._id : op.id;
+      const state = states.get(id);
+      const current = state?.live ? state.rev : null;
+      if (op.type === 'insert') {
+        if (current !== null) throw new DuplicateKeyError(collection, id, options);
+      } else if (op.type === 'update') {
+        if (current === null) throw new DocumentNotFoundError(collection, id, options);
+        if (op.expectedRev !== undefined) checkRevision(collection, id, op.expectedRev, current, false);
+      } else if (op.expectedRev !== undefined) {
+        checkRevision(collection, id, op.expectedRev, current, true);
+      }
+    }
+    throw new StorageError(`A write to collection "${collection}" did not apply, though every document is as it expected; another write may have run at the same time. Nothing was written; try again.`, { ...options, retryable: true });
   }
 
   /** Turns a failed write batch into the error that says what went wrong. */
   async #writeFailed(operations: readonly WriteOperation[], error: unknown): Promise<never> {
     const { collection, limits, driver } = this.#options;
     const message = messageOf(error);
-    if (message.includes('UNIQUE constraint failed')) {
-      const ids = operations.flatMap((op) => (op.type === 'insert' ? [op.doc._id] : []));
-      const id = (await this.#firstWhere(ids, true)) ?? ids[0]!;
-      throw new DuplicateKeyError(collection, id, { cause: error });
+    if (message.includes(DUPLICATE_GUARD) || message.includes(PRECONDITION_GUARD) || message.includes('UNIQUE constraint failed')) {
+      return this.#preconditionFailed(operations, error);
     }
-    if (message.includes(MISSING_GUARD)) {
-      const ids = operations.flatMap((op) => (op.type === 'update' ? [op.id] : []));
-      const id = (await this.#firstWhere(ids, false)) ?? ids[0]!;
-      throw new DocumentNotFoundError(collection, id, { cause: error });
+    const wrongType = message.indexOf(WRONG_TYPE_GUARD);
+    if (wrongType >= 0) {
+      const index = Number.parseInt(message.slice(wrongType + WRONG_TYPE_GUARD.length), 10);
+      const op = operations.find((o) => (o.type === 'update' || o.type === 'upsert') && o.operators?.[index] !== undefined) as { operators: Array<{ kind: string; field: string }>; id?: string; doc?: { _id: string } } | undefined;
+      const operator = op?.operators[index];
+      const id = op?.id ?? op?.doc?._id;
+      throw new ValidationError(
+        `${operator?.kind ?? 'A field operator'}() needs ${operator?.kind === 'increment' ? 'a number' : 'an array'} in field "${operator?.field}"${operations.length === 1 ? ` of document "${id}"` : ''} in collection "${collection}", which holds another type; nothing was written.`,
+        { cause: error, path: operator?.field },
+      );
     }
     if (message.includes(TOO_LARGE_GUARD)) {
       const ids = operations.flatMap((op) => (op.type === 'update' ? [op.id] : []));
@@ -328,9 +418,6 @@ function after<T, R>(value: T | Promise<T>, use: (value: T) => R): R | Promise<R
   return value instanceof Promise ? value.then(use) : use(value);
 }
 
-function parse(data: string): StoredDocument {
-  return JSON.parse(data) as StoredDocument;
-}
 
 export function messageOf(error: unknown): string {
   if (error instanceof Error) {
@@ -342,7 +429,7 @@ export function messageOf(error: unknown): string {
 
 /** A document from a projected row: `_id`, and each field whose column is not NULL (JSON text). */
 function projectedRow(row: Row, fields: readonly string[]): StoredDocument {
-  const doc: StoredDocument = { _id: row._id as string };
+  const doc: StoredDocument = { _id: row._id as string, _rev: Number(row._rev) };
   fields.forEach((field, i) => {
     const text = row[`p${i}`];
     if (text !== null && text !== undefined) doc[field] = JSON.parse(text as string) as JsonValue;

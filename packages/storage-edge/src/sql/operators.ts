@@ -1,0 +1,73 @@
+import type { FieldUpdate } from '@pocket/core';
+import { jsonPath, quoteLiteral } from './identifiers.js';
+
+/**
+ * Raised inside a statement when an operator meets a field of the wrong type (`increment` on a
+ * string, `arrayUnion` on an object), followed by the operator's position in its write. The
+ * error undoes the statement and the batch around it, so nothing is written.
+ */
+export const WRONG_TYPE_GUARD = 'pocket-operator-wrong-type-';
+
+/**
+ * The SQL that applies `operators` to the JSON expression `target`, reading each field's old
+ * value from the JSON expression `old`, with the semantics of core's `applyOperators`. Operator
+ * arguments come from the JSON array parameter `args` (`args -> '$[i]'`), so the statement text
+ * depends only on the operators' kinds and fields, and numbers keep their JSON type (D1 binds
+ * every number as REAL: an integer would come back as 2.0).
+ */
+export function operatorsSql(target: string, old: string, operators: readonly FieldUpdate[], args: string): string {
+  let sql = target;
+  operators.forEach((op, i) => {
+    const path = quoteLiteral(jsonPath([op.field]));
+    const type = `json_type(${old}, ${path})`;
+    const wrongType = `json_extract('{}', '${WRONG_TYPE_GUARD}${i}')`;
+    const arg = `${args} -> '$[${i}]'`;
+    switch (op.kind) {
+      case 'increment':
+        // `->>` gives the number as SQLite's integer or real, so 1 + 1 stays the integer 2.
+        sql =
+          `json_set(${sql}, ${path}, CASE WHEN ${type} IS NULL OR ${type} = 'null' THEN 0 ` +
+          `WHEN ${type} IN ('integer', 'real') THEN ${old} ->> ${path} ELSE ${wrongType} END + (${args} ->> '$[${i}]'))`;
+        break;
+      case 'arrayUnion':
+        // The old elements in order, then each value that no element equals, as one new array.
+        sql =
+          `json_set(${sql}, ${path}, CASE WHEN ${type} IS NULL OR ${type} = 'null' THEN json(${arg}) WHEN ${type} = 'array' THEN ` +
+          `(SELECT json_group_array(json(j) ORDER BY s, k) FROM (` +
+          `SELECT 0 AS s, e.key AS k, ${old} -> e.fullkey AS j FROM json_each(${old}, ${path}) AS e ` +
+          `UNION ALL SELECT 1, v.key, ${arg} -> v.fullkey FROM json_each(${arg}) AS v ` +
+          `WHERE NOT EXISTS (SELECT 1 FROM json_each(${old}, ${path}) AS e WHERE ${sameValue('e', 'v')}))) ELSE ${wrongType} END)`;
+        break;
+      case 'arrayRemove':
+        // A missing or null field stays as it is.
+        sql =
+          `CASE WHEN ${type} IS NULL OR ${type} = 'null' THEN ${sql} WHEN ${type} = 'array' THEN json_set(${sql}, ${path}, ` +
+          `(SELECT json_group_array(json(${old} -> e.fullkey) ORDER BY e.key) FROM json_each(${old}, ${path}) AS e ` +
+          `WHERE NOT EXISTS (SELECT 1 FROM json_each(${arg}) AS v WHERE ${sameValue('e', 'v')}))) ELSE ${wrongType} END`;
+        break;
+      case 'deleteField':
+        sql = `json_remove(${sql}, ${path})`;
+        break;
+    }
+  });
+  return sql;
+}
+
+/** The arguments of `operators`, as the JSON array `operatorsSql` reads. */
+export function operatorArgs(operators: readonly FieldUpdate[]): string {
+  return JSON.stringify(operators.map((op) => (op.kind === 'increment' ? op.by : op.kind === 'deleteField' ? null : op.values)));
+}
+
+/**
+ * Whether two `json_each` elements are equal as core's `equals` compares: numbers by value
+ * (an integer equals the same real), anything else by type and value, objects and arrays by
+ * their JSON text.
+ */
+function sameValue(a: string, b: string): string {
+  return `CASE WHEN ${a}.type IN ('integer', 'real') THEN ${b}.type IN ('integer', 'real') AND ${a}.atom = ${b}.atom ELSE ${a}.type = ${b}.type AND ${a}.value IS ${b}.value END`;
+}
+
+/** A short key of the operators' shape, for caching the statements made from it. */
+export function operatorsKey(operators: readonly FieldUpdate[] | undefined): string {
+  return operators === undefined ? '' : JSON.stringify(operators.map((op) => [op.kind, op.field]));
+}
