@@ -269,11 +269,11 @@ describe('running', () => {
     const c = todos();
     await c.bulkInsert([{ _id: 'a' }, { _id: 'b' }]);
     const q = c.find().sort('_id', 'desc');
-    expect(await q.first()).toEqual({ _id: 'b' });
+    expect(await q.first()).toEqual({ _id: 'b', _rev: 1 });
     expect(await q.limit(0).first()).toBeNull();
-    expect(await q.limit(5).first()).toEqual({ _id: 'b' });
+    expect(await q.limit(5).first()).toEqual({ _id: 'b', _rev: 1 });
     expect(q.toQuery().limit).toBeNull();
-    expect(await q.exec()).toEqual([{ _id: 'b' }, { _id: 'a' }]);
+    expect(await q.exec()).toEqual([{ _id: 'b', _rev: 1 }, { _id: 'a', _rev: 1 }]);
   });
 
   it('a builder can be run again and sees new data', async () => {
@@ -282,6 +282,6 @@ describe('running', () => {
     expect(await q.count()).toBe(0);
     await c.insert({ _id: 'a', n: 1 });
     expect(await q.count()).toBe(1);
-    expect(await q.exec()).toEqual([{ _id: 'a', n: 1 }]);
+    expect(await q.exec()).toEqual([{ _id: 'a', n: 1, _rev: 1 }]);
   });
 });

@@ -48,7 +48,7 @@ describe('Database.collection', () => {
     const a2 = Database.open({ name: 'a', storage });
     await a.collection('todos').insert({ _id: 'x', from: 'a' });
     expect(await b.collection('todos').get('x')).toBeNull();
-    expect(await a2.collection('todos').get('x')).toEqual({ _id: 'x', from: 'a' });
+    expect(await a2.collection('todos').get('x')).toEqual({ _id: 'x', from: 'a', _rev: 1 });
     expect(await Database.open({ name: 'a', storage: createMemoryStorage() }).collection('todos').count()).toBe(0);
   });
 });
@@ -62,7 +62,7 @@ describe('Database.onChange', () => {
       throw new Error('listener bug');
     });
     db.onChange((changes) => seen.push(...changes.map((c) => c.id)));
-    expect(await db.collection('todos').insert({ _id: 'a' })).toEqual({ _id: 'a' });
+    expect(await db.collection('todos').insert({ _id: 'a' })).toEqual({ _id: 'a', _rev: 1 });
     expect(seen).toEqual(['a']);
     expect(logged).toHaveBeenCalledWith('[pocket] a change listener threw:', expect.objectContaining({ message: 'listener bug' }));
   });

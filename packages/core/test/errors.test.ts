@@ -87,8 +87,8 @@ describe('database and collection names', () => {
     const d = db();
     await d.collection('__proto__').insert({ _id: 'p' });
     await d.collection('constructor').insert({ _id: 'c' });
-    expect(await d.collection('__proto__').find().exec()).toEqual([{ _id: 'p' }]);
-    expect(await d.collection('constructor').find().exec()).toEqual([{ _id: 'c' }]);
+    expect(await d.collection('__proto__').find().exec()).toEqual([{ _id: 'p', _rev: 1 }]);
+    expect(await d.collection('constructor').find().exec()).toEqual([{ _id: 'c', _rev: 1 }]);
     expect(await d.collection('tostring').count()).toBe(0);
   });
 
@@ -175,7 +175,7 @@ describe('documents', () => {
       const update = await expectRejection(c.update('a', doc as never), ValidationError, 'VALIDATION_ERROR');
       expect(update.message, what).toContain('of the patch');
     }
-    expect(await c.find().exec()).toEqual([{ _id: 'a', v: 1 }]);
+    expect(await c.find().exec()).toEqual([{ _id: 'a', v: 1, _rev: 1 }]);
   });
 
   it('the top level must be a plain object', async () => {
@@ -197,7 +197,8 @@ describe('documents', () => {
       expect(error.path).toBe(key);
       expect(error.message).toContain('can only be written with upsert()');
     }
-    expect(await c.upsert({ _id: 'a', 'a"b': 1 })).toEqual({ _id: 'a', 'a"b': 1 });
+    // The refused updates wrote nothing: the upsert is the document's second write.
+    expect(await c.upsert({ _id: 'a', 'a"b': 1 })).toEqual({ _id: 'a', 'a"b': 1, _rev: 2 });
   });
 
   it('bulk methods need arrays', async () => {

@@ -50,7 +50,7 @@ describe('hostile input on the memory adapter', () => {
   it('keeps unusual valid collection names apart', async () => {
     const db = await open();
     for (const name of ACCEPTED_COLLECTION_NAMES) await db.collection(name).insert({ _id: 'same', name });
-    for (const name of ACCEPTED_COLLECTION_NAMES) expect(await db.collection(name).find().exec()).toEqual([{ _id: 'same', name }]);
+    for (const name of ACCEPTED_COLLECTION_NAMES) expect(await db.collection(name).find().exec()).toEqual([{ _id: 'same', name, _rev: 1 }]);
   });
 
   it('refuses every malformed query with a QueryError', async () => {

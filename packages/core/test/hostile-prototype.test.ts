@@ -25,7 +25,8 @@ describe('prototype pollution', () => {
     const read = await store.find({ filter: null, sort: [{ path: 'constructor.prototype.polluted', direction: 'desc' }], skip: 0, limit: null });
     expect(read).toHaveLength(5);
     expect(Object.hasOwn(read[0]!, '__proto__') || Object.hasOwn(read[0]!, 'constructor')).toBe(true);
-    expect(await store.getMany(['d0'])).toEqual([JSON.parse('{"__proto__":{"polluted":"yes"},"_id":"d0"}')]);
+    // Inserted, then updated: revision 2.
+    expect(await store.getMany(['d0'])).toEqual([JSON.parse('{"__proto__":{"polluted":"yes"},"_id":"d0","_rev":2}')]);
     expect(await store.count({ kind: 'condition', op: 'exists', path: 'prototype.polluted', exists: true })).toBe(1);
     expectNoPollution(before);
   });

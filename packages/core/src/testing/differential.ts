@@ -57,10 +57,12 @@ export async function checkAgainstEvaluator(options: Omit<DifferentialOptions, '
   const docs = randomDocuments(rng, documents);
   const db = await Database.create({ name: uniqueName(`differential_${options.name.slice(0, 40)}_`), storage: await options.createStorage() });
   const collection = db.collection(uniqueName('d'));
-  expect(await collection.bulkInsert(docs), `bulkInsert of the random documents (seed ${seed})`).toStrictEqual(docs);
-  expectEvaluatorResult(await collection.find().exec(), EMPTY_QUERY, docs, `seed ${seed}, reading back every document`);
+  // The evaluator's input is the documents as stored: the generated ones at revision 1.
+  const stored = docs.map((doc) => withRevision(doc, 1));
+  expect(await collection.bulkInsert(docs), `bulkInsert of the random documents (seed ${seed})`).toStrictEqual(stored);
+  expectEvaluatorResult(await collection.find().exec(), EMPTY_QUERY, stored, `seed ${seed}, reading back every document`);
 
-  const reference = new Map(docs.map((doc) => [doc._id, doc]));
+  const reference = new Map(stored.map((doc) => [doc._id, doc]));
   const half = Math.ceil(cases / 2);
   await checkQueries(collection, [...reference.values()], rng, { seed, from: 0, to: half, total: cases });
   await randomWrites(collection, reference, rng, Math.ceil(documents / 2), seed);
@@ -124,7 +126,23 @@ function randomPatch(rng: Random): JsonObject {
   return patch;
 }
 
-/** Applies `count` seeded random writes to the collection and the same changes to `reference`. */
+/**
+ * `doc` as a store that keeps revisions holds it at revision `rev`: its fields, then `_rev`
+ * (last, where every store puts it), replacing any `_rev` it had.
+ */
+export function withRevision(doc: StoredDocument, rev: number): StoredDocument {
+  const { _rev: _old, ...fields } = doc;
+  return { ...fields, _rev: rev } as StoredDocument;
+}
+
+/** The revision of a document of `reference`: every document there is as stored, with `_rev`. */
+const revisionOf = (doc: StoredDocument): number => doc._rev as number;
+
+/**
+ * Applies `count` seeded random writes to the collection and the same changes to `reference`,
+ * the documents as stored: each write moves a document's `_rev` on by one. Inserts use ids
+ * that never existed (`new-…`), so they start at revision 1.
+ */
 async function randomWrites(collection: Collection<AnyDocument>, reference: Map<string, StoredDocument>, rng: Random, count: number, seed: number): Promise<void> {
   const someId = (): string => rng.pick([...reference.keys()]);
   for (let i = 0; i < count && reference.size > 4; i++) {
@@ -133,29 +151,33 @@ async function randomWrites(collection: Collection<AnyDocument>, reference: Map<
     if (kind < 4) {
       const id = someId();
       const patch = randomPatch(rng);
-      const expected = { ...reference.get(id)!, ...patch };
+      const current = reference.get(id)!;
+      const expected = withRevision({ ...current, ...patch }, revisionOf(current) + 1);
       reference.set(id, expected);
       assertSameRows([await attempt(() => collection.update(id, patch), `update() threw; ${where}`)], [expected], `update(${JSON.stringify(id)}, ${JSON.stringify(patch)}); ${where}`);
     } else if (kind < 6) {
       const updates = [...new Set(Array.from({ length: rng.int(2, 4) }, someId))].map((id) => ({ id, changes: randomPatch(rng) }));
       const expected = updates.map(({ id, changes }) => {
-        const doc = { ...reference.get(id)!, ...changes };
+        const current = reference.get(id)!;
+        const doc = withRevision({ ...current, ...changes }, revisionOf(current) + 1);
         reference.set(id, doc);
         return doc;
       });
       assertSameRows(await attempt(() => collection.bulkUpdate(updates), `bulkUpdate() threw; ${where}`), expected, `bulkUpdate(${JSON.stringify(updates)}); ${where}`);
     } else if (kind < 8) {
       const doc = { ...randomDocuments(rng, 1)[0]!, _id: someId() };
-      reference.set(doc._id, doc);
-      assertSameRows([await attempt(() => collection.upsert(doc), `upsert() threw; ${where}`)], [doc], `upsert(${JSON.stringify(doc)}); ${where}`);
+      const expected = withRevision(doc, revisionOf(reference.get(doc._id)!) + 1);
+      reference.set(doc._id, expected);
+      assertSameRows([await attempt(() => collection.upsert(doc), `upsert() threw; ${where}`)], [expected], `upsert(${JSON.stringify(doc)}); ${where}`);
     } else if (kind < 9) {
       const id = someId();
       reference.delete(id);
       expect(await attempt(() => collection.delete(id), `delete() threw; ${where}`), `delete(${JSON.stringify(id)}); ${where}`).toBe(true);
     } else {
       const doc = { ...randomDocuments(rng, 1)[0]!, _id: `new-${i}` };
-      reference.set(doc._id, doc);
-      assertSameRows([await attempt(() => collection.insert(doc), `insert() threw; ${where}`)], [doc], `insert(${JSON.stringify(doc)}); ${where}`);
+      const expected = withRevision(doc, 1);
+      reference.set(doc._id, expected);
+      assertSameRows([await attempt(() => collection.insert(doc), `insert() threw; ${where}`)], [expected], `insert(${JSON.stringify(doc)}); ${where}`);
     }
   }
 }

@@ -22,7 +22,7 @@ import {
   type StorageAdapter,
   type StoredDocument,
 } from '@pocket/core';
-import { buildQuery, createRandom, evaluatorDifference, rowDifference, randomDocuments, randomQuery, RANDOM_FIELDS, type Random } from '@pocket/core/testing';
+import { buildQuery, createRandom, evaluatorDifference, rowDifference, randomDocuments, randomQuery, RANDOM_FIELDS, withRevision, type Random } from '@pocket/core/testing';
 
 export const FUZZ_DEFAULT_SEED = 424_242;
 
@@ -51,6 +51,11 @@ export interface FuzzFailure {
   /** What differed, for the smallest case found. */
   problem: string;
   query: FindQuery | null;
+  /**
+   * The documents of the failure. For a query, what to insert into an empty collection (without
+   * `_rev`: the store assigns it), the minimal set when `reproduced`; for a write, the round's
+   * documents as stored (with `_rev`).
+   */
   documents: StoredDocument[];
   /** How many documents the failing round held before shrinking. */
   originalDocuments: number;
@@ -235,7 +240,13 @@ function randomPatch(rng: Random): JsonObject {
   return patch;
 }
 
-/** One seeded random write, applied to the collection and to `reference`; a description of what went wrong, or null. */
+/** The revision of a document of `reference`, which holds documents as stored. */
+const revisionOf = (doc: StoredDocument): number => doc._rev as number;
+
+/**
+ * One seeded random write, applied to the collection and to `reference` (the documents as
+ * stored, each write moving `_rev` on by one); a description of what went wrong, or null.
+ */
 async function randomWrite(c: Collection<AnyDocument>, reference: Map<string, StoredDocument>, rng: Random, serial: number): Promise<string | null> {
   const ids = [...reference.keys()];
   const someId = () => rng.pick(ids);
@@ -246,7 +257,8 @@ async function randomWrite(c: Collection<AnyDocument>, reference: Map<string, St
       const id = someId();
       const patch = randomPatch(rng);
       op = `update(${JSON.stringify(id)}, ${JSON.stringify(patch)})`;
-      const expected = { ...reference.get(id)!, ...patch };
+      const current = reference.get(id)!;
+      const expected = withRevision({ ...current, ...patch }, revisionOf(current) + 1);
       reference.set(id, expected);
       return rowDifference([await c.update(id, patch)], [expected]);
     }
@@ -254,7 +266,8 @@ async function randomWrite(c: Collection<AnyDocument>, reference: Map<string, St
       const updates = [...new Set(Array.from({ length: rng.int(2, 5) }, someId))].map((id) => ({ id, changes: randomPatch(rng) }));
       op = `bulkUpdate(${JSON.stringify(updates)})`;
       const expected = updates.map(({ id, changes }) => {
-        const next = { ...reference.get(id)!, ...changes };
+        const current = reference.get(id)!;
+        const next = withRevision({ ...current, ...changes }, revisionOf(current) + 1);
         reference.set(id, next);
         return next;
       });
@@ -263,8 +276,9 @@ async function randomWrite(c: Collection<AnyDocument>, reference: Map<string, St
     if (kind < 7) {
       const doc = { ...fuzzDocuments(rng, 1)[0]!, _id: someId() };
       op = `upsert(${JSON.stringify(doc)})`;
-      reference.set(doc._id, doc);
-      return rowDifference([await c.upsert(doc)], [doc]);
+      const expected = withRevision(doc, revisionOf(reference.get(doc._id)!) + 1);
+      reference.set(doc._id, expected);
+      return rowDifference([await c.upsert(doc)], [expected]);
     }
     if (kind < 8) {
       const gone = [...new Set(Array.from({ length: rng.int(1, 3) }, someId))];
@@ -275,8 +289,10 @@ async function randomWrite(c: Collection<AnyDocument>, reference: Map<string, St
     }
     const docs = fuzzDocuments(rng, rng.int(1, 3)).map((d, i) => ({ ...d, _id: `w${serial}-${i}` }));
     op = `bulkInsert(${JSON.stringify(docs)})`;
-    for (const d of docs) reference.set(d._id, d);
-    return rowDifference(await c.bulkInsert(docs), docs);
+    // Ids no write used before (`w<serial>-…`), so no tombstone: revision 1.
+    const expected = docs.map((d) => withRevision(d, 1));
+    for (const d of expected) reference.set(d._id, d);
+    return rowDifference(await c.bulkInsert(docs), expected);
   } catch (error) {
     return `${op} threw ${error instanceof Error ? error.message : String(error)}`;
   }
@@ -337,15 +353,20 @@ function simplerQueries(query: FindQuery): FindQuery[] {
 async function shrink(options: FuzzOptions, docs: StoredDocument[], query: FindQuery): Promise<{ docs: StoredDocument[]; query: FindQuery; problem: string | null; steps: number }> {
   const budget = options.shrinkBudget ?? 400;
   let steps = 0;
+  // The round's documents as stored carry the revisions of its writes; a fresh insert starts
+  // them at 1, so the shrinker inserts them without `_rev` and checks against what the insert
+  // returns: the documents as stored now.
+  docs = docs.map(({ _rev: _gone, ...fields }) => fields as StoredDocument);
   const failing = async (d: StoredDocument[], q: FindQuery): Promise<string | null> => {
     steps += 1;
     const c = await freshCollection(options, 'shrink');
+    let stored: StoredDocument[] = [];
     try {
-      if (d.length > 0) await c.bulkInsert(d);
+      if (d.length > 0) stored = (await c.bulkInsert(d)) as unknown as StoredDocument[];
     } catch {
       return null;
     }
-    return difference(c, q, d);
+    return difference(c, q, stored);
   };
   let problem = await failing(docs, query);
   if (problem === null) return { docs, query, problem: null, steps };
@@ -419,14 +440,16 @@ export async function runFuzz(options: FuzzOptions): Promise<FuzzReport> {
       report.failure = { adapter: options.adapter, seed, round, caseIndex, problem, query, documents: failing, originalDocuments: failing.length, shrinkSteps: 0, reproduced: false, ...extra };
       return report;
     };
+    // The evaluator's input is the documents as stored: the generated ones at revision 1.
+    const stored = docs.map((d) => withRevision(d, 1));
     try {
       const inserted = await c.bulkInsert(docs);
-      const wrong = rowDifference(inserted, docs) ?? evaluatorDifference(await c.find().exec(), { filter: null, sort: [], skip: 0, limit: null }, docs);
+      const wrong = rowDifference(inserted, stored) ?? evaluatorDifference(await c.find().exec(), { filter: null, sort: [], skip: 0, limit: null }, stored);
       if (wrong !== null) return fail(-1, `bulkInsert of the round's documents: ${wrong}`, null, docs);
     } catch (error) {
       return fail(-1, `bulkInsert of the round's documents threw ${String(error)}`, null, docs);
     }
-    const reference = new Map(docs.map((d) => [d._id, d]));
+    const reference = new Map(stored.map((d) => [d._id, d]));
     for (let i = 0; i < perRound && report.cases < cases; i++) {
       if (i > 0 && i % 10 === 0) {
         for (let w = 0; w < 3; w++) {

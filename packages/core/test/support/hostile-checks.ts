@@ -60,7 +60,7 @@ export async function checkStoredDocuments(db: Database): Promise<number> {
   for (const [i, { label, value, stored }] of inputs.entries()) {
     const id = `doc-${i}`;
     const input = Object.assign(value as object, { _id: id });
-    const expected = { ...stored, _id: id };
+    const expected = { ...stored, _id: id, _rev: 1 };
     expect(await c.insert(input as never), `insert ${label}`).toEqual(expected);
     expect(await c.get(id), `get ${label}`).toEqual(expected);
     expect(await c.find().where('_id').equals(id).exec(), `find ${label}`).toEqual([expected]);
@@ -81,13 +81,13 @@ export async function checkIds(db: Database): Promise<number> {
   await c.insert({ _id: 'bystander', v: 'untouched' });
   for (const id of HOSTILE_IDS) {
     const label = `_id ${JSON.stringify(id.slice(0, 40))}`;
-    expect(await c.insert({ _id: id, v: 1 }), label).toEqual({ _id: id, v: 1 });
-    expect(await c.get(id), label).toEqual({ _id: id, v: 1 });
-    expect(await c.getMany([id, 'bystander', id]), label).toEqual([{ _id: id, v: 1 }, { _id: 'bystander', v: 'untouched' }, { _id: id, v: 1 }]);
+    expect(await c.insert({ _id: id, v: 1 }), label).toEqual({ _id: id, v: 1, _rev: 1 });
+    expect(await c.get(id), label).toEqual({ _id: id, v: 1, _rev: 1 });
+    expect(await c.getMany([id, 'bystander', id]), label).toEqual([{ _id: id, v: 1, _rev: 1 }, { _id: 'bystander', v: 'untouched', _rev: 1 }, { _id: id, v: 1, _rev: 1 }]);
     expect(await c.find().where('_id').equals(id).count(), label).toBe(1);
     expect(await c.find().where('_id').in([id]).count(), label).toBe(1);
-    expect(await c.update(id, { v: 2 }), label).toEqual({ _id: id, v: 2 });
-    expect(await c.upsert({ _id: id, v: 3 }), label).toEqual({ _id: id, v: 3 });
+    expect(await c.update(id, { v: 2 }), label).toEqual({ _id: id, v: 2, _rev: 2 });
+    expect(await c.upsert({ _id: id, v: 3 }), label).toEqual({ _id: id, v: 3, _rev: 3 });
     expect(await c.count(), label).toBe(2);
     expect(await c.delete(id), label).toBe(true);
     expect(await c.delete(id), label).toBe(false);
@@ -98,7 +98,7 @@ export async function checkIds(db: Database): Promise<number> {
   expect(await c.bulkUpdate(HOSTILE_IDS.map((id) => ({ id, changes: { v: 2 } })))).toHaveLength(HOSTILE_IDS.length);
   expect(await c.find().where('v').equals(2).count()).toBe(HOSTILE_IDS.length);
   expect(await c.bulkDelete([...HOSTILE_IDS])).toBe(HOSTILE_IDS.length);
-  expect(await c.find().exec()).toEqual([{ _id: 'bystander', v: 'untouched' }]);
+  expect(await c.find().exec()).toEqual([{ _id: 'bystander', v: 'untouched', _rev: 1 }]);
 
   const refused = refusedIds();
   for (const { label, value } of refused) {
@@ -109,7 +109,7 @@ export async function checkIds(db: Database): Promise<number> {
     await expectRefused(() => c.bulkDelete(['bystander', value as never]), ValidationError, `bulkDelete ${label}`, '_id');
     await expectRefused(() => c.bulkUpdate([{ id: 'bystander', changes: { v: 0 } }, { id: value as never, changes: {} }]), ValidationError, `bulkUpdate ${label}`, '_id');
   }
-  expect(await c.find().exec()).toEqual([{ _id: 'bystander', v: 'untouched' }]);
+  expect(await c.find().exec()).toEqual([{ _id: 'bystander', v: 'untouched', _rev: 1 }]);
   expectNoPollution(before);
   return HOSTILE_IDS.length + refused.length;
 }
@@ -126,22 +126,23 @@ export async function checkPatches(db: Database): Promise<number> {
     await expectRefused(() => c.update('base', value as never), ValidationError, `update with ${label}`, path);
     await expectRefused(() => c.bulkUpdate([{ id: 'other', changes: { v: 'changed' } }, { id: 'base', changes: value as never }]), ValidationError, `bulkUpdate with ${label}`, path);
   }
-  expect(await snapshot(c)).toEqual([base, { _id: 'other', v: 'untouched' }]);
+  // Refused writes change nothing, the revisions included.
+  expect(await snapshot(c)).toEqual([{ ...base, _rev: 1 }, { _id: 'other', v: 'untouched', _rev: 1 }]);
 
   const accepted = storedPatches();
-  let current: JsonObject = { ...base };
+  let current: JsonObject = { ...base, _rev: 1 };
   for (const { label, patch } of accepted) {
     const { _id, ...fields } = patch;
-    current = { ...current, ...fields };
+    current = { ...current, ...fields, _rev: (current._rev as number) + 1 };
     expect(await c.update('base', patch as never), label).toEqual(current);
     expect(await c.get('base'), label).toEqual(current);
   }
-  // The same patches in one bulkUpdate, on a copy.
+  // The same patches in one bulkUpdate, on a copy: from revision 1, as many writes as the original had.
   await c.insert({ ...base, _id: 'copy' });
   const bulk = await c.bulkUpdate(accepted.map(({ patch }) => ({ id: 'copy', changes: { ...patch, _id: 'copy' } })));
   expect(bulk.at(-1)).toEqual({ ...current, _id: 'copy' });
   expect(await c.get('copy')).toEqual({ ...current, _id: 'copy' });
-  expect(await c.get('other')).toEqual({ _id: 'other', v: 'untouched' });
+  expect(await c.get('other')).toEqual({ _id: 'other', v: 'untouched', _rev: 1 });
   expectNoPollution(before);
   return refused.length + accepted.length;
 }
@@ -151,7 +152,9 @@ export async function checkPaths(db: Database): Promise<number> {
   const before = prototypeSnapshot();
   const c = fresh(db, 'paths');
   const docs: AnyDocument[] = HOSTILE_KEYS.map((key, i) => ({ _id: `k${String(i).padStart(2, '0')}`, [key]: HOSTILE_TEXT[i % HOSTILE_TEXT.length]!, nested: { [key]: i } }));
-  await c.bulkInsert(docs);
+  // The evaluator's input is the documents as stored, at revision 1.
+  const stored: AnyDocument[] = docs.map((doc) => ({ ...doc, _rev: 1 }));
+  expect(await c.bulkInsert(docs)).toEqual(stored);
   for (const [i, key] of HOSTILE_KEYS.entries()) {
     const label = `path ${JSON.stringify(key.slice(0, 30))}`;
     const value = HOSTILE_TEXT[i % HOSTILE_TEXT.length]!;
@@ -164,7 +167,7 @@ export async function checkPaths(db: Database): Promise<number> {
       c.find().where(key).startsWith(value.slice(0, 3)).toQuery(),
       c.find().sort(key).sort(`nested.${key}`, 'desc').limit(5).toQuery(),
     ];
-    for (const query of queries) await expectSameAsEvaluator(c, query, docs, label);
+    for (const query of queries) await expectSameAsEvaluator(c, query, stored, label);
   }
   for (const path of REFUSED_PATHS) {
     const label = `path ${String(JSON.stringify(path)).slice(0, 30)}`;

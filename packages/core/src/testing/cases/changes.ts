@@ -18,14 +18,14 @@ export const changeCases = [
       const name = collection.name;
 
       await collection.insert({ _id: 'a', n: 1 });
-      expect(await batches.next()).toStrictEqual([{ type: 'insert', collection: name, id: 'a', doc: { _id: 'a', n: 1 } }]);
-      expect(await readInListener).toStrictEqual({ _id: 'a', n: 1 });
+      expect(await batches.next()).toStrictEqual([{ type: 'insert', collection: name, id: 'a', doc: { _id: 'a', n: 1, _rev: 1 } }]);
+      expect(await readInListener).toStrictEqual({ _id: 'a', n: 1, _rev: 1 });
       await collection.update('a', { m: 2 });
-      expect(await batches.next()).toStrictEqual([{ type: 'update', collection: name, id: 'a', doc: { _id: 'a', n: 1, m: 2 } }]);
-      expect(await readInListener).toStrictEqual({ _id: 'a', n: 1, m: 2 });
+      expect(await batches.next()).toStrictEqual([{ type: 'update', collection: name, id: 'a', doc: { _id: 'a', n: 1, m: 2, _rev: 2 } }]);
+      expect(await readInListener).toStrictEqual({ _id: 'a', n: 1, m: 2, _rev: 2 });
       await collection.upsert({ _id: 'a', replaced: true });
-      expect(await batches.next()).toStrictEqual([{ type: 'upsert', collection: name, id: 'a', doc: { _id: 'a', replaced: true } }]);
-      expect(await readInListener).toStrictEqual({ _id: 'a', replaced: true });
+      expect(await batches.next()).toStrictEqual([{ type: 'upsert', collection: name, id: 'a', doc: { _id: 'a', replaced: true, _rev: 3 } }]);
+      expect(await readInListener).toStrictEqual({ _id: 'a', replaced: true, _rev: 3 });
       await collection.delete('a');
       expect(await batches.next()).toStrictEqual([{ type: 'delete', collection: name, id: 'a' }]);
       expect(await readInListener).toBeNull();
@@ -82,7 +82,7 @@ export const changeCases = [
         await collection.insert({ _id: 'd', n: 4 });
         expect(idsOf(await results.next())).toEqual(['b', 'd']);
         await collection.update('a', { n: 10 });
-        expect(await results.next()).toStrictEqual([{ _id: 'a', n: 10 }, { _id: 'b', n: 5 }]);
+        expect(await results.next()).toStrictEqual([{ _id: 'a', n: 10, _rev: 2 }, { _id: 'b', n: 5, _rev: 1 }]);
         await collection.delete('b');
         expect(idsOf(await results.next())).toEqual(['a', 'd']);
         await collection.bulkDelete(['a', 'c', 'd']);

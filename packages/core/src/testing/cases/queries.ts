@@ -220,7 +220,7 @@ export const queryCases = [
       expect((await c.find().sort('age', 'desc').first())?._id).toBe('p03');
       expect((await c.find().sort('age').skip(1).first())?._id).toBe('p07');
       expect(await c.find().where('age').gt(1000).first()).toBeNull();
-      expect(await c.find().sort('_id').first()).toStrictEqual(PEOPLE[0]);
+      expect(await c.find().sort('_id').first()).toStrictEqual({ ...PEOPLE[0], _rev: 1 });
     }),
     test('find with a filter object', async ({ collection }) => {
       const c = await people(collection);

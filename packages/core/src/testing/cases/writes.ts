@@ -60,8 +60,8 @@ export const writeCases = [
   group('insert and get', [
     test('insert with an _id returns the stored document', async ({ collection }) => {
       const doc = await collection.insert({ _id: 'a', title: 'A', n: 1 });
-      expect(doc).toStrictEqual({ _id: 'a', title: 'A', n: 1 });
-      expect(await collection.get('a')).toStrictEqual({ _id: 'a', title: 'A', n: 1 });
+      expect(doc).toStrictEqual({ _id: 'a', title: 'A', n: 1, _rev: 1 });
+      expect(await collection.get('a')).toStrictEqual({ _id: 'a', title: 'A', n: 1, _rev: 1 });
     }),
     test('insert without an _id generates a distinct string id', async ({ collection }) => {
       const one = await collection.insert({ title: 'one' });
@@ -69,13 +69,13 @@ export const writeCases = [
       expect(typeof one._id).toBe('string');
       expect(one._id.length).toBeGreaterThan(0);
       expect(one._id).not.toBe(two._id);
-      expect(await collection.get(one._id)).toStrictEqual({ _id: one._id, title: 'one' });
+      expect(await collection.get(one._id)).toStrictEqual({ _id: one._id, title: 'one', _rev: 1 });
       expect(await collection.count()).toBe(2);
     }),
     test('insert drops undefined fields', async ({ collection }) => {
       const doc = await collection.insert({ _id: 'a', kept: 1, dropped: undefined });
-      expect(doc).toStrictEqual({ _id: 'a', kept: 1 });
-      expect(Object.keys((await collection.get('a'))!)).toEqual(['_id', 'kept']);
+      expect(doc).toStrictEqual({ _id: 'a', kept: 1, _rev: 1 });
+      expect(Object.keys((await collection.get('a'))!)).toEqual(['_id', 'kept', '_rev']);
       expect(await collection.find().where('dropped').exists(false).count()).toBe(1);
     }),
     test('the stored document is independent of the inserted object and of returned objects', async ({ collection }) => {
@@ -86,7 +86,7 @@ export const writeCases = [
       (returned.tags as string[]).push('mutated too');
       const read = await collection.get('a');
       (read!.profile as { age: number }).age = 42;
-      expect(await collection.get('a')).toStrictEqual({ _id: 'a', tags: ['x'], profile: { age: 1 } });
+      expect(await collection.get('a')).toStrictEqual({ _id: 'a', tags: ['x'], profile: { age: 1 }, _rev: 1 });
     }),
     test('insert of an existing _id throws DuplicateKeyError and writes nothing', async ({ collection }) => {
       await collection.insert({ _id: 'a', v: 'original' });
@@ -94,7 +94,7 @@ export const writeCases = [
       expect(error.status).toBe(409);
       expect(error.id).toBe('a');
       expect(error.collection).toBe(collection.name);
-      expect(await collection.get('a')).toStrictEqual({ _id: 'a', v: 'original' });
+      expect(await collection.get('a')).toStrictEqual({ _id: 'a', v: 'original', _rev: 1 });
       expect(await collection.count()).toBe(1);
     }),
     test('get returns null for a missing id', async ({ collection }) => {
@@ -105,7 +105,7 @@ export const writeCases = [
     test('getMany returns documents in the order asked, null for missing, repeats allowed', async ({ collection }) => {
       await collection.bulkInsert([{ _id: 'a', n: 1 }, { _id: 'b', n: 2 }, { _id: 'c', n: 3 }]);
       const docs = await collection.getMany(['c', 'missing', 'a', 'c']);
-      expect(docs).toStrictEqual([{ _id: 'c', n: 3 }, null, { _id: 'a', n: 1 }, { _id: 'c', n: 3 }]);
+      expect(docs).toStrictEqual([{ _id: 'c', n: 3, _rev: 1 }, null, { _id: 'a', n: 1, _rev: 1 }, { _id: 'c', n: 3, _rev: 1 }]);
       expect(await collection.getMany([])).toEqual([]);
     }),
     test('ids may hold unicode, spaces and punctuation', async ({ collection }) => {
@@ -119,8 +119,8 @@ export const writeCases = [
       const other = fresh();
       await collection.insert({ _id: 'same', where: 'first' });
       await other.insert({ _id: 'same', where: 'second' });
-      expect(await collection.get('same')).toStrictEqual({ _id: 'same', where: 'first' });
-      expect(await other.get('same')).toStrictEqual({ _id: 'same', where: 'second' });
+      expect(await collection.get('same')).toStrictEqual({ _id: 'same', where: 'first', _rev: 1 });
+      expect(await other.get('same')).toStrictEqual({ _id: 'same', where: 'second', _rev: 1 });
       await other.delete('same');
       expect(await collection.count()).toBe(1);
     }),
@@ -128,8 +128,10 @@ export const writeCases = [
 
   group('round trip', [
     test('documents round-trip exactly through get, getMany and find', async ({ collection }) => {
-      const doc = { _id: 'every-kind', ...everyKindOfValue() };
-      const inserted = await collection.insert(doc);
+      const input = { _id: 'every-kind', ...everyKindOfValue() };
+      // As stored: the revision comes last.
+      const doc = { ...input, _rev: 1 };
+      const inserted = await collection.insert(input);
       expect(inserted).toStrictEqual(doc);
       for (const read of [await collection.get('every-kind'), (await collection.getMany(['every-kind']))[0], (await collection.find().exec())[0]]) {
         expect(read).toStrictEqual(doc);
@@ -140,17 +142,17 @@ export const writeCases = [
     test('deeply nested and long values round-trip', async ({ collection }) => {
       const doc = { _id: 'big', nest: deepNest(60), long: 'é😀x'.repeat(5000), many: Array.from({ length: 2000 }, (_, i) => i * 1.5) };
       await collection.insert(doc);
-      expect(await collection.get('big')).toStrictEqual(doc);
+      expect(await collection.get('big')).toStrictEqual({ ...doc, _rev: 1 });
     }),
     test('update and upsert round-trip values exactly', async ({ collection }) => {
       await collection.insert({ _id: 'a', keep: 'kept' });
       const values = everyKindOfValue();
       const updated = await collection.update('a', values);
-      expect(updated).toStrictEqual({ _id: 'a', keep: 'kept', ...values });
-      expect(await collection.get('a')).toStrictEqual({ _id: 'a', keep: 'kept', ...values });
+      expect(updated).toStrictEqual({ _id: 'a', keep: 'kept', ...values, _rev: 2 });
+      expect(await collection.get('a')).toStrictEqual({ _id: 'a', keep: 'kept', ...values, _rev: 2 });
       const upserted = await collection.upsert({ _id: 'b', ...values });
-      expect(upserted).toStrictEqual({ _id: 'b', ...values });
-      expect(await collection.get('b')).toStrictEqual({ _id: 'b', ...values });
+      expect(upserted).toStrictEqual({ _id: 'b', ...values, _rev: 1 });
+      expect(await collection.get('b')).toStrictEqual({ _id: 'b', ...values, _rev: 1 });
     }),
     test('-0 is stored as 0', async ({ collection }) => {
       await collection.insert({ _id: 'a', z: -0 });
@@ -165,23 +167,24 @@ export const writeCases = [
       await collection.insert({ _id: 'a', title: 'old', n: 1, profile: { age: 1, name: 'x' } });
       const updated = await collection.update('a', { title: 'new', added: true, profile: { age: 2 } });
       // Nested objects are replaced, not merged: update is a top-level merge.
-      const expected = { _id: 'a', title: 'new', n: 1, profile: { age: 2 }, added: true };
+      const expected = { _id: 'a', title: 'new', n: 1, profile: { age: 2 }, added: true, _rev: 2 };
       expect(updated).toStrictEqual(expected);
       expect(await collection.get('a')).toStrictEqual(expected);
     }),
     test('update with an undefined field leaves that field as it is', async ({ collection }) => {
       await collection.insert({ _id: 'a', a: 1, b: 2 });
-      expect(await collection.update('a', { a: undefined, b: 3 })).toStrictEqual({ _id: 'a', a: 1, b: 3 });
-      expect(await collection.get('a')).toStrictEqual({ _id: 'a', a: 1, b: 3 });
+      expect(await collection.update('a', { a: undefined, b: 3 })).toStrictEqual({ _id: 'a', a: 1, b: 3, _rev: 2 });
+      expect(await collection.get('a')).toStrictEqual({ _id: 'a', a: 1, b: 3, _rev: 2 });
     }),
     test('update with null sets the field to null', async ({ collection }) => {
       await collection.insert({ _id: 'a', a: 1 });
-      expect(await collection.update('a', { a: null })).toStrictEqual({ _id: 'a', a: null });
+      expect(await collection.update('a', { a: null })).toStrictEqual({ _id: 'a', a: null, _rev: 2 });
       expect(await collection.find().where('a').exists().count()).toBe(1);
     }),
     test('update with an empty patch returns the document unchanged', async ({ collection }) => {
       await collection.insert({ _id: 'a', a: [1, 2] });
-      expect(await collection.update('a', {})).toStrictEqual({ _id: 'a', a: [1, 2] });
+      // Still a write: the revision moves on.
+      expect(await collection.update('a', {})).toStrictEqual({ _id: 'a', a: [1, 2], _rev: 2 });
     }),
     test('update of a missing id throws DocumentNotFoundError and creates nothing', async ({ collection }) => {
       const error = await expectRejection(collection.update('missing', { a: 1 }), DocumentNotFoundError, 'DOCUMENT_NOT_FOUND');
@@ -194,23 +197,23 @@ export const writeCases = [
       await collection.insert({ _id: 'a', n: 1 });
       const error = await expectRejection(collection.update('a', { _id: 'b', n: 2 }), ValidationError, 'VALIDATION_ERROR');
       expect(error.path).toBe('_id');
-      expect(await collection.get('a')).toStrictEqual({ _id: 'a', n: 1 });
+      expect(await collection.get('a')).toStrictEqual({ _id: 'a', n: 1, _rev: 1 });
       expect(await collection.get('b')).toBeNull();
-      expect(await collection.update('a', { _id: 'a', n: 2 })).toStrictEqual({ _id: 'a', n: 2 });
+      expect(await collection.update('a', { _id: 'a', n: 2 })).toStrictEqual({ _id: 'a', n: 2, _rev: 2 });
     }),
     test('concurrent updates of different fields of one document all apply', async ({ collection }) => {
       await collection.insert({ _id: 'a' });
       await Promise.all([collection.update('a', { x: 1 }), collection.update('a', { y: 2 }), collection.update('a', { z: 3 })]);
-      expect(await collection.get('a')).toStrictEqual({ _id: 'a', x: 1, y: 2, z: 3 });
+      expect(await collection.get('a')).toStrictEqual({ _id: 'a', x: 1, y: 2, z: 3, _rev: 4 });
     }),
   ]),
 
   group('upsert and delete', [
     test('upsert creates a document, then replaces the whole document', async ({ collection }) => {
-      expect(await collection.upsert({ _id: 'a', a: 1, b: 2 })).toStrictEqual({ _id: 'a', a: 1, b: 2 });
-      expect(await collection.get('a')).toStrictEqual({ _id: 'a', a: 1, b: 2 });
-      expect(await collection.upsert({ _id: 'a', c: 3 })).toStrictEqual({ _id: 'a', c: 3 });
-      expect(await collection.get('a')).toStrictEqual({ _id: 'a', c: 3 });
+      expect(await collection.upsert({ _id: 'a', a: 1, b: 2 })).toStrictEqual({ _id: 'a', a: 1, b: 2, _rev: 1 });
+      expect(await collection.get('a')).toStrictEqual({ _id: 'a', a: 1, b: 2, _rev: 1 });
+      expect(await collection.upsert({ _id: 'a', c: 3 })).toStrictEqual({ _id: 'a', c: 3, _rev: 2 });
+      expect(await collection.get('a')).toStrictEqual({ _id: 'a', c: 3, _rev: 2 });
       expect(await collection.count()).toBe(1);
     }),
     test('upsert without an _id inserts with a generated id', async ({ collection }) => {
@@ -230,8 +233,9 @@ export const writeCases = [
     test('a deleted id can be inserted again', async ({ collection }) => {
       await collection.insert({ _id: 'a', v: 1 });
       await collection.delete('a');
-      expect(await collection.insert({ _id: 'a', v: 2 })).toStrictEqual({ _id: 'a', v: 2 });
-      expect(await collection.get('a')).toStrictEqual({ _id: 'a', v: 2 });
+      // Insert is revision 1 and the delete's tombstone 2: the new document continues from it.
+      expect(await collection.insert({ _id: 'a', v: 2 })).toStrictEqual({ _id: 'a', v: 2, _rev: 3 });
+      expect(await collection.get('a')).toStrictEqual({ _id: 'a', v: 2, _rev: 3 });
     }),
   ]),
 
@@ -239,8 +243,8 @@ export const writeCases = [
     test('bulkInsert stores every document and returns them in order', async ({ collection }) => {
       const docs = [{ _id: 'b', n: 2 }, { _id: 'a', n: 1 }, { n: 3 }];
       const stored = await collection.bulkInsert(docs);
-      expect(stored.slice(0, 2)).toStrictEqual([{ _id: 'b', n: 2 }, { _id: 'a', n: 1 }]);
-      expect(stored[2]).toMatchObject({ n: 3 });
+      expect(stored.slice(0, 2)).toStrictEqual([{ _id: 'b', n: 2, _rev: 1 }, { _id: 'a', n: 1, _rev: 1 }]);
+      expect(stored[2]).toMatchObject({ n: 3, _rev: 1 });
       expect(typeof stored[2]!._id).toBe('string');
       expect(await collection.count()).toBe(3);
       expect(await collection.get(stored[2]!._id)).toStrictEqual(stored[2]);
@@ -248,7 +252,7 @@ export const writeCases = [
     test('bulkInsert with an existing id throws DuplicateKeyError; atomic storage writes nothing', async ({ collection, storage }) => {
       await collection.insert({ _id: 'taken', v: 'original' });
       await expectRejection(collection.bulkInsert([{ _id: 'new1' }, { _id: 'taken', v: 'overwritten?' }, { _id: 'new2' }]), DuplicateKeyError, 'DUPLICATE_KEY');
-      expect(await collection.get('taken')).toStrictEqual({ _id: 'taken', v: 'original' });
+      expect(await collection.get('taken')).toStrictEqual({ _id: 'taken', v: 'original', _rev: 1 });
       if (storage.capabilities.atomicWrites) {
         expect(await collection.getMany(['new1', 'new2'])).toEqual([null, null]);
         expect(await collection.count()).toBe(1);
@@ -262,10 +266,11 @@ export const writeCases = [
       const docs = Array.from({ length: 1000 }, (_, i) => ({ _id: `doc-${String(i).padStart(4, '0')}`, i, even: i % 2 === 0, text: `text ${i} é😀` }));
       const stored = await collection.bulkInsert(docs);
       expect(stored).toHaveLength(1000);
+      const asStored = docs.map((doc) => ({ ...doc, _rev: 1 }));
       expect(await collection.count()).toBe(1000);
       expect(await collection.count({ even: true })).toBe(500);
-      expect(await collection.find().where('i').gte(990).sort('i', 'desc').exec()).toStrictEqual(docs.slice(990).reverse());
-      expect(await collection.getMany(['doc-0000', 'doc-0999', 'doc-0500'])).toStrictEqual([docs[0], docs[999], docs[500]]);
+      expect(await collection.find().where('i').gte(990).sort('i', 'desc').exec()).toStrictEqual(asStored.slice(990).reverse());
+      expect(await collection.getMany(['doc-0000', 'doc-0999', 'doc-0500'])).toStrictEqual([asStored[0], asStored[999], asStored[500]]);
       expect(await collection.find().where('_id').in(docs.slice(100, 400).map((d) => d._id)).count()).toBe(300);
       expect(await collection.bulkDelete(docs.map((d) => d._id))).toBe(1000);
       expect(await collection.count()).toBe(0);
@@ -273,13 +278,13 @@ export const writeCases = [
     test('bulkUpdate applies every change and returns the new documents', async ({ collection }) => {
       await collection.bulkInsert([{ _id: 'a', n: 1, keep: 'a' }, { _id: 'b', n: 2, keep: 'b' }]);
       const updated = await collection.bulkUpdate([{ id: 'b', changes: { n: 20 } }, { id: 'a', changes: { n: 10, added: true } }]);
-      expect(updated).toStrictEqual([{ _id: 'b', n: 20, keep: 'b' }, { _id: 'a', n: 10, keep: 'a', added: true }]);
-      expect(await collection.find().sort('_id').exec()).toStrictEqual([{ _id: 'a', n: 10, keep: 'a', added: true }, { _id: 'b', n: 20, keep: 'b' }]);
+      expect(updated).toStrictEqual([{ _id: 'b', n: 20, keep: 'b', _rev: 2 }, { _id: 'a', n: 10, keep: 'a', added: true, _rev: 2 }]);
+      expect(await collection.find().sort('_id').exec()).toStrictEqual([{ _id: 'a', n: 10, keep: 'a', added: true, _rev: 2 }, { _id: 'b', n: 20, keep: 'b', _rev: 2 }]);
     }),
     test('bulkUpdate of the same id twice applies both changes in order', async ({ collection }) => {
       await collection.insert({ _id: 'a', n: 1 });
       await collection.bulkUpdate([{ id: 'a', changes: { n: 2, x: 1 } }, { id: 'a', changes: { n: 3 } }]);
-      expect(await collection.get('a')).toStrictEqual({ _id: 'a', n: 3, x: 1 });
+      expect(await collection.get('a')).toStrictEqual({ _id: 'a', n: 3, x: 1, _rev: 3 });
     }),
     test('bulkUpdate with a missing id throws DocumentNotFoundError; atomic storage applies nothing', async ({ collection, storage }) => {
       await collection.bulkInsert([{ _id: 'a', n: 1 }, { _id: 'c', n: 3 }]);
@@ -291,7 +296,7 @@ export const writeCases = [
       expect(error.id).toBe('missing');
       expect(await collection.get('missing')).toBeNull();
       if (storage.capabilities.atomicWrites) {
-        expect(await collection.find().sort('_id').exec()).toStrictEqual([{ _id: 'a', n: 1 }, { _id: 'c', n: 3 }]);
+        expect(await collection.find().sort('_id').exec()).toStrictEqual([{ _id: 'a', n: 1, _rev: 1 }, { _id: 'c', n: 3, _rev: 1 }]);
       }
     }),
     test('bulkDelete returns how many documents existed', async ({ collection }) => {
