@@ -54,6 +54,7 @@ export function updateOperation(id: unknown, patch: unknown, options: WriteOptio
   }
   delete changes._id;
   delete changes._rev; // Pocket's own: the write sets it
+  if (operators.some((o) => o.field === '_id')) throw new ValidationError(`_id cannot be a field operator; _id cannot change.`, { path: '_id' });
   for (const key of [...Object.keys(changes), ...operators.map((o) => o.field)]) {
     if (UNPATCHABLE_KEY.test(key)) {
       throw new ValidationError(`Patch field ${JSON.stringify(key)} is empty or contains a double quote, backslash or control character; such fields can only be written with upsert().`, { path: key });

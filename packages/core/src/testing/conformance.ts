@@ -4,9 +4,12 @@ import type { BaseDocument } from '../document.js';
 import type { StorageAdapter } from '../storage/adapter.js';
 import type { ConformanceCase, ConformanceContext, ConformanceGroup } from './cases/case.js';
 import { changeCases } from './cases/changes.js';
+import { feedCases } from './cases/feed.js';
+import { operatorCases } from './cases/operators.js';
 import { pageCases } from './cases/pages.js';
 import { projectionCases } from './cases/projections.js';
 import { queryCases } from './cases/queries.js';
+import { revisionCases } from './cases/revisions.js';
 import { semanticsCases } from './cases/semantics.js';
 import { validationCases } from './cases/validation.js';
 import { writeCases } from './cases/writes.js';
@@ -36,7 +39,7 @@ export interface ConformanceOptions extends SuiteOptions {
   skip?: Record<string, string>;
 }
 
-const GROUPS: readonly ConformanceGroup[] = [...writeCases, ...queryCases, ...pageCases, ...projectionCases, ...semanticsCases, ...validationCases, ...changeCases];
+const GROUPS: readonly ConformanceGroup[] = [...writeCases, ...queryCases, ...pageCases, ...projectionCases, ...semanticsCases, ...validationCases, ...changeCases, ...revisionCases, ...operatorCases, ...feedCases];
 
 /** The name of every conformance test, for building a `skip` list. */
 export const CONFORMANCE_TESTS: readonly string[] = GROUPS.flatMap((g) => g.cases.map((c) => c.name));
