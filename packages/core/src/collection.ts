@@ -2,7 +2,9 @@ import type { ChangeEvent, ChangeHub, ChangeListener } from './changes.js';
 import type { AnyDocument, BaseDocument, NewDocument, WithRev } from './document.js';
 import { assertId, describe } from './document.js';
 import { deleteOperation, insertOperation, updateOperation, upsertOperation, type DocumentPatch, type UpsertDocument, type WriteOptions } from './patch.js';
-import { DuplicateKeyError, QueryError, ValidationError } from './errors.js';
+import { ConflictError, DuplicateKeyError, QueryError, ValidationError } from './errors.js';
+import { validateDocument, type StandardSchemaV1 } from './schema.js';
+import { applyWrite, type DocumentState } from './storage/apply.js';
 import { project } from './evaluator/evaluate.js';
 import { observeQuery } from './live/observe.js';
 import type { Filter, FindQuery } from './query/ast.js';
@@ -51,10 +53,13 @@ export class Collection<T extends BaseDocument = AnyDocument> {
   readonly #hub: ChangeHub;
   readonly #runner: QueryRunner<T>;
   readonly #storage: Pick<StorageAdapter, 'name' | 'capabilities'>;
+  /** The collection's Standard Schema validator, when it was opened with one. */
+  readonly schema: StandardSchemaV1 | undefined;
 
   /** @internal Use `db.collection(name)`. */
-  constructor(name: string, store: CollectionStore, hub: ChangeHub, storage: Pick<StorageAdapter, 'name' | 'capabilities'>) {
+  constructor(name: string, store: CollectionStore, hub: ChangeHub, storage: Pick<StorageAdapter, 'name' | 'capabilities'>, schema?: StandardSchemaV1) {
     this.name = name;
+    this.schema = schema;
     this.#store = store;
     this.#hub = hub;
     this.#storage = storage;
@@ -89,7 +94,7 @@ export class Collection<T extends BaseDocument = AnyDocument> {
 
   /** Stores a new document and returns it as stored, with `_rev` 1. Without `_id`, a UUID is generated. */
   async insert(doc: NewDocument<T>): Promise<WithRev<T>> {
-    const [result] = this.#announce(await this.#store.write([insertOperation(doc)]));
+    const [result] = this.#announce(await this.#store.write([await this.#valid(insertOperation(doc))]));
     return (result as { doc: StoredDocument }).doc as unknown as WithRev<T>;
   }
 
@@ -116,7 +121,7 @@ export class Collection<T extends BaseDocument = AnyDocument> {
    * `ConflictError`. Throws `DocumentNotFoundError` if there is no document with this id.
    */
   async update(id: string, patch: DocumentPatch<T>, options?: WriteOptions): Promise<WithRev<T>> {
-    const [result] = this.#announce(await this.#store.write([this.#checked(updateOperation(id, patch, options))]));
+    const [result] = this.#announce(await this.#write([this.#checked(updateOperation(id, patch, options))]));
     return (result as { doc: StoredDocument }).doc as unknown as WithRev<T>;
   }
 
@@ -126,7 +131,7 @@ export class Collection<T extends BaseDocument = AnyDocument> {
    * With `{ expectedRev }` the document must be at that revision (`0`: must not exist yet).
    */
   async upsert(doc: UpsertDocument<T>, options?: WriteOptions): Promise<WithRev<T>> {
-    const [result] = this.#announce(await this.#store.write([this.#checked(upsertOperation(doc, options))]));
+    const [result] = this.#announce(await this.#write([this.#checked(upsertOperation(doc, options))]));
     return (result as { doc: StoredDocument }).doc as unknown as WithRev<T>;
   }
 
@@ -142,13 +147,14 @@ export class Collection<T extends BaseDocument = AnyDocument> {
   /** Inserts many documents at once: all or nothing where the storage is atomic. */
   async bulkInsert(docs: ReadonlyArray<NewDocument<T>>): Promise<Array<WithRev<T>>> {
     if (!Array.isArray(docs)) throw new ValidationError(`bulkInsert() takes an array of documents, got ${describe(docs)}.`);
-    const ops = docs.map((doc) => insertOperation(doc));
+    let ops = docs.map((doc) => insertOperation(doc));
     const seen = new Set<string>();
     for (const { doc } of ops) {
       if (seen.has(doc._id)) throw new DuplicateKeyError(this.name, doc._id, { repeatedInBatch: true });
       seen.add(doc._id);
     }
     if (ops.length === 0) return [];
+    if (this.schema !== undefined) ops = await Promise.all(ops.map((op) => this.#valid(op)));
     return this.#announce(await this.#store.write(ops)).map((r) => (r as { doc: StoredDocument }).doc as unknown as WithRev<T>);
   }
 
@@ -167,7 +173,7 @@ export class Collection<T extends BaseDocument = AnyDocument> {
       return this.#checked(updateOperation(u.id, u.changes, u.expectedRev === undefined ? undefined : { expectedRev: u.expectedRev }, `changes of bulkUpdate() item ${i}`));
     });
     if (ops.length === 0) return [];
-    return this.#announce(await this.#store.write(ops)).map((r) => (r as { doc: StoredDocument }).doc as unknown as WithRev<T>);
+    return this.#announce(await this.#write(ops)).map((r) => (r as { doc: StoredDocument }).doc as unknown as WithRev<T>);
   }
 
   /** Deletes many documents at once and returns how many existed. */
@@ -212,6 +218,64 @@ export class Collection<T extends BaseDocument = AnyDocument> {
     const store = this.#feed('purgeTombstones()');
     if (typeof options !== 'object' || options === null) throw new QueryError(`purgeTombstones() takes { through? }, got ${describe(options)}.`);
     return store.purgeTombstones!(options.through === undefined ? null : parseCheckpoint(options.through));
+  }
+
+  /** An insert or upsert whose document passed the schema (the schema's output in its place); as it is without one. */
+  async #valid<W extends Extract<WriteOperation, { type: 'insert' | 'upsert' }>>(op: W): Promise<W> {
+    return this.schema === undefined ? op : { ...op, doc: await validateDocument(this.schema, this.name, op.doc) };
+  }
+
+  /**
+   * Writes updates and upserts. Without a schema they go to the store as they are, which merges
+   * and applies operators where the document is. With one, the document each write would make
+   * must pass the schema first, so it is made here: the current documents are read, the writes
+   * applied to them as every store would (`applyWrite`), the results validated, and each
+   * written as a replacement conditional on the revision that was read. A write that lands in
+   * between makes that a conflict, and the whole call is tried again (at most 5 times) unless
+   * the caller gave its own `expectedRev`.
+   */
+  async #write(ops: readonly WriteOperation[]): Promise<WriteResult[]> {
+    const schema = this.schema;
+    if (schema === undefined) return this.#store.write(ops);
+    // Upserts without operators are whole documents already: validate them, nothing to read.
+    const plain = ops.every((op) => op.type !== 'update' && !(op.type === 'upsert' && op.operators !== undefined));
+    if (plain) return this.#store.write(await Promise.all(ops.map((op) => (op.type === 'upsert' ? this.#valid(op) : op))));
+    // One at a time per collection of this Database: writers here then never conflict with
+    // each other, only with writers elsewhere (other isolates, other Databases).
+    const run = this.#validatedQueue.then(() => this.#readValidateWrite(schema, ops));
+    this.#validatedQueue = run.catch(() => undefined);
+    return run;
+  }
+
+  #validatedQueue: Promise<unknown> = Promise.resolve();
+
+  async #readValidateWrite(schema: StandardSchemaV1, ops: readonly WriteOperation[]): Promise<WriteResult[]> {
+    const retry = ops.every((op) => !('expectedRev' in op) || op.expectedRev === undefined);
+    for (let attempt = 1; ; attempt++) {
+      const ids = [...new Set(ops.map((op) => (op.type === 'insert' || op.type === 'upsert' ? op.doc._id : op.id)))];
+      const read = await this.#store.getMany(ids);
+      const states = new Map<string, DocumentState | undefined>(ids.map((id, i) => [id, read[i] ? { doc: read[i], rev: (read[i]._rev as number | undefined) ?? 1 } : undefined]));
+      const writes: WriteOperation[] = [];
+      for (const op of ops) {
+        const id = op.type === 'insert' || op.type === 'upsert' ? op.doc._id : op.id;
+        const before = states.get(id);
+        const { next } = applyWrite(this.name, op, before);
+        if (next === null || next.doc === null) {
+          writes.push(op);
+          continue;
+        }
+        const doc = await validateDocument(schema, this.name, next.doc);
+        writes.push({ type: 'upsert', doc, expectedRev: before?.doc ? before.rev : 0 });
+        states.set(id, { doc, rev: next.rev });
+      }
+      try {
+        const results = await this.#store.write(writes);
+        // They were written as replacements; they are still the updates the caller asked for.
+        return results.map((r, i) => (ops[i]!.type === 'update' && r.type === 'upsert' ? { type: 'update', doc: r.doc } : r));
+      } catch (error) {
+        if (!(retry && error instanceof ConflictError && attempt < MAX_SCHEMA_ATTEMPTS)) throw error;
+      }
+    }
   }
 
   /** The store, when it keeps a change feed; else a clear error. */
@@ -288,6 +352,8 @@ export function toChange(collection: string, result: WriteResult): ChangeEvent {
 }
 
 const DEFAULT_CHANGES_LIMIT = 100;
+/** How often a validated update is tried when other writes keep changing its document. */
+const MAX_SCHEMA_ATTEMPTS = 5;
 const MAX_CHANGES_LIMIT = 10_000;
 
 /** A checkpoint's sequence number: 0 without one; a `QueryError` for anything `changes()` did not return. */

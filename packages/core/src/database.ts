@@ -4,6 +4,13 @@ import type { AnyDocument, BaseDocument } from './document.js';
 import { describe } from './document.js';
 import { ValidationError } from './errors.js';
 import type { StorageAdapter } from './storage/adapter.js';
+import { assertSchema, type SchemaDocument, type StandardSchemaV1 } from './schema.js';
+
+/** Options of `db.collection(name, options)`. */
+export interface CollectionOptions {
+  /** A Standard Schema v1 validator every write must pass; its output is what is stored. */
+  schema?: StandardSchemaV1;
+}
 
 export interface DatabaseOptions {
   /** Names the database; adapters may use it to keep databases apart (the memory adapter does). */
@@ -66,15 +73,28 @@ export class Database {
     return new Database({ name, storage });
   }
 
-  /** The collection with this name; the same object every time for the same name. */
-  collection<T extends BaseDocument = AnyDocument>(name: string): Collection<T> {
+  /**
+   * The collection with this name; the same object every time for the same name. With
+   * `{ schema }` (any Standard Schema v1 validator: zod 4, valibot 1, arktype…) every write is
+   * validated before it is stored, and the document type is the schema's output.
+   */
+  collection<S extends StandardSchemaV1>(name: string, options: { schema: S }): Collection<SchemaDocument<S>>;
+  collection<T extends BaseDocument = AnyDocument>(name: string, options?: CollectionOptions): Collection<T>;
+  collection(name: string, options?: CollectionOptions): Collection<BaseDocument> {
+    const schema = options?.schema;
     let collection = this.#collections.get(name);
     if (!collection) {
       assertCollectionName(name);
-      collection = new Collection(name, this.storage.collection(name, { database: this.name }), this.#hub, this.storage);
+      if (options !== undefined && (typeof options !== 'object' || options === null)) {
+        throw new ValidationError(`db.collection("${name}", options) takes { schema }, got ${describe(options)}.`);
+      }
+      if (schema !== undefined) assertSchema(schema, name);
+      collection = new Collection(name, this.storage.collection(name, { database: this.name }), this.#hub, this.storage, schema);
       this.#collections.set(name, collection);
+    } else if (schema !== undefined && schema !== collection.schema) {
+      throw new ValidationError(`Collection "${name}" of database "${this.name}" is already open${collection.schema === undefined ? ' without a schema' : ' with another schema'}; give the schema the first time it is opened, and the same one after.`);
     }
-    return collection as unknown as Collection<T>;
+    return collection;
   }
 
   /** Calls `listener` after each write made through this database, with what changed. */

@@ -39,14 +39,28 @@ export class PocketError extends Error {
   }
 }
 
+/** One problem a collection's schema found: where (`'profile.tags[2]'`, `''` for the document) and what. */
+export interface ValidationIssue {
+  readonly path: string;
+  readonly message: string;
+}
+
 /** Bad input: a document, id, patch, name or option that Pocket cannot accept. Nothing was written. */
 export class ValidationError extends PocketError {
   override readonly name = 'ValidationError';
   /** The field path that was rejected, when there is one (`'profile.age'`). */
   readonly path: string | undefined;
-  constructor(message: string, options?: PocketErrorOptions & { path?: string }) {
+  /** Every issue a collection's schema found, when a schema refused the document. */
+  readonly issues: readonly ValidationIssue[] | undefined;
+  constructor(message: string, options?: PocketErrorOptions & { path?: string; issues?: readonly ValidationIssue[] }) {
     super('VALIDATION_ERROR', 400, message, options);
     this.path = options?.path;
+    this.issues = options?.issues;
+  }
+
+  /** As `PocketError.toJSON()`, with the schema's issues when there are some: safe to send, and what a form needs. */
+  override toJSON(): ReturnType<PocketError['toJSON']> & { issues?: readonly ValidationIssue[] } {
+    return this.issues === undefined ? super.toJSON() : { ...super.toJSON(), issues: this.issues };
   }
 }
 

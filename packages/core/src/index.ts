@@ -1,4 +1,5 @@
-export { Database, COLLECTION_NAME, assertCollectionName, type DatabaseOptions } from './database.js';
+export { Database, COLLECTION_NAME, assertCollectionName, type DatabaseOptions, type CollectionOptions } from './database.js';
+export type { StandardSchemaV1, SchemaDocument } from './schema.js';
 export { Collection, type DocumentUpdate, type ChangesOptions, type Change, type ChangesPage } from './collection.js';
 export { increment, arrayUnion, arrayRemove, deleteField, isFieldOperator, type FieldOperator, type Increment, type ArrayUnion, type ArrayRemove, type DeleteField, type OperatorFor } from './operators.js';
 export type { DocumentPatch, UpsertDocument, WriteOptions } from './patch.js';
@@ -12,6 +13,7 @@ export {
   ConflictError,
   QueryError,
   type RevisionConflict,
+  type ValidationIssue,
   StorageError,
   type PocketErrorCode,
   type PocketErrorStatus,
