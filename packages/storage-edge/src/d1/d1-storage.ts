@@ -1,6 +1,6 @@
 import { describeValue as describe, ValidationError, type StorageAdapter } from '@pocket/core';
 import { createSqlAdapter } from '../sql/adapter.js';
-import type { Row, SqlDriver, SqlStatement } from '../sql/statement.js';
+import { PartialBatchError, type Row, type SqlDriver, type SqlStatement } from '../sql/statement.js';
 import type { SqlLimits } from '../sql/limits.js';
 import { assertD1Binding, type D1DatabaseLike, type D1ResultLike } from './d1-binding.js';
 import { D1Error } from './d1-error.js';
@@ -59,7 +59,13 @@ function d1Driver(db: D1DatabaseLike, useBatch: boolean): SqlDriver {
       if (statements.length === 1) return [resultOf(statements[0]!, await prepare(statements[0]!).all())];
       if (useBatch) return (await db.batch(statements.map(prepare))).map((result, i) => resultOf(statements[i]!, result));
       const out: Row[][] = [];
-      for (const statement of statements) out.push(resultOf(statement, await prepare(statement).all()));
+      for (const statement of statements) {
+        try {
+          out.push(resultOf(statement, await prepare(statement).all()));
+        } catch (error) {
+          throw new PartialBatchError(out.length, error);
+        }
+      }
       return out;
     },
     wrap(error, operation) {

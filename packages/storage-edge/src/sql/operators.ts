@@ -7,6 +7,8 @@ import { jsonPath, quoteLiteral } from './identifiers.js';
  * error undoes the statement and the batch around it, so nothing is written.
  */
 export const WRONG_TYPE_GUARD = 'pocket-operator-wrong-type-';
+/** Raised when an `increment` would make a number too large for JSON, followed by its position. */
+export const OVERFLOW_GUARD = 'pocket-operator-overflow-';
 
 /**
  * The SQL that applies `operators` to the JSON expression `target`, reading each field's old
@@ -23,12 +25,13 @@ export function operatorsSql(target: string, old: string, operators: readonly Fi
     const wrongType = `json_extract('{}', '${WRONG_TYPE_GUARD}${i}')`;
     const arg = `${args} -> '$[${i}]'`;
     switch (op.kind) {
-      case 'increment':
+      case 'increment': {
         // `->>` gives the number as SQLite's integer or real, so 1 + 1 stays the integer 2.
-        sql =
-          `json_set(${sql}, ${path}, CASE WHEN ${type} IS NULL OR ${type} = 'null' THEN 0 ` +
-          `WHEN ${type} IN ('integer', 'real') THEN ${old} ->> ${path} ELSE ${wrongType} END + (${args} ->> '$[${i}]'))`;
+        const sum = `(CASE WHEN ${type} IS NULL OR ${type} = 'null' THEN 0 WHEN ${type} IN ('integer', 'real') THEN ${old} ->> ${path} ELSE ${wrongType} END + (${args} ->> '$[${i}]'))`;
+        // A sum past the largest double is infinite, which JSON cannot hold (9e999 is infinity in SQLite).
+        sql = `json_set(${sql}, ${path}, CASE WHEN abs(${sum}) >= 9e999 THEN json_extract('{}', '${OVERFLOW_GUARD}${i}') ELSE ${sum} END)`;
         break;
+      }
       case 'arrayUnion':
         // The old elements in order, then each value that no element equals, as one new array.
         sql =
@@ -53,8 +56,12 @@ export function operatorsSql(target: string, old: string, operators: readonly Fi
   return sql;
 }
 
-/** The arguments of `operators`, as the JSON array `operatorsSql` reads. */
-export function operatorArgs(operators: readonly FieldUpdate[]): string {
+/**
+ * The arguments of `operators`, as the JSON array `operatorsSql` reads; `null` when none of
+ * them takes one (`deleteField` alone), so the statement binds no parameter it does not name.
+ */
+export function operatorArgs(operators: readonly FieldUpdate[] | undefined): string | null {
+  if (operators === undefined || operators.every((op) => op.kind === 'deleteField')) return null;
   return JSON.stringify(operators.map((op) => (op.kind === 'increment' ? op.by : op.kind === 'deleteField' ? null : op.values)));
 }
 

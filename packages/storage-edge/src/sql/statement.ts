@@ -34,3 +34,16 @@ export interface PlannedStatement extends SqlStatement {
   ops: number[];
   kind: 'insert' | 'update' | 'upsert' | 'delete' | 'guard';
 }
+
+/**
+ * A batch that failed part-way on a backend without transactions (D1 with `useBatch: false`):
+ * its first `applied` statements took effect. The store uses it to explain the failure by the
+ * writes that did not happen.
+ */
+export class PartialBatchError extends Error {
+  readonly applied: number;
+  constructor(applied: number, cause: unknown) {
+    super(cause instanceof Error ? cause.message : String(cause), { cause });
+    this.applied = applied;
+  }
+}

@@ -15,7 +15,7 @@ import {
   type WriteOperation,
   type WriteResult,
 } from '@pocket/core';
-import type { Row, SqlDriver, SqlFragment } from './statement.js';
+import { PartialBatchError, type PlannedStatement, type Row, type SqlDriver, type SqlFragment } from './statement.js';
 import { assertTableName, quoteIdentifier } from './identifiers.js';
 import { createIndexSql, createTableStatements, type IndexKey } from './schema.js';
 import { explanation } from './explain.js';
@@ -23,7 +23,7 @@ import { compileCount, compileFind } from './select.js';
 import type { SqlLimits } from './limits.js';
 import { collectResults, parse, planWrites, PRECONDITION_GUARD, TOO_LARGE_GUARD, type UpdateCache } from './writes.js';
 import { DUPLICATE_GUARD } from './inserts.js';
-import { WRONG_TYPE_GUARD } from './operators.js';
+import { OVERFLOW_GUARD, WRONG_TYPE_GUARD } from './operators.js';
 import { feedColumnsSql, LIVE, REVISION } from './revisions.js';
 
 /**
@@ -168,7 +168,7 @@ class SqlStore implements CollectionStore {
       const creates = operations.some((op) => op.type === 'insert' || op.type === 'upsert');
       // withTable does not throw: a failed batch is always a rejected promise.
       const rows = this.#withTable(() => this.#options.driver.batch(plan), { create: creates, write: true });
-      return rows instanceof Promise ? rows.then(done, (error: unknown) => this.#writeFailed(operations, error)) : done(rows);
+      return rows instanceof Promise ? rows.then(done, (error: unknown) => this.#writeFailed(operations, plan, error)) : done(rows);
     });
   }
 
@@ -352,6 +352,8 @@ class SqlStore implements CollectionStore {
     const { collection } = this.#options;
     const options = cause === null ? undefined : { cause };
     const states = await this.#states(operations.map((op) => (op.type === 'insert' || op.type === 'upsert' ? op.doc._id : op.id)));
+    // The batch's writes are replayed over what was read, so a write that expects what an
+    // earlier write of the same batch changed is judged against that.
     for (const op of operations) {
       const id = op.type === 'insert' || op.type === 'upsert' ? op.doc._id : op.id;
       const state = states.get(id);
@@ -364,26 +366,33 @@ class SqlStore implements CollectionStore {
       } else if (op.expectedRev !== undefined) {
         checkRevision(collection, id, op.expectedRev, current, true);
       }
+      if (op.type !== 'delete' || current !== null) states.set(id, { rev: (state?.rev ?? 0) + 1, live: op.type !== 'delete' });
     }
     throw new StorageError(`A write to collection "${collection}" did not apply, though every document is as it expected; another write may have run at the same time. Nothing was written; try again.`, { ...options, retryable: true });
   }
 
   /** Turns a failed write batch into the error that says what went wrong. */
-  async #writeFailed(operations: readonly WriteOperation[], error: unknown): Promise<never> {
+  async #writeFailed(operations: readonly WriteOperation[], plan: readonly PlannedStatement[], error: unknown): Promise<never> {
     const { collection, limits, driver } = this.#options;
     const message = messageOf(error);
     if (message.includes(DUPLICATE_GUARD) || message.includes(PRECONDITION_GUARD) || message.includes('UNIQUE constraint failed')) {
-      return this.#preconditionFailed(operations, error);
+      // Without transactions, the writes of the statements before the failing one happened.
+      const applied = error instanceof PartialBatchError ? new Set(plan.slice(0, error.applied).flatMap((s) => s.ops)) : null;
+      return this.#preconditionFailed(applied === null ? operations : operations.filter((_, i) => !applied.has(i)), error);
     }
-    const wrongType = message.indexOf(WRONG_TYPE_GUARD);
-    if (wrongType >= 0) {
-      const index = Number.parseInt(message.slice(wrongType + WRONG_TYPE_GUARD.length), 10);
+    for (const guard of [WRONG_TYPE_GUARD, OVERFLOW_GUARD]) {
+      const at = message.indexOf(guard);
+      if (at < 0) continue;
+      // The guard names the operator's position in its write; the write is the first with one there.
+      const index = Number.parseInt(message.slice(at + guard.length), 10);
       const op = operations.find((o) => (o.type === 'update' || o.type === 'upsert') && o.operators?.[index] !== undefined) as { operators: Array<{ kind: string; field: string }>; id?: string; doc?: { _id: string } } | undefined;
       const operator = op?.operators[index];
-      const id = op?.id ?? op?.doc?._id;
+      const where = `field "${operator?.field}"${operations.length === 1 ? ` of document "${op?.id ?? op?.doc?._id}"` : ''} in collection "${collection}"`;
       throw new ValidationError(
-        `${operator?.kind ?? 'A field operator'}() needs ${operator?.kind === 'increment' ? 'a number' : 'an array'} in field "${operator?.field}"${operations.length === 1 ? ` of document "${id}"` : ''} in collection "${collection}", which holds another type; nothing was written.`,
-        { cause: error, path: operator?.field },
+        guard === OVERFLOW_GUARD
+          ? `increment() of ${where} would pass the largest number JSON can hold; nothing was written.`
+          : `${operator?.kind ?? 'A field operator'}() needs ${operator?.kind === 'increment' ? 'a number' : 'an array'} in ${where}, which holds another type; nothing was written.`,
+        { cause: error, ...(operator === undefined ? {} : { path: operator.field }) },
       );
     }
     if (message.includes(TOO_LARGE_GUARD)) {

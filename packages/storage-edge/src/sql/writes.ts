@@ -91,13 +91,16 @@ function upsertStatement(table: string, op: Upsert, index: number, limits: SqlLi
   if (operators !== undefined) {
     doc = { ...op.doc };
     applyOperators('', doc._id, doc, operators, {});
+    // `_rev` stays the last key, as every store keeps it.
+    delete doc._rev;
+    doc._rev = op.doc._rev!;
   }
   const { text } = documentText(doc, limits);
-  const args = operators === undefined ? null : operatorArgs(operators);
+  const args = operatorArgs(operators);
   const returning = operators === undefined ? `data ->> '$._rev' AS rev` : `data, ${sizeGuard('data', limits)}`;
   if (expectedRev !== undefined && expectedRev > 0) {
     // Replaces the document at that revision, or nothing (the store then says why).
-    const data = operatorsSql(`json_set(?2, '$._rev', ${REVISION} + 1)`, 'data', operators ?? [], '?3');
+    const data = lastRev(operatorsSql(`json_remove(?2, '$._rev')`, 'data', operators ?? [], '?3'));
     return {
       kind: 'upsert',
       ops: [index],
@@ -105,7 +108,7 @@ function upsertStatement(table: string, op: Upsert, index: number, limits: SqlLi
       params: [op.doc._id, text, args, expectedRev],
     };
   }
-  let replaced = operatorsSql(`json_set(excluded.data, '$._rev', ${REVISION} + 1)`, 'data', operators ?? [], '?3');
+  let replaced = lastRev(operatorsSql(`json_remove(excluded.data, '$._rev')`, 'data', operators ?? [], '?3'));
   // expectedRev 0: only a tombstone may be replaced; a live document fails the statement.
   if (expectedRev === 0) replaced = `CASE WHEN ${LIVE} THEN json_extract('{}', '${PRECONDITION_GUARD}') ELSE ${replaced} END`;
   return {
@@ -144,13 +147,12 @@ function deleteStatement(table: string, group: Delete[], indexes: number[]): Pla
 function groupedUpdate(table: string, group: Update[], indexes: number[], limits: SqlLimits): PlannedStatement {
   const keys = Object.keys(group[0]!.patch);
   const sets = keys.map((k) => `, ${quoteLiteral(jsonPath([k]))}, p.value -> ${quoteLiteral(jsonPath(['c', k]))}`);
-  sets.push(`, '$._rev', ${REVISION} + 1`);
   const conditional = group.some((u) => u.expectedRev !== undefined);
   return {
     kind: 'update',
     ops: indexes,
     sql: assertFits(
-      `UPDATE ${table} SET data = ${jsonSet('data', sets)}, _seq = ${nextSeq(table)} + p.key + 1, updated_at = unixepoch() ` +
+      `UPDATE ${table} SET data = ${lastRev(jsonSet(`json_remove(data, '$._rev')`, sets))}, _seq = ${nextSeq(table)} + p.key + 1, updated_at = unixepoch() ` +
         `FROM json_each(?) AS p WHERE ${table}._id = p.value ->> '$.id' AND ${table}.${LIVE}` +
         (conditional ? ` AND (p.value ->> '$.r' IS NULL OR ${REVISION} = p.value ->> '$.r')` : '') +
         ` RETURNING ${table}._id, ${table}.data, ${sizeGuard(`${table}.data`, limits)}`,
@@ -165,7 +167,9 @@ function singleUpdate(table: string, op: Update, indexes: number[], limits: SqlL
   const keys = Object.keys(op.patch);
   const conditional = op.expectedRev !== undefined;
   const params: unknown[] = [JSON.stringify(op.patch), op.id];
-  if (op.operators !== undefined || conditional) params.push(op.operators === undefined ? null : operatorArgs(op.operators));
+  const args = operatorArgs(op.operators);
+  // ?3 only where the statement names it, or names ?4 after it.
+  if (args !== null || conditional) params.push(args);
   if (conditional) params.push(op.expectedRev);
   return { kind: 'update', ops: indexes, sql: singleUpdateSql(table, keys, op, limits, updates), params };
 }
@@ -186,8 +190,7 @@ function singleUpdateSql(table: string, keys: string[], op: Update, limits: SqlL
   if (sql === undefined) {
     // `?1 -> '$.k'` yields the patch value as JSON, so json_set stores true as true, not 1.
     const sets = keys.map((k) => `, ${quoteLiteral(jsonPath([k]))}, ?1 -> ${quoteLiteral(jsonPath([k]))}`);
-    sets.push(`, '$._rev', ${REVISION} + 1`);
-    const data = operatorsSql(jsonSet('data', sets), 'data', op.operators ?? [], '?3');
+    const data = lastRev(operatorsSql(jsonSet(`json_remove(data, '$._rev')`, sets), 'data', op.operators ?? [], '?3'));
     sql = assertFits(
       `UPDATE ${table} SET data = ${data}, _seq = ${nextSeq(table)} + 1, updated_at = unixepoch() ` +
         `WHERE _id = ?2 AND ${LIVE}${op.expectedRev === undefined ? '' : ` AND ${REVISION} = ?4`} RETURNING data, ${sizeGuard('data', limits)}`,
@@ -199,6 +202,14 @@ function singleUpdateSql(table: string, keys: string[], op: Update, limits: SqlL
     updates.set(cacheKey, sql);
   }
   return sql;
+}
+
+/**
+ * The new document with its revision, one more than the row's, as its last key: removed first
+ * (by the caller) and set last, so every store returns documents with `_rev` last.
+ */
+function lastRev(data: string): string {
+  return `json_set(${data}, '$._rev', ${REVISION} + 1)`;
 }
 
 /** Fields one json_set call takes: SQLite allows a function 127 arguments, two a field and the document. */
