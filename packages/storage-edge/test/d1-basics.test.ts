@@ -35,7 +35,10 @@ describe('D1 basics', () => {
     expect((await todos.get('a'))?.title).toBe('one');
     expect(await todos.bulkUpdate([{ id: 'a', changes: { title: 'A' } }, { id: 'b', changes: { title: 'B' } }])).toMatchObject([{ title: 'A' }, { title: 'B' }]);
     expect(await todos.upsert({ _id: 'a', title: 'again', completed: false, userId: 'u3' })).toMatchObject({ title: 'again' });
-    expect(await todos.get('a')).toEqual({ _id: 'a', title: 'again', completed: false, userId: 'u3' });
+    // Revision 4: the insert, the update, the bulkUpdate (the failed one wrote nothing), the upsert.
+    const again = await todos.get('a');
+    expect(again).toEqual({ _id: 'a', title: 'again', completed: false, userId: 'u3', _rev: 4 });
+    expect(Object.keys(again!).at(-1)).toBe('_rev');
     expect(await todos.delete('a')).toBe(true);
     expect(await todos.delete('a')).toBe(false);
     expect(await todos.bulkDelete(['b', 'c', 'x'])).toBe(2);

@@ -12,7 +12,7 @@ describe('D1 sessions', () => {
     const session = env.DB.withSession('first-primary');
     const todos = (await Database.create({ name: 's', storage: createD1Storage({ database: session, tablePrefix: 'session_' }) })).collection('todos');
     await todos.insert({ _id: 'a', title: 'through a session' });
-    expect(await todos.find().exec()).toEqual([{ _id: 'a', title: 'through a session' }]);
+    expect(await todos.find().exec()).toEqual([{ _id: 'a', title: 'through a session', _rev: 1 }]);
     expect(session.getBookmark()).toEqual(expect.any(String));
   });
 
@@ -32,7 +32,7 @@ describe('D1 sessions', () => {
       const next = d1Session(env.DB, request(headers));
       expect(next.bookmark).toBe(bookmark);
       const again = (await Database.create({ name: 's', storage: createD1Storage({ database: next.database, tablePrefix: 'bookmark_' }) })).collection('todos');
-      expect(await again.get('w')).toEqual({ _id: 'w', title: 'written' });
+      expect(await again.get('w')).toEqual({ _id: 'w', title: 'written', _rev: 1 });
     }
   });
 

@@ -26,7 +26,7 @@ async function tables(): Promise<string[]> {
 }
 
 describe('tables made from the documented migration', () => {
-  it('are used unchanged, and a hand-made expression index serves equality queries', async () => {
+  it("are used as they are, given the change feed's columns and index on first use, and a hand-made expression index serves equality queries", async () => {
     await env.DB.batch([
       env.DB.prepare(`CREATE TABLE IF NOT EXISTS pocket_todos (
   _id TEXT PRIMARY KEY,
@@ -40,9 +40,16 @@ describe('tables made from the documented migration', () => {
     ]);
     const db = await Database.create({ name: 'my-app', storage: createD1Storage({ database: env.DB }) });
     const todos = db.collection<Todo>('todos');
+    // The first statement on the table is an insert: it must find the feed's columns missing and add them.
     await todos.insert({ _id: 'new', title: 'made by pocket', completed: false, userId: 'u1' });
+    const columns = await env.DB.prepare(`SELECT name FROM pragma_table_info('pocket_todos')`).all<{ name: string }>();
+    expect(columns.results.map((c) => c.name)).toEqual(['_id', 'data', 'created_at', 'updated_at', '_seq', '_deleted']);
+    const feedIndex = await env.DB.prepare(`SELECT name FROM sqlite_master WHERE type = 'index' AND name = 'pocket_todos:seq'`).all();
+    expect(feedIndex.results).toHaveLength(1);
     const query = todos.find().where('userId').equals('u1').limit(100);
     expect((await query.exec()).map((t) => t._id).sort()).toEqual(['new', 'pre']);
+    // A row written without a revision reads as revision 1.
+    expect(await todos.get('pre')).toEqual({ _id: 'pre', title: 'made by hand', completed: false, userId: 'u1', _rev: 1 });
     const compiled = compileFind('"pocket_todos"', query.toQuery());
     expect(compiled.sql).toContain(`json_extract(data, '$.userId') = ?`);
     expect(await planOf(compiled.sql, compiled.params)).toContain('USING INDEX idx_todos_user');
@@ -54,13 +61,15 @@ describe('tables made from the documented migration', () => {
 describe('filters with a regular expression', () => {
   const titles = ['Buy milk', 'buy bread', 'Call mum', 'Pay rent', 'BUY eggs'];
   const docs = titles.map((title, i) => ({ _id: `r${i}`, title, completed: i % 2 === 0, userId: `u${i % 2}`, priority: i }));
+  // The documents as stored, each at its first revision: what the evaluator's answers are made of.
+  const stored = docs.map((doc) => ({ ...doc, _rev: 1 }));
   const regex = condition.regex('title', '^buy', 'i');
   const query = (filter: FindQuery['filter'], limit: number | null = null): FindQuery => ({ filter, sort: [{ path: 'priority', direction: 'desc' }], skip: 1, limit });
 
   it('keeps the rest of an AND in the WHERE, where its index serves it', async () => {
     await initializeD1Schema(env.DB, { collections: ['todos'], tablePrefix: 're_', indexes: { todos: ['userId'] } });
     const compiled = compileFind('"re_todos"', query(and(regex, condition.eq('userId', 'u0'))));
-    expect(compiled.sql).toMatch(/^SELECT data FROM "re_todos" WHERE \(json_extract\(data, '\$\.userId'\) = \?\) AND CASE json_type\(data, '\$\.userId'\) .+ END = \? ORDER BY /);
+    expect(compiled.sql).toMatch(/^SELECT data FROM "re_todos" WHERE _deleted IS NULL AND \(\(json_extract\(data, '\$\.userId'\) = \?\) AND CASE json_type\(data, '\$\.userId'\) .+ END = \?\) ORDER BY /);
     expect(compiled.residual?.columns).toEqual([]);
     expect(await planOf(compiled.sql, compiled.params)).toContain('USING INDEX');
   });
@@ -79,12 +88,12 @@ describe('filters with a regular expression', () => {
     const store = storage.collection('todos', { database: 'regex' });
     for (const filter of filters) {
       for (const limit of [null, 1]) {
-        expect(await store.find(query(filter, limit)), JSON.stringify(filter)).toEqual(evaluate(query(filter, limit), docs));
+        expect(await store.find(query(filter, limit)), JSON.stringify(filter)).toEqual(evaluate(query(filter, limit), stored));
       }
-      expect(await store.count(filter), JSON.stringify(filter)).toBe(evaluate({ ...query(filter), skip: 0 }, docs).length);
+      expect(await store.count(filter), JSON.stringify(filter)).toBe(evaluate({ ...query(filter), skip: 0 }, stored).length);
     }
     const compiled = compileFind('"re_todos"', query(filters[0]!));
-    expect(compiled.sql).toMatch(/^SELECT data, \(\(.+\) IS TRUE\) AS pocket_residual FROM "re_todos" ORDER BY /);
+    expect(compiled.sql).toMatch(/^SELECT data, \(\(.+\) IS TRUE\) AS pocket_residual FROM "re_todos" WHERE _deleted IS NULL ORDER BY /);
     expect(compiled.sql).not.toContain('LIMIT');
   });
 
@@ -93,8 +102,8 @@ describe('filters with a regular expression', () => {
     await (await Database.create({ name: 'regex', storage })).collection<Todo>('todos').bulkInsert(docs);
     const store = storage.collection('todos', { database: 'regex' });
     const filter = or(...Array.from({ length: 150 }, (_, i) => and(condition.regex('title', `^${'BCP'[i % 3]}`, i % 2 ? 'i' : ''), condition.eq('priority', i % 5))!));
-    expect(await store.find(query(filter))).toEqual(evaluate(query(filter), docs));
-    expect(await store.count(filter)).toBe(evaluate({ ...query(filter), skip: 0 }, docs).length);
+    expect(await store.find(query(filter))).toEqual(evaluate(query(filter), stored));
+    expect(await store.count(filter)).toBe(evaluate({ ...query(filter), skip: 0 }, stored).length);
     expect(await store.count(filter)).toBeGreaterThan(1);
   });
 
@@ -108,6 +117,8 @@ describe('filters with a regular expression', () => {
 
 describe("queries past D1's per-statement limits", () => {
   const items = (n: number) => Array.from({ length: n }, (_, i) => ({ _id: `i${i}`, n: i, tag: `t${i % 7}` }));
+  // The documents as stored, each at its first revision.
+  const asStored = <T extends object>(docs: T[]) => docs.map((doc) => ({ ...doc, _rev: 1 }));
 
   it('answers an OR of 1,000 conditions: values bound as one JSON array, the terms grouped', async () => {
     const storage = createD1Storage({ database: env.DB, tablePrefix: 'wide_' });
@@ -120,7 +131,7 @@ describe("queries past D1's per-statement limits", () => {
       const query = c.find().or(...Array.from({ length: terms }, (_, i) => term(i)));
       const expected = evaluate(query.toQuery(), docs);
       expect(expected.length).toBeGreaterThan(25);
-      expectEvaluatorResult(await query.exec(), query.toQuery(), docs, `${terms} terms`);
+      expectEvaluatorResult(await query.exec(), query.toQuery(), asStored(docs), `${terms} terms`);
       expect(await query.count()).toBe(expected.length);
     }
   });
@@ -138,7 +149,7 @@ describe("queries past D1's per-statement limits", () => {
     }
     const store = storage.collection('items', { database: 'deep' });
     const query: FindQuery = { filter, sort: [], skip: 0, limit: null };
-    expectEvaluatorResult(await store.find(query), query, docs, 'nested groups');
+    expectEvaluatorResult(await store.find(query), query, asStored(docs), 'nested groups');
     expect(evaluate(query, docs).length).toBeGreaterThan(10);
   });
 
@@ -179,8 +190,10 @@ describe('projections', () => {
     ]);
     const query = c.find().sort('_id').select('title', 'nested', 'nothing');
     const compiled = compileFind('"proj_items"', query.toQuery());
-    expect(compiled.sql).toMatch(/^SELECT _id, data -> '\$\.title' AS p0, data -> '\$\.nested' AS p1, data -> '\$\.nothing' AS p2 FROM "proj_items" ORDER BY _id$/);
-    expect(await query.exec()).toStrictEqual([{ _id: 'a', title: 'A', nested: { n: 1.5, s: [true, null] }, nothing: null }, { _id: 'b' }]);
+    expect(compiled.sql).toMatch(
+      /^SELECT _id, coalesce\(data ->> '\$\._rev', 1\) AS _rev, data -> '\$\.title' AS p0, data -> '\$\.nested' AS p1, data -> '\$\.nothing' AS p2 FROM "proj_items" WHERE _deleted IS NULL ORDER BY _id$/,
+    );
+    expect(await query.exec()).toStrictEqual([{ _id: 'a', _rev: 1, title: 'A', nested: { n: 1.5, s: [true, null] }, nothing: null }, { _id: 'b', _rev: 1 }]);
     const { results } = await env.DB.prepare(compiled.sql).bind(...compiled.params).all<Record<string, unknown>>();
     expect(JSON.stringify(results).length).toBeLessThan(200); // the 5,000-character field stayed in D1
   });
@@ -220,15 +233,21 @@ describe('schema', () => {
     };
     const indexes = { todos: [['userId', { path: 'createdAt', direction: 'desc' as const }]] };
     const open = async () => (await Database.create({ name: 'x', storage: createD1Storage({ database: binding, tablePrefix: 'ensure_', indexes }) })).collection('todos');
-    expect(await (await open()).find().where('userId').equals('u1').exec()).toEqual([{ _id: 'a', userId: 'u1', createdAt: 1 }]);
+    expect(await (await open()).find().where('userId').equals('u1').exec()).toEqual([{ _id: 'a', userId: 'u1', createdAt: 1, _rev: 1 }]);
     const { results } = await env.DB.prepare(`SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'ensure_todos' AND sql IS NOT NULL`).all<{ name: string }>();
-    expect(results.map((r) => r.name)).toEqual([expect.stringMatching(/^ensure_todos_userId__createdAt_desc_/)]);
-    expect(statements.filter((sql) => sql.startsWith('CREATE INDEX'))).toHaveLength(1);
+    expect(results.map((r) => r.name).sort()).toEqual(['ensure_todos:seq', expect.stringMatching(/^ensure_todos_userId__createdAt_desc_/)]);
+    // The declared index once; and, as the table predates the change feed, its columns and index once.
+    expect(statements.filter((sql) => sql.startsWith('CREATE INDEX') && !sql.includes(':seq'))).toHaveLength(1);
+    expect(statements.filter((sql) => sql.startsWith('ALTER') || sql.includes(':seq"'))).toEqual([
+      'ALTER TABLE "ensure_todos" ADD COLUMN _seq INTEGER',
+      'ALTER TABLE "ensure_todos" ADD COLUMN _deleted INTEGER',
+      'CREATE INDEX IF NOT EXISTS "ensure_todos:seq" ON "ensure_todos" (_seq)',
+    ]);
     // A new adapter on the same binding, as a Worker makes per request: no DDL again.
     statements.length = 0;
     await (await open()).insert({ _id: 'b', userId: 'u2', createdAt: 2 });
     expect(await (await open()).count()).toBe(2);
-    expect(statements.some((sql) => sql.startsWith('CREATE'))).toBe(false);
+    expect(statements.some((sql) => sql.startsWith('CREATE') || sql.startsWith('ALTER'))).toBe(false);
   });
 
   it('sends declared indexes once for a collection without a table, and works on when one cannot be built', async () => {
@@ -241,11 +260,12 @@ describe('schema', () => {
       (await Database.create({ name: 'x', storage: createD1Storage({ database: binding, tablePrefix: prefix, indexes: { todos: [{ path: 'at', direction: 'desc' }] } }) })).collection('todos');
     for (let i = 0; i < 3; i++) expect(await (await open('ghost_')).find().sort('at', 'desc').limit(5).exec()).toEqual([]);
     expect(statements.filter((sql) => sql.startsWith('CREATE'))).toHaveLength(1);
-    // Made meanwhile by someone else (a migration): the next write adds the declared index.
+    // Made meanwhile by someone else (a migration of the first release): the next write adds the
+    // declared index, and the change feed's columns and index.
     await env.DB.exec(`CREATE TABLE ghost_todos (_id TEXT PRIMARY KEY, data TEXT NOT NULL, created_at INTEGER DEFAULT (unixepoch()), updated_at INTEGER DEFAULT (unixepoch()))`);
     await (await open('ghost_')).insert({ _id: 'g', at: 1 });
-    const ghostIndexes = await env.DB.prepare(`SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'ghost_todos' AND sql IS NOT NULL`).all();
-    expect(ghostIndexes.results).toEqual([{ name: expect.stringMatching(/^ghost_todos_at_desc_/) }]);
+    const ghostIndexes = await env.DB.prepare(`SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'ghost_todos' AND sql IS NOT NULL`).all<{ name: string }>();
+    expect(ghostIndexes.results.map((r) => r.name).sort()).toEqual(['ghost_todos:seq', expect.stringMatching(/^ghost_todos_at_desc_/)]);
 
     // A row that is not JSON (written by other code) makes the index fail to build: every
     // operation still runs, and the reason is logged.
@@ -253,8 +273,8 @@ describe('schema', () => {
     await env.DB.prepare(`INSERT INTO notjson_todos (_id, data) VALUES ('bad', 'not json'), ('good', '{"_id":"good","at":1}')`).run();
     const warn = vi.spyOn(console, 'warn').mockImplementation(() => undefined);
     const todos = await open('notjson_');
-    expect(await todos.get('good')).toEqual({ _id: 'good', at: 1 });
-    expect(await todos.insert({ _id: 'new', at: 2 })).toEqual({ _id: 'new', at: 2 });
+    expect(await todos.get('good')).toEqual({ _id: 'good', at: 1, _rev: 1 });
+    expect(await todos.insert({ _id: 'new', at: 2 })).toEqual({ _id: 'new', at: 2, _rev: 1 });
     expect(warn).toHaveBeenCalledWith(expect.stringContaining('the declared indexes of notjson_todos could not be created'), expect.stringMatching(/JSON/i));
     warn.mockRestore();
   });
@@ -262,7 +282,8 @@ describe('schema', () => {
   it('gives the DDL as SQL text for a migration file', () => {
     const sql = d1SchemaSql({ collections: ['todos'], indexes: { todos: ['userId'] } });
     expect(sql).toBe(
-      `CREATE TABLE IF NOT EXISTS "pocket_todos" (_id TEXT PRIMARY KEY, data TEXT NOT NULL, created_at INTEGER DEFAULT (unixepoch()), updated_at INTEGER DEFAULT (unixepoch()));\n` +
+      `CREATE TABLE IF NOT EXISTS "pocket_todos" (_id TEXT PRIMARY KEY, data TEXT NOT NULL, created_at INTEGER DEFAULT (unixepoch()), updated_at INTEGER DEFAULT (unixepoch()), _seq INTEGER, _deleted INTEGER);\n` +
+        `CREATE INDEX IF NOT EXISTS "pocket_todos:seq" ON "pocket_todos" (_seq);\n` +
         `CREATE INDEX IF NOT EXISTS "pocket_todos_userId_eyd436" ON "pocket_todos" (CASE json_type(data, '$.userId') WHEN 'object' THEN CAST(x'01' || json_extract(data, '$.userId') AS BLOB) WHEN 'array' THEN CAST(x'02' || json_extract(data, '$.userId') AS BLOB) WHEN 'true' THEN x'0301' WHEN 'false' THEN x'0300' ELSE ifnull(json_extract(data, '$.userId'), -9e999) END, _id);\n`,
     );
     expect(d1SchemaSql({ collections: ['todos'], indexes: { todos: [['userId', { path: 'createdAt', direction: 'desc' }]] } })).toMatch(
@@ -355,16 +376,18 @@ describe('writes', () => {
     await docs.insert({ _id: 'one' });
     await Promise.all(Array.from({ length: 20 }, (_, i) => docs.update('one', { [`f${i}`]: i })));
     const doc = await docs.get('one');
-    expect(Object.keys(doc!).length).toBe(21);
+    expect(Object.keys(doc!).length).toBe(22); // _id, the 20 fields and _rev
     for (let i = 0; i < 20; i++) expect(doc![`f${i}`]).toBe(i);
+    // The insert and 20 updates: revision 21, no raise lost.
+    expect(doc!._rev).toBe(21);
   });
 
   it('keeps JSON types through patches (true stays true, strings stay strings, nested objects stay objects)', async () => {
     const docs = (await Database.create({ name: 'c', storage: createD1Storage({ database: env.DB, tablePrefix: 'types_' }) })).collection('docs');
     await docs.insert({ _id: 'a', keep: { deep: [1, 'two', null] } });
     const patch = { t: true, f: false, n: null, s: '{"looks":"like json"}', num: 1.5, obj: { x: [true] }, 'odd key.with dot': 1, "it's": 2 };
-    expect(await docs.update('a', patch)).toEqual({ _id: 'a', keep: { deep: [1, 'two', null] }, ...patch });
-    expect(await docs.get('a')).toEqual({ _id: 'a', keep: { deep: [1, 'two', null] }, ...patch });
+    expect(await docs.update('a', patch)).toEqual({ _id: 'a', keep: { deep: [1, 'two', null] }, ...patch, _rev: 2 });
+    expect(await docs.get('a')).toEqual({ _id: 'a', keep: { deep: [1, 'two', null] }, ...patch, _rev: 2 });
   });
 
   it('with useBatch: false runs statements one by one, so a failure leaves earlier ones applied', async () => {
@@ -417,6 +440,9 @@ describe('declared indexes', () => {
   it('gets distinct names for fields that would read alike', async () => {
     await initializeD1Schema(env.DB, { collections: ['docs'], tablePrefix: 'names_', indexes: { docs: ['a.b', 'a_b', 'userId', 'userid'] } });
     const { results } = await env.DB.prepare(`SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'names_docs' AND sql IS NOT NULL`).all<{ name: string }>();
-    expect(results).toHaveLength(4);
+    // The change feed's index, and the four declared ones, none taken for another.
+    const names = results.map((r) => r.name);
+    expect(names).toContain('names_docs:seq');
+    expect(names.filter((name) => name !== 'names_docs:seq')).toHaveLength(4);
   });
 });

@@ -45,14 +45,14 @@ describe('Durable Object KV storage atomicity', () => {
           await todos.insert({ _id: 'new', title: 'inside' });
           await todos.update('kept', { title: 'changed inside' });
           // Pocket's reads inside the caller's transaction see the caller's earlier writes.
-          expect(await todos.get('new')).toEqual({ _id: 'new', title: 'inside' });
+          expect(await todos.get('new')).toEqual({ _id: 'new', title: 'inside', _rev: 1 });
           await todos.delete('kept');
           throw new Error('abort');
         })
         .catch((e: unknown) => e);
       expect((error as Error).message).toBe('abort');
       expect(await snapshot(storage)).toEqual(before);
-      expect(await todos.find().exec()).toEqual([{ _id: 'kept', title: 'before' }]);
+      expect(await todos.find().exec()).toEqual([{ _id: 'kept', title: 'before', _rev: 1 }]);
     });
   });
 
@@ -69,23 +69,31 @@ describe('Durable Object KV storage atomicity', () => {
         { type: 'upsert', doc: { _id: 'b', v: 4 } },
         { type: 'update', id: 'b', patch: { v: 5, _id: 'b' } },
       ]);
+      // Each write raises its id's revision; the insert after the delete continues from the tombstone's.
       expect(results).toEqual([
-        { type: 'insert', doc: { _id: 'a', v: 1 } },
-        { type: 'update', doc: { _id: 'a', v: 1, w: 2 } },
-        { type: 'delete', id: 'a', deleted: true },
+        { type: 'insert', doc: { _id: 'a', v: 1, _rev: 1 } },
+        { type: 'update', doc: { _id: 'a', v: 1, w: 2, _rev: 2 } },
+        { type: 'delete', id: 'a', deleted: true, rev: 3 },
         { type: 'delete', id: 'a', deleted: false },
-        { type: 'insert', doc: { _id: 'a', v: 3 } },
-        { type: 'upsert', doc: { _id: 'b', v: 4 } },
-        { type: 'update', doc: { _id: 'b', v: 5 } },
+        { type: 'insert', doc: { _id: 'a', v: 3, _rev: 4 } },
+        { type: 'upsert', doc: { _id: 'b', v: 4, _rev: 1 } },
+        { type: 'update', doc: { _id: 'b', v: 5, _rev: 2 } },
       ]);
+      // Only the end state is stored: one feed entry per id changed, at the batch's sequence numbers.
       expect(await snapshot(real)).toEqual([
-        ['pocket:t:a', '{"_id":"a","v":3}'],
-        ['pocket:t:b', '{"_id":"b","v":5}'],
+        ['pocket:t!seq', 2],
+        ['pocket:t#0000000000000001', ['a', 4, 0]],
+        ['pocket:t#0000000000000002', ['b', 2, 0]],
+        ['pocket:t:a', '{"_id":"a","v":3,"_rev":4}'],
+        ['pocket:t:b', '{"_id":"b","v":5,"_rev":2}'],
+        ['pocket:t~a', [4, 1, 0]],
+        ['pocket:t~b', [2, 2, 0]],
       ]);
-      // One read of both ids, one put of the final documents, nothing deleted that ends stored.
-      expect(calls).toMatchObject({ get: [2], put: [2], delete: [], writeTurns: [1] });
+      // One read of both ids, their revision records and the feed's counter; one put of the final
+      // documents, revision records, feed entries and counter; nothing deleted that ends stored.
+      expect(calls).toMatchObject({ get: [5], put: [7], delete: [], writeTurns: [1] });
       await expect(store.write([{ type: 'delete', id: 'b' }, { type: 'update', id: 'b', patch: { v: 6 } }])).rejects.toBeInstanceOf(DocumentNotFoundError);
-      expect(await store.getMany(['b'])).toEqual([{ _id: 'b', v: 5 }]);
+      expect(await store.getMany(['b'])).toEqual([{ _id: 'b', v: 5, _rev: 2 }]);
     });
   });
 });

@@ -31,27 +31,52 @@ describe.each(kinds)('Durable Object KV storage on %s', (kind) => {
       expect((await todos.find().where('tags').contains('y').exec()).map((t) => t._id)).toEqual(['c']);
       expect((await todos.find().where('title').matches(/^t/).skip(1).limit(1).exec()).map((t) => t._id)).toEqual(['c']);
       expect(await todos.find().where('profile.age').gte(3).count()).toBe(1);
-      expect(await todos.update('a', { completed: true, tags: ['q'] })).toEqual({ _id: 'a', title: 'one', completed: true, userId: 'u1', tags: ['q'], profile: { age: 3 } });
+      expect(await todos.update('a', { completed: true, tags: ['q'] })).toEqual({ _id: 'a', title: 'one', completed: true, userId: 'u1', tags: ['q'], profile: { age: 3 }, _rev: 2 });
       await expect(todos.update('nope', { completed: true })).rejects.toBeInstanceOf(DocumentNotFoundError);
-      expect(await todos.bulkUpdate([{ id: 'a', changes: { title: 'A' } }, { id: 'b', changes: { title: 'B' } }])).toMatchObject([{ title: 'A' }, { title: 'B' }]);
-      expect(await todos.upsert({ _id: 'a', title: 'again', completed: false, userId: 'u3' })).toEqual({ _id: 'a', title: 'again', completed: false, userId: 'u3' });
-      expect(await todos.get('a')).toEqual({ _id: 'a', title: 'again', completed: false, userId: 'u3' });
+      expect(await todos.bulkUpdate([{ id: 'a', changes: { title: 'A' } }, { id: 'b', changes: { title: 'B' } }])).toMatchObject([
+        { title: 'A', _rev: 3 },
+        { title: 'B', _rev: 2 },
+      ]);
+      expect(await todos.upsert({ _id: 'a', title: 'again', completed: false, userId: 'u3' })).toEqual({ _id: 'a', title: 'again', completed: false, userId: 'u3', _rev: 4 });
+      expect(await todos.get('a')).toEqual({ _id: 'a', title: 'again', completed: false, userId: 'u3', _rev: 4 });
       expect(await todos.delete('a')).toBe(true);
       expect(await todos.delete('a')).toBe(false);
       expect(await todos.bulkDelete(['b', 'c', 'x'])).toBe(2);
       expect(await todos.count()).toBe(0);
+      // No document keys are left; each id keeps its revision record, a tombstone at its last
+      // revision, and one feed entry, at its last write (sequence numbers 8 to 10 of 10 writes).
+      expect([...(await storage.list({ prefix: 'pocket:todos' })).entries()]).toEqual([
+        ['pocket:todos!seq', 10],
+        ['pocket:todos#0000000000000008', ['a', 5, 1]],
+        ['pocket:todos#0000000000000009', ['b', 3, 1]],
+        ['pocket:todos#0000000000000010', ['c', 2, 1]],
+        ['pocket:todos~a', [5, 8, 1]],
+        ['pocket:todos~b', [3, 9, 1]],
+        ['pocket:todos~c', [2, 10, 1]],
+      ]);
     });
   });
 
-  it('keeps one key per document, `<keyPrefix><collection>:<id>`, holding its JSON text', async () => {
+  it('keeps one key per document, `<keyPrefix><collection>:<id>`, holding its JSON text, beside the change feed\'s keys', async () => {
     await inObject(kind, 'kv-basics-layout', async (storage) => {
       const db = await Database.create({ name: 'app', storage: createDurableObjectStorage({ storage }) });
       await db.collection('todos').insert({ _id: 'a:1', title: 'colon in id' });
       await db.collection('notes').insert({ _id: 'n', text: 'hi' });
+      // Per collection: its last sequence number (`!seq`), a feed entry per changed id
+      // (`#<seq>`: id, revision, deleted), the documents (`:<id>`, `_rev` last), and a revision
+      // record per id (`~<id>`: revision, sequence number, deleted).
       expect([...(await storage.list()).entries()]).toEqual([
-        ['pocket:notes:n', '{"_id":"n","text":"hi"}'],
-        ['pocket:todos:a:1', '{"_id":"a:1","title":"colon in id"}'],
+        ['pocket:notes!seq', 1],
+        ['pocket:notes#0000000000000001', ['n', 1, 0]],
+        ['pocket:notes:n', '{"_id":"n","text":"hi","_rev":1}'],
+        ['pocket:notes~n', [1, 1, 0]],
+        ['pocket:todos!seq', 1],
+        ['pocket:todos#0000000000000001', ['a:1', 1, 0]],
+        ['pocket:todos:a:1', '{"_id":"a:1","title":"colon in id","_rev":1}'],
+        ['pocket:todos~a:1', [1, 1, 0]],
       ]);
+      // A collection's documents are exactly the keys under `<keyPrefix><collection>:`.
+      expect([...(await storage.list({ prefix: 'pocket:todos:' })).keys()]).toEqual(['pocket:todos:a:1']);
     });
   });
 
@@ -75,8 +100,11 @@ describe.each(kinds)('Durable Object KV storage on %s', (kind) => {
       const b = await Database.create({ name: 'b', storage: createDurableObjectStorage({ storage, keyPrefix: 'b:' }) });
       await a.collection('todos').bulkInsert([{ _id: '1', db: 'a' }, { _id: '2', db: 'a' }]);
       await b.collection('todos').insert({ _id: '1', db: 'b' });
-      expect(await a.collection('todos').find().exec()).toEqual([{ _id: '1', db: 'a' }, { _id: '2', db: 'a' }]);
-      expect(await b.collection('todos').find().exec()).toEqual([{ _id: '1', db: 'b' }]);
+      expect(await a.collection('todos').find().exec()).toEqual([
+        { _id: '1', db: 'a', _rev: 1 },
+        { _id: '2', db: 'a', _rev: 1 },
+      ]);
+      expect(await b.collection('todos').find().exec()).toEqual([{ _id: '1', db: 'b', _rev: 1 }]);
       expect(await b.collection('todos').count()).toBe(1);
       expect(await b.collection('todos').delete('2')).toBe(false);
       expect(await a.collection('todos').count()).toBe(2);
@@ -90,10 +118,13 @@ describe.each(kinds)('Durable Object KV storage on %s', (kind) => {
       await db.collection('users').bulkInsert([{ _id: 'todos:1' }, { _id: 'a:b:c' }]);
       await db.collection('todos').insert({ _id: '1' });
       await db.collection('a').insert({ _id: 'b:c' });
-      expect(await db.collection('todos').find().exec()).toEqual([{ _id: '1' }]);
-      expect(await db.collection('users').find().exec()).toEqual([{ _id: 'a:b:c' }, { _id: 'todos:1' }]);
-      expect(await db.collection('a').find().exec()).toEqual([{ _id: 'b:c' }]);
-      expect(await db.collection('users').get('todos:1')).toEqual({ _id: 'todos:1' });
+      expect(await db.collection('todos').find().exec()).toEqual([{ _id: '1', _rev: 1 }]);
+      expect(await db.collection('users').find().exec()).toEqual([
+        { _id: 'a:b:c', _rev: 1 },
+        { _id: 'todos:1', _rev: 1 },
+      ]);
+      expect(await db.collection('a').find().exec()).toEqual([{ _id: 'b:c', _rev: 1 }]);
+      expect(await db.collection('users').get('todos:1')).toEqual({ _id: 'todos:1', _rev: 1 });
       expect(await db.collection('todos').get('todos:1')).toBeNull();
     });
   });
@@ -158,7 +189,10 @@ describe('Durable Object KV storage across instances', () => {
     await inObject('KV_OBJECT', 'kv-persist', async (storage, instance) => {
       expect((instance as { marker?: string }).marker).toBeUndefined();
       const db = await Database.create({ name: 'app', storage: createDurableObjectStorage({ storage }) });
-      expect(await db.collection('todos').find().exec()).toEqual([{ _id: 'a', n: 1 }, { _id: 'b', n: 3 }]);
+      expect(await db.collection('todos').find().exec()).toEqual([
+        { _id: 'a', n: 1, _rev: 1 },
+        { _id: 'b', n: 3, _rev: 2 },
+      ]);
     });
   });
 });

@@ -17,19 +17,23 @@ describe('Durable Object KV storage limits', () => {
       const docs = range(5000).map((i) => ({ _id: padded(i), n: i, text: `item ${i}` }));
       const inserted = await items.bulkInsert(docs);
       expect(inserted).toHaveLength(5000);
-      expect(inserted[4999]).toEqual(docs[4999]);
-      expect(calls.put).toHaveLength(Math.ceil(5000 / 128));
+      expect(inserted[4999]).toEqual({ ...docs[4999], _rev: 1 });
+      // Each document, its revision record and its feed entry, and the feed's counter once.
+      const keys = 5000 * 3 + 1;
+      expect(calls.put).toHaveLength(Math.ceil(keys / 128));
       expect(new Set(calls.writeTurns)).toEqual(new Set([1]));
-      expect(calls.put.reduce((a, b) => a + b, 0)).toBe(5000);
+      expect(calls.put.reduce((a, b) => a + b, 0)).toBe(keys);
       expect(Math.max(...calls.get, ...calls.put)).toBeLessThanOrEqual(128);
       expect(await items.count()).toBe(5000);
       expect((await real.list({ prefix: 'pocket:items:' })).size).toBe(5000);
+      expect((await real.list({ prefix: 'pocket:items~' })).size).toBe(5000);
+      expect((await real.list({ prefix: 'pocket:items#' })).size).toBe(5000);
 
       const more = range(5000).map((i) => ({ _id: padded(i + 5000), n: i + 5000 }));
       more[4321] = { _id: padded(17), n: -1 }; // already stored
       await expect(items.bulkInsert(more)).rejects.toBeInstanceOf(DuplicateKeyError);
       expect(await items.count()).toBe(5000);
-      expect(await items.get(padded(17))).toEqual(docs[17]);
+      expect(await items.get(padded(17))).toEqual({ ...docs[17], _rev: 1 });
       expect(await items.get(padded(5000))).toBeNull();
 
       expect(await items.bulkDelete(docs.map((d) => d._id))).toBe(5000);
@@ -54,14 +58,16 @@ describe('Durable Object KV storage limits', () => {
       // An update that makes a document too large is refused the same way, and changes nothing.
       await items.insert({ _id: 'grows', blob: 'x'.repeat(100 * KiB) });
       await expect(items.update('grows', { more: 'y'.repeat(40 * KiB) })).rejects.toBeInstanceOf(ValidationError);
-      expect(Object.keys((await items.get('grows'))!)).toEqual(['_id', 'blob']);
+      expect(Object.keys((await items.get('grows'))!)).toEqual(['_id', 'blob', '_rev']);
+      expect((await items.get('grows'))!._rev).toBe(1);
     });
   });
 
   it('measures a value as the platform stores the string: one byte per Latin-1 character, two otherwise', async () => {
     await inObject('KV_OBJECT', 'kv-limits-measure', async (storage) => {
       const items = (await Database.create({ name: 'app', storage: createDurableObjectStorage({ storage }) })).collection('items');
-      const overhead = JSON.stringify({ _id: 'edge', s: '' }).length;
+      // The value as stored, `_rev` included.
+      const overhead = JSON.stringify({ _id: 'edge', s: '', _rev: 1 }).length;
       await items.insert({ _id: 'edge', s: 'a'.repeat(128 * KiB - overhead) });
       await expect(items.insert({ _id: 'edge+1', s: 'a'.repeat(128 * KiB - overhead + 1) })).rejects.toBeInstanceOf(ValidationError);
       // 100,000 'é' are 200,000 bytes of UTF-8 but 100,000 bytes as V8 stores them: accepted.
@@ -90,7 +96,7 @@ describe('Durable Object KV storage limits', () => {
       expect((await real.list()).has(`${keyPrefix}items:${fits}`)).toBe(true);
       await expect(items.update(tooLong, { n: 2 })).rejects.toBeInstanceOf(ValidationError);
       await expect(items.delete(tooLong)).rejects.toBeInstanceOf(ValidationError);
-      expect(await items.getMany([tooLong, fits])).toEqual([null, { _id: fits, n: 1 }]);
+      expect(await items.getMany([tooLong, fits])).toEqual([null, { _id: fits, n: 1, _rev: 1 }]);
     });
   });
 });

@@ -19,7 +19,7 @@ describe('Durable Object SQL storage', () => {
       const docs = Array.from({ length: 300 }, (_, i) => ({ _id: `i${String(i).padStart(3, '0')}`, n: i }));
       await items.bulkInsert(docs);
       const query = items.find().or(...Array.from({ length: 1000 }, (_, i) => (q: FilterBuilder<{ _id: string; n: number }>) => q.where('n').equals(i * 3)));
-      expect(await query.exec()).toEqual(docs.filter((d) => d.n % 3 === 0));
+      expect(await query.exec()).toEqual(docs.filter((d) => d.n % 3 === 0).map((d) => ({ ...d, _rev: 1 })));
       expect(await query.count()).toBe(100);
     });
   });
@@ -39,17 +39,26 @@ describe('Durable Object SQL storage', () => {
       expect((await todos.find().where('title').matches(/^t/).skip(1).limit(1).exec()).map((t) => t._id)).toEqual(['c']);
       expect(await todos.find().where('tags').contains('x').count()).toBe(2);
       // A single update binds ?1 (the patch) and ?2 (the id) and reads values with `->`, so true stays true.
-      expect(await todos.update('a', { completed: true })).toEqual({ _id: 'a', title: 'one', completed: true, userId: 'u1', tags: ['x'] });
+      expect(await todos.update('a', { completed: true })).toEqual({ _id: 'a', title: 'one', completed: true, userId: 'u1', tags: ['x'], _rev: 2 });
       expect(await todos.find().where('completed').equals(true).count()).toBe(2);
       await expect(todos.update('nope', { completed: true })).rejects.toBeInstanceOf(DocumentNotFoundError);
       // A bulk update is one UPDATE … FROM json_each(?) … RETURNING.
-      expect(await todos.bulkUpdate([{ id: 'a', changes: { title: 'A' } }, { id: 'b', changes: { title: 'B' } }])).toMatchObject([{ _id: 'a', title: 'A' }, { _id: 'b', title: 'B' }]);
-      expect(await todos.upsert({ _id: 'a', title: 'again', completed: false, userId: 'u3' })).toEqual({ _id: 'a', title: 'again', completed: false, userId: 'u3' });
-      // One delete learns from the cursor's rowsWritten whether it removed a row; bulkDelete from RETURNING.
+      expect(await todos.bulkUpdate([{ id: 'a', changes: { title: 'A' } }, { id: 'b', changes: { title: 'B' } }])).toMatchObject([
+        { _id: 'a', title: 'A', _rev: 3 },
+        { _id: 'b', title: 'B', _rev: 2 },
+      ]);
+      expect(await todos.upsert({ _id: 'a', title: 'again', completed: false, userId: 'u3' })).toEqual({ _id: 'a', title: 'again', completed: false, userId: 'u3', _rev: 4 });
+      // A delete leaves a tombstone and says, from the rows its RETURNING gives back, whether it removed a document.
       expect(await todos.delete('a')).toBe(true);
       expect(await todos.delete('a')).toBe(false);
       expect(await todos.bulkDelete(['b', 'c', 'x'])).toBe(2);
       expect(await todos.count()).toBe(0);
+      // What is left are the tombstones the change feed reads, each at its last revision.
+      expect(storage.sql.exec(`SELECT _id, data, _deleted FROM pocket_todos ORDER BY _id`).toArray()).toEqual([
+        { _id: 'a', data: '{"_id":"a","_rev":5}', _deleted: 1 },
+        { _id: 'b', data: '{"_id":"b","_rev":3}', _deleted: 1 },
+        { _id: 'c', data: '{"_id":"c","_rev":2}', _deleted: 1 },
+      ]);
     });
   });
 
@@ -75,7 +84,7 @@ describe('Durable Object SQL storage', () => {
     await abortAllDurableObjects();
     await inObject('SQL_OBJECT', 'sql-persist', async (storage) => {
       const todos = (await Database.create({ name: 'app', storage: createDurableObjectSqlStorage({ storage, tablePrefix: 'app_' }) })).collection('todos');
-      expect(await todos.find().exec()).toEqual([{ _id: 'a', n: 1 }]);
+      expect(await todos.find().exec()).toEqual([{ _id: 'a', n: 1, _rev: 1 }]);
     });
   });
 
@@ -84,8 +93,11 @@ describe('Durable Object SQL storage', () => {
       const db = await Database.create({ name: 'app', storage: createDurableObjectSqlStorage({ storage, indexes: { todos: ['userId', ['userId', 'createdAt']] } }) });
       await db.collection('todos').insert({ userId: 'u1', createdAt: 1 });
       const indexes = storage.sql.exec(`SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'pocket_todos' AND sql IS NOT NULL ORDER BY name`).toArray();
-      expect(indexes).toHaveLength(2);
-      expect(indexes).toEqual(expect.arrayContaining([{ name: expect.stringMatching(/^pocket_todos_userId_[0-9a-z]+$/) }, { name: expect.stringMatching(/^pocket_todos_userId__createdAt_[0-9a-z]+$/) }]));
+      // The two declared, and the change feed's index on _seq.
+      expect(indexes).toHaveLength(3);
+      expect(indexes).toEqual(
+        expect.arrayContaining([{ name: 'pocket_todos:seq' }, { name: expect.stringMatching(/^pocket_todos_userId_[0-9a-z]+$/) }, { name: expect.stringMatching(/^pocket_todos_userId__createdAt_[0-9a-z]+$/) }]),
+      );
       const q = compileFind('"pocket_todos"', db.collection('todos').find().where('userId').equals('u1').toQuery());
       const plan = storage.sql.exec(`EXPLAIN QUERY PLAN ${q.sql}`, ...q.params).toArray();
       expect(JSON.stringify(plan)).toMatch(/USING INDEX pocket_todos_userId/);
@@ -105,14 +117,17 @@ describe('Durable Object SQL storage', () => {
     });
   });
 
-  it('creates declared indexes on a table that already exists', async () => {
+  it("creates declared indexes, and the change feed's columns and index, on a table that already exists", async () => {
     await inObject('SQL_OBJECT', 'sql-ensure-indexes', async (storage) => {
       storage.sql.exec(`CREATE TABLE pocket_notes (_id TEXT PRIMARY KEY, data TEXT NOT NULL, created_at INTEGER DEFAULT (unixepoch()), updated_at INTEGER DEFAULT (unixepoch()))`);
       storage.sql.exec(`INSERT INTO pocket_notes (_id, data) VALUES ('n', '{"_id":"n","at":5}')`);
       const notes = Database.open({ name: 'app', storage: createDurableObjectSqlStorage({ storage, indexes: { notes: [{ path: 'at', direction: 'desc' }] } }) }).collection('notes');
-      expect(await notes.find().sort('at', 'desc').limit(1).exec()).toEqual([{ _id: 'n', at: 5 }]);
-      const names = storage.sql.exec(`SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'pocket_notes' AND sql IS NOT NULL`).toArray();
-      expect(names).toEqual([{ name: expect.stringMatching(/^pocket_notes_at_desc_/) }]);
+      // A row written without a revision reads as revision 1.
+      expect(await notes.find().sort('at', 'desc').limit(1).exec()).toEqual([{ _id: 'n', at: 5, _rev: 1 }]);
+      const names = storage.sql.exec(`SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'pocket_notes' AND sql IS NOT NULL ORDER BY name`).toArray();
+      expect(names).toEqual([{ name: 'pocket_notes:seq' }, { name: expect.stringMatching(/^pocket_notes_at_desc_/) }]);
+      const columns = storage.sql.exec(`SELECT name FROM pragma_table_info('pocket_notes')`).toArray();
+      expect(columns.map((c) => c.name)).toEqual(['_id', 'data', 'created_at', 'updated_at', '_seq', '_deleted']);
     });
   });
 
@@ -120,10 +135,10 @@ describe('Durable Object SQL storage', () => {
     await inObject('SQL_OBJECT', 'sql-statement-limit', async (storage) => {
       const roomy = Database.open({ name: 'app', storage: createDurableObjectSqlStorage({ storage }) }).collection('notes');
       await roomy.insert({ _id: 'n', text: 'a' });
-      expect(await roomy.update('n', { text: 'b' })).toEqual({ _id: 'n', text: 'b' });
+      expect(await roomy.update('n', { text: 'b' })).toEqual({ _id: 'n', text: 'b', _rev: 2 });
       const tight = Database.open({ name: 'app', storage: createDurableObjectSqlStorage({ storage, limits: { maxStatementBytes: 100 } }) }).collection('notes');
       await expect(tight.update('n', { text: 'c' })).rejects.toBeInstanceOf(ValidationError);
-      expect(await roomy.get('n')).toEqual({ _id: 'n', text: 'b' });
+      expect(await roomy.get('n')).toEqual({ _id: 'n', text: 'b', _rev: 2 });
     });
   });
 
@@ -132,12 +147,13 @@ describe('Durable Object SQL storage', () => {
       const notes = Database.open({ name: 'app', storage: createDurableObjectSqlStorage({ storage }) }).collection('notes');
       await notes.bulkInsert([{ _id: 'a', n: 1 }, { _id: 'b', n: 2 }]);
       // Both orders: whichever statement is cached first must not serve the other patch.
-      expect(await notes.update('a', { '[]': 5 })).toEqual({ _id: 'a', n: 1, '[]': 5 });
-      expect(await notes.update('b', {})).toEqual({ _id: 'b', n: 2 });
+      // Every update is a write, one with no fields too: each raises the revision.
+      expect(await notes.update('a', { '[]': 5 })).toEqual({ _id: 'a', n: 1, '[]': 5, _rev: 2 });
+      expect(await notes.update('b', {})).toEqual({ _id: 'b', n: 2, _rev: 2 });
       const fresh = Database.open({ name: 'app', storage: createDurableObjectSqlStorage({ storage }) }).collection('notes');
-      expect(await fresh.update('b', { _id: 'b' })).toEqual({ _id: 'b', n: 2 });
-      expect(await fresh.update('a', { '[]': 6 })).toEqual({ _id: 'a', n: 1, '[]': 6 });
-      expect(await notes.find().exec()).toEqual([{ _id: 'a', n: 1, '[]': 6 }, { _id: 'b', n: 2 }]);
+      expect(await fresh.update('b', { _id: 'b' })).toEqual({ _id: 'b', n: 2, _rev: 3 });
+      expect(await fresh.update('a', { '[]': 6 })).toEqual({ _id: 'a', n: 1, '[]': 6, _rev: 3 });
+      expect(await notes.find().exec()).toEqual([{ _id: 'a', n: 1, '[]': 6, _rev: 3 }, { _id: 'b', n: 2, _rev: 3 }]);
     });
   });
 
@@ -161,10 +177,10 @@ describe('Durable Object SQL storage', () => {
       // No table yet: the delete creates it and finds nothing.
       expect(await todos.delete('a')).toBe(false);
       await todos.bulkInsert([{ _id: 'a', userId: 'u1', createdAt: 1 }, { _id: 'b', userId: 'u1', createdAt: 2 }]);
-      // rowsWritten counts the row and its two index entries; delete() still says true, once.
+      // The tombstone's UPDATE rewrites the row and its index entries; delete() still says true, once.
       expect(await todos.delete('a')).toBe(true);
       expect(await todos.delete('a')).toBe(false);
-      expect(await todos.find().exec()).toEqual([{ _id: 'b', userId: 'u1', createdAt: 2 }]);
+      expect(await todos.find().exec()).toEqual([{ _id: 'b', userId: 'u1', createdAt: 2, _rev: 1 }]);
     });
   });
 
@@ -211,8 +227,9 @@ describe('Durable Object SQL storage', () => {
       }
       // A write to a table that does not exist yet creates it, then reads see it at once.
       const fresh = adapter.collection('fresh', { database: 'app' });
-      expect(await fresh.write([{ type: 'insert', doc: { _id: 'x', n: 1 } }])).toEqual([{ type: 'insert', doc: { _id: 'x', n: 1 } }]);
-      expect(await fresh.getMany(['x', 'y'])).toEqual([{ _id: 'x', n: 1 }, null]);
+      // Core hands a store each new document with `_rev: 1` last; the store writes it as it is.
+      expect(await fresh.write([{ type: 'insert', doc: { _id: 'x', n: 1, _rev: 1 } }])).toEqual([{ type: 'insert', doc: { _id: 'x', n: 1, _rev: 1 } }]);
+      expect(await fresh.getMany(['x', 'y'])).toEqual([{ _id: 'x', n: 1, _rev: 1 }, null]);
       expect(await fresh.count(null)).toBe(1);
     });
   });

@@ -21,7 +21,7 @@ async function checkExplain(storage: (indexes: D1Indexes) => StorageAdapter): Pr
   await todos.bulkInsert(Array.from({ length: 50 }, (_, i) => ({ _id: `t${i}`, userId: `u${i % 5}`, title: `todo ${i}`, createdAt: i, priority: i % 3 })));
 
   const equality = await todos.find().where('userId').equals('u1').explain();
-  expect(equality.sql).toMatch(/^SELECT data FROM "\w+todos" WHERE \(json_extract\(data, '\$\.userId'\) = \?\)/);
+  expect(equality.sql).toMatch(/^SELECT data FROM "\w+todos" WHERE _deleted IS NULL AND \(\(json_extract\(data, '\$\.userId'\) = \?\)/);
   expect(equality.params).toEqual(['u1', 'u1']);
   expect(equality.plan.join('\n')).toMatch(/^SEARCH \w+todos USING INDEX \w+todos_userId_\w+ \(<expr>=\?\)$/);
   expect(equality).toMatchObject({ fullScan: false, sortsAllMatches: false, suggestedIndex: null });

@@ -3,6 +3,8 @@
 // `json_extract(data, '$.userId') = ?`, a sort key that no longer matches the declared indexes)
 // shows up here as a diff to read, before any backend runs it. Each field's sort key is written
 // `key('$.field')` below; the first test pins that expression itself.
+// Every read keeps to live rows (`WHERE _deleted IS NULL AND (…)`: a delete leaves a tombstone
+// row for the change feed), the filter in parentheses so a bare OR in it cannot escape the AND.
 import type { Filter, FindQuery } from '@pocket/core';
 import { describe, expect, it } from 'vitest';
 import { compileCount, compileFind, d1SchemaSql } from '../src/index.js';
@@ -17,42 +19,42 @@ function short(sql: string): string {
 }
 
 const FILTERS: Array<[string, Filter, string]> = [
-  ["equals a string", {"kind":"condition","op":"eq","path":"userId","value":"u1"}, "SELECT data FROM \"t\" WHERE (json_extract(data, '$.userId') = ?) AND key('$.userId') = ?"],
-  ["equals a string that looks like JSON", {"kind":"condition","op":"eq","path":"title","value":"[1]"}, "SELECT data FROM \"t\" WHERE (json_extract(data, '$.title') = ? AND json_type(data, '$.title') = 'text') AND key('$.title') = ?"],
-  ["equals a number", {"kind":"condition","op":"eq","path":"n","value":5}, "SELECT data FROM \"t\" WHERE (json_extract(data, '$.n') = json_extract(?, '$')) AND key('$.n') = json_extract(?, '$')"],
-  ["equals 1, which booleans read as", {"kind":"condition","op":"eq","path":"n","value":1}, "SELECT data FROM \"t\" WHERE (json_extract(data, '$.n') = json_extract(?, '$') AND json_type(data, '$.n') IN ('integer', 'real')) AND key('$.n') = json_extract(?, '$')"],
-  ["equals true", {"kind":"condition","op":"eq","path":"done","value":true}, "SELECT data FROM \"t\" WHERE (json_extract(data, '$.done') = ? AND json_type(data, '$.done') = 'true') AND key('$.done') = x'0301'"],
-  ["equals null", {"kind":"condition","op":"eq","path":"note","value":null}, "SELECT data FROM \"t\" WHERE (json_extract(data, '$.note') IS NULL) AND key('$.note') = -9e999"],
-  ["equals an object", {"kind":"condition","op":"eq","path":"at","value":{"x":1}}, "SELECT data FROM \"t\" WHERE (json_type(data, '$.at') = 'object' AND json_extract(data, '$.at') = ?) AND key('$.at') = CAST(x'01' || ? AS BLOB)"],
-  ["equals an array", {"kind":"condition","op":"eq","path":"tags","value":["a"]}, "SELECT data FROM \"t\" WHERE (json_type(data, '$.tags') = 'array' AND json_extract(data, '$.tags') = ?) AND key('$.tags') = CAST(x'02' || ? AS BLOB)"],
-  ["notEquals a string", {"kind":"condition","op":"ne","path":"userId","value":"u1"}, "SELECT data FROM \"t\" WHERE NOT IFNULL((json_extract(data, '$.userId') = ?), 0)"],
-  ["gt a number above 1", {"kind":"condition","op":"gt","path":"n","value":5}, "SELECT data FROM \"t\" WHERE (json_extract(data, '$.n') > json_extract(?, '$') AND json_extract(data, '$.n') < '') AND key('$.n') > json_extract(?, '$') AND key('$.n') <= 9e999"],
-  ["gte a number above 1", {"kind":"condition","op":"gte","path":"n","value":5}, "SELECT data FROM \"t\" WHERE (json_extract(data, '$.n') BETWEEN json_extract(?, '$') AND 9e999) AND key('$.n') BETWEEN json_extract(?, '$') AND 9e999"],
-  ["lt a negative number", {"kind":"condition","op":"lt","path":"n","value":-1}, "SELECT data FROM \"t\" WHERE (json_extract(data, '$.n') < json_extract(?, '$')) AND key('$.n') < json_extract(?, '$') AND key('$.n') >= -1.7976931348623157e308"],
-  ["lte 0, which false reads as", {"kind":"condition","op":"lte","path":"n","value":0}, "SELECT data FROM \"t\" WHERE (json_extract(data, '$.n') <= json_extract(?, '$') AND json_type(data, '$.n') IN ('integer', 'real')) AND key('$.n') BETWEEN -1.7976931348623157e308 AND json_extract(?, '$')"],
-  ["gt a string", {"kind":"condition","op":"gt","path":"title","value":"m"}, "SELECT data FROM \"t\" WHERE (json_extract(data, '$.title') > ? AND json_type(data, '$.title') = 'text') AND key('$.title') > ? AND key('$.title') <= x''"],
-  ["lt a boolean", {"kind":"condition","op":"lt","path":"done","value":true}, "SELECT data FROM \"t\" WHERE (json_extract(data, '$.done') < ? AND json_type(data, '$.done') IN ('true', 'false')) AND key('$.done') < x'0301' AND key('$.done') >= x'0300'"],
-  ["in strings", {"kind":"condition","op":"in","path":"userId","values":["u1","u2"]}, "SELECT data FROM \"t\" WHERE ((json_extract(data, '$.userId') IN (SELECT value FROM json_each(?)))) AND key('$.userId') IN (SELECT value FROM json_each(?))"],
-  ["in mixed values", {"kind":"condition","op":"in","path":"v","values":["a",2,true,null]}, "SELECT data FROM \"t\" WHERE (json_extract(data, '$.v') IS NULL) OR (json_extract(data, '$.v') IN (SELECT value FROM json_each(?))) OR (json_extract(data, '$.v') IN (SELECT value FROM json_each(?))) OR (json_type(data, '$.v') IN ('true'))"],
-  ["notIn strings", {"kind":"condition","op":"nin","path":"userId","values":["u1"]}, "SELECT data FROM \"t\" WHERE NOT IFNULL(((json_extract(data, '$.userId') IN (SELECT value FROM json_each(?)))), 0)"],
-  ["exists", {"kind":"condition","op":"exists","path":"note","exists":true}, "SELECT data FROM \"t\" WHERE json_type(data, '$.note') IS NOT NULL"],
-  ["does not exist", {"kind":"condition","op":"exists","path":"note","exists":false}, "SELECT data FROM \"t\" WHERE json_type(data, '$.note') IS NULL"],
-  ["startsWith", {"kind":"condition","op":"startsWith","path":"title","prefix":"Bu"}, "SELECT data FROM \"t\" WHERE (json_type(data, '$.title') = 'text' AND substr(CAST(json_extract(data, '$.title') AS BLOB), 1, 2) = CAST(? AS BLOB)) AND key('$.title') BETWEEN ? AND x''"],
-  ["contains a string", {"kind":"condition","op":"contains","path":"tags","value":"x"}, "SELECT data FROM \"t\" WHERE (json_type(data, '$.tags') = 'array' AND EXISTS (SELECT 1 FROM json_each(data, '$.tags') WHERE type = 'text' AND value = ?)) OR (json_type(data, '$.tags') = 'text' AND instr(json_extract(data, '$.tags'), ?) > 0)"],
-  ["a nested path", {"kind":"condition","op":"eq","path":"profile.age","value":30}, "SELECT data FROM \"t\" WHERE (json_extract(data, '$.profile.age') = json_extract(?, '$')) AND key('$.profile.age') = json_extract(?, '$')"],
-  ["a key that needs quoting", {"kind":"condition","op":"eq","path":"it's a key","value":"v"}, "SELECT data FROM \"t\" WHERE (json_extract(data, '$.\"it''s a key\"') = ?) AND key('$.\"it''s a key\"') = ?"],
+  ["equals a string", {"kind":"condition","op":"eq","path":"userId","value":"u1"}, "SELECT data FROM \"t\" WHERE _deleted IS NULL AND ((json_extract(data, '$.userId') = ?) AND key('$.userId') = ?)"],
+  ["equals a string that looks like JSON", {"kind":"condition","op":"eq","path":"title","value":"[1]"}, "SELECT data FROM \"t\" WHERE _deleted IS NULL AND ((json_extract(data, '$.title') = ? AND json_type(data, '$.title') = 'text') AND key('$.title') = ?)"],
+  ["equals a number", {"kind":"condition","op":"eq","path":"n","value":5}, "SELECT data FROM \"t\" WHERE _deleted IS NULL AND ((json_extract(data, '$.n') = json_extract(?, '$')) AND key('$.n') = json_extract(?, '$'))"],
+  ["equals 1, which booleans read as", {"kind":"condition","op":"eq","path":"n","value":1}, "SELECT data FROM \"t\" WHERE _deleted IS NULL AND ((json_extract(data, '$.n') = json_extract(?, '$') AND json_type(data, '$.n') IN ('integer', 'real')) AND key('$.n') = json_extract(?, '$'))"],
+  ["equals true", {"kind":"condition","op":"eq","path":"done","value":true}, "SELECT data FROM \"t\" WHERE _deleted IS NULL AND ((json_extract(data, '$.done') = ? AND json_type(data, '$.done') = 'true') AND key('$.done') = x'0301')"],
+  ["equals null", {"kind":"condition","op":"eq","path":"note","value":null}, "SELECT data FROM \"t\" WHERE _deleted IS NULL AND ((json_extract(data, '$.note') IS NULL) AND key('$.note') = -9e999)"],
+  ["equals an object", {"kind":"condition","op":"eq","path":"at","value":{"x":1}}, "SELECT data FROM \"t\" WHERE _deleted IS NULL AND ((json_type(data, '$.at') = 'object' AND json_extract(data, '$.at') = ?) AND key('$.at') = CAST(x'01' || ? AS BLOB))"],
+  ["equals an array", {"kind":"condition","op":"eq","path":"tags","value":["a"]}, "SELECT data FROM \"t\" WHERE _deleted IS NULL AND ((json_type(data, '$.tags') = 'array' AND json_extract(data, '$.tags') = ?) AND key('$.tags') = CAST(x'02' || ? AS BLOB))"],
+  ["notEquals a string", {"kind":"condition","op":"ne","path":"userId","value":"u1"}, "SELECT data FROM \"t\" WHERE _deleted IS NULL AND (NOT IFNULL((json_extract(data, '$.userId') = ?), 0))"],
+  ["gt a number above 1", {"kind":"condition","op":"gt","path":"n","value":5}, "SELECT data FROM \"t\" WHERE _deleted IS NULL AND ((json_extract(data, '$.n') > json_extract(?, '$') AND json_extract(data, '$.n') < '') AND key('$.n') > json_extract(?, '$') AND key('$.n') <= 9e999)"],
+  ["gte a number above 1", {"kind":"condition","op":"gte","path":"n","value":5}, "SELECT data FROM \"t\" WHERE _deleted IS NULL AND ((json_extract(data, '$.n') BETWEEN json_extract(?, '$') AND 9e999) AND key('$.n') BETWEEN json_extract(?, '$') AND 9e999)"],
+  ["lt a negative number", {"kind":"condition","op":"lt","path":"n","value":-1}, "SELECT data FROM \"t\" WHERE _deleted IS NULL AND ((json_extract(data, '$.n') < json_extract(?, '$')) AND key('$.n') < json_extract(?, '$') AND key('$.n') >= -1.7976931348623157e308)"],
+  ["lte 0, which false reads as", {"kind":"condition","op":"lte","path":"n","value":0}, "SELECT data FROM \"t\" WHERE _deleted IS NULL AND ((json_extract(data, '$.n') <= json_extract(?, '$') AND json_type(data, '$.n') IN ('integer', 'real')) AND key('$.n') BETWEEN -1.7976931348623157e308 AND json_extract(?, '$'))"],
+  ["gt a string", {"kind":"condition","op":"gt","path":"title","value":"m"}, "SELECT data FROM \"t\" WHERE _deleted IS NULL AND ((json_extract(data, '$.title') > ? AND json_type(data, '$.title') = 'text') AND key('$.title') > ? AND key('$.title') <= x'')"],
+  ["lt a boolean", {"kind":"condition","op":"lt","path":"done","value":true}, "SELECT data FROM \"t\" WHERE _deleted IS NULL AND ((json_extract(data, '$.done') < ? AND json_type(data, '$.done') IN ('true', 'false')) AND key('$.done') < x'0301' AND key('$.done') >= x'0300')"],
+  ["in strings", {"kind":"condition","op":"in","path":"userId","values":["u1","u2"]}, "SELECT data FROM \"t\" WHERE _deleted IS NULL AND (((json_extract(data, '$.userId') IN (SELECT value FROM json_each(?)))) AND key('$.userId') IN (SELECT value FROM json_each(?)))"],
+  ["in mixed values", {"kind":"condition","op":"in","path":"v","values":["a",2,true,null]}, "SELECT data FROM \"t\" WHERE _deleted IS NULL AND ((json_extract(data, '$.v') IS NULL) OR (json_extract(data, '$.v') IN (SELECT value FROM json_each(?))) OR (json_extract(data, '$.v') IN (SELECT value FROM json_each(?))) OR (json_type(data, '$.v') IN ('true')))"],
+  ["notIn strings", {"kind":"condition","op":"nin","path":"userId","values":["u1"]}, "SELECT data FROM \"t\" WHERE _deleted IS NULL AND (NOT IFNULL(((json_extract(data, '$.userId') IN (SELECT value FROM json_each(?)))), 0))"],
+  ["exists", {"kind":"condition","op":"exists","path":"note","exists":true}, "SELECT data FROM \"t\" WHERE _deleted IS NULL AND (json_type(data, '$.note') IS NOT NULL)"],
+  ["does not exist", {"kind":"condition","op":"exists","path":"note","exists":false}, "SELECT data FROM \"t\" WHERE _deleted IS NULL AND (json_type(data, '$.note') IS NULL)"],
+  ["startsWith", {"kind":"condition","op":"startsWith","path":"title","prefix":"Bu"}, "SELECT data FROM \"t\" WHERE _deleted IS NULL AND ((json_type(data, '$.title') = 'text' AND substr(CAST(json_extract(data, '$.title') AS BLOB), 1, 2) = CAST(? AS BLOB)) AND key('$.title') BETWEEN ? AND x'')"],
+  ["contains a string", {"kind":"condition","op":"contains","path":"tags","value":"x"}, "SELECT data FROM \"t\" WHERE _deleted IS NULL AND ((json_type(data, '$.tags') = 'array' AND EXISTS (SELECT 1 FROM json_each(data, '$.tags') WHERE type = 'text' AND value = ?)) OR (json_type(data, '$.tags') = 'text' AND instr(json_extract(data, '$.tags'), ?) > 0))"],
+  ["a nested path", {"kind":"condition","op":"eq","path":"profile.age","value":30}, "SELECT data FROM \"t\" WHERE _deleted IS NULL AND ((json_extract(data, '$.profile.age') = json_extract(?, '$')) AND key('$.profile.age') = json_extract(?, '$'))"],
+  ["a key that needs quoting", {"kind":"condition","op":"eq","path":"it's a key","value":"v"}, "SELECT data FROM \"t\" WHERE _deleted IS NULL AND ((json_extract(data, '$.\"it''s a key\"') = ?) AND key('$.\"it''s a key\"') = ?)"],
 ];
 
 const QUERIES: Array<[string, FindQuery, string, unknown[]]> = [
-  ["sort asc, limit", {"filter":null,"sort":[{"path":"createdAt","direction":"asc"}],"skip":0,"limit":20}, "SELECT data FROM \"t\" ORDER BY key('$.createdAt'), _id LIMIT 20", []],
-  ["sort desc, skip and limit", {"filter":null,"sort":[{"path":"createdAt","direction":"desc"}],"skip":20,"limit":10}, "SELECT data FROM \"t\" ORDER BY key('$.createdAt') DESC, _id LIMIT 10 OFFSET 20", []],
-  ["equality then sort on another field", {"filter":{"kind":"condition","op":"eq","path":"userId","value":"u1"},"sort":[{"path":"createdAt","direction":"desc"}],"skip":0,"limit":20}, "SELECT data FROM \"t\" WHERE (json_extract(data, '$.userId') = ?) AND key('$.userId') = ? ORDER BY key('$.createdAt') DESC, _id LIMIT 20", ["u1","u1"]],
-  ["range and sort on the same field", {"filter":{"kind":"condition","op":"lt","path":"createdAt","value":1000},"sort":[{"path":"createdAt","direction":"desc"}],"skip":0,"limit":20}, "SELECT data FROM \"t\" WHERE (json_extract(data, '$.createdAt') < json_extract(?, '$') AND json_type(data, '$.createdAt') IN ('integer', 'real')) AND key('$.createdAt') < json_extract(?, '$') AND key('$.createdAt') >= -1.7976931348623157e308 ORDER BY key('$.createdAt') DESC, _id LIMIT 20", ["1000","1000"]],
-  ["range on another field than the sort", {"filter":{"kind":"condition","op":"gte","path":"priority","value":5},"sort":[{"path":"createdAt","direction":"desc"}],"skip":0,"limit":20}, "SELECT data FROM \"t\" WHERE json_extract(data, '$.priority') BETWEEN json_extract(?, '$') AND 9e999 ORDER BY key('$.createdAt') DESC, _id LIMIT 20", ["5"]],
-  ["sort by _id", {"filter":null,"sort":[{"path":"_id","direction":"desc"}],"skip":0,"limit":5}, "SELECT data FROM \"t\" ORDER BY _id DESC LIMIT 5", []],
-  ["a sort on a field the filter pins", {"filter":{"kind":"condition","op":"eq","path":"userId","value":"u1"},"sort":[{"path":"userId","direction":"asc"}],"skip":0,"limit":5}, "SELECT data FROM \"t\" WHERE (json_extract(data, '$.userId') = ?) AND key('$.userId') = ? ORDER BY _id LIMIT 5", ["u1","u1"]],
-  ["a page after a position", {"filter":null,"sort":[{"path":"createdAt","direction":"desc"}],"skip":0,"limit":21,"after":{"values":[1000],"id":"x"}}, "SELECT data FROM \"t\" WHERE key('$.createdAt') <= json_extract(?, '$') AND (key('$.createdAt') < json_extract(?, '$') OR (key('$.createdAt') = json_extract(?, '$') AND (_id > ?))) ORDER BY key('$.createdAt') DESC, _id LIMIT 21", ["1000","1000","1000","x"]],
-  ["a projection", {"filter":null,"sort":[],"skip":0,"limit":5,"select":["title","userId"]}, "SELECT _id, data -> '$.title' AS p0, data -> '$.userId' AS p1 FROM \"t\" LIMIT 5", []],
+  ["sort asc, limit", {"filter":null,"sort":[{"path":"createdAt","direction":"asc"}],"skip":0,"limit":20}, "SELECT data FROM \"t\" WHERE _deleted IS NULL ORDER BY key('$.createdAt'), _id LIMIT 20", []],
+  ["sort desc, skip and limit", {"filter":null,"sort":[{"path":"createdAt","direction":"desc"}],"skip":20,"limit":10}, "SELECT data FROM \"t\" WHERE _deleted IS NULL ORDER BY key('$.createdAt') DESC, _id LIMIT 10 OFFSET 20", []],
+  ["equality then sort on another field", {"filter":{"kind":"condition","op":"eq","path":"userId","value":"u1"},"sort":[{"path":"createdAt","direction":"desc"}],"skip":0,"limit":20}, "SELECT data FROM \"t\" WHERE _deleted IS NULL AND ((json_extract(data, '$.userId') = ?) AND key('$.userId') = ?) ORDER BY key('$.createdAt') DESC, _id LIMIT 20", ["u1","u1"]],
+  ["range and sort on the same field", {"filter":{"kind":"condition","op":"lt","path":"createdAt","value":1000},"sort":[{"path":"createdAt","direction":"desc"}],"skip":0,"limit":20}, "SELECT data FROM \"t\" WHERE _deleted IS NULL AND ((json_extract(data, '$.createdAt') < json_extract(?, '$') AND json_type(data, '$.createdAt') IN ('integer', 'real')) AND key('$.createdAt') < json_extract(?, '$') AND key('$.createdAt') >= -1.7976931348623157e308) ORDER BY key('$.createdAt') DESC, _id LIMIT 20", ["1000","1000"]],
+  ["range on another field than the sort", {"filter":{"kind":"condition","op":"gte","path":"priority","value":5},"sort":[{"path":"createdAt","direction":"desc"}],"skip":0,"limit":20}, "SELECT data FROM \"t\" WHERE _deleted IS NULL AND (json_extract(data, '$.priority') BETWEEN json_extract(?, '$') AND 9e999) ORDER BY key('$.createdAt') DESC, _id LIMIT 20", ["5"]],
+  ["sort by _id", {"filter":null,"sort":[{"path":"_id","direction":"desc"}],"skip":0,"limit":5}, "SELECT data FROM \"t\" WHERE _deleted IS NULL ORDER BY _id DESC LIMIT 5", []],
+  ["a sort on a field the filter pins", {"filter":{"kind":"condition","op":"eq","path":"userId","value":"u1"},"sort":[{"path":"userId","direction":"asc"}],"skip":0,"limit":5}, "SELECT data FROM \"t\" WHERE _deleted IS NULL AND ((json_extract(data, '$.userId') = ?) AND key('$.userId') = ?) ORDER BY _id LIMIT 5", ["u1","u1"]],
+  ["a page after a position", {"filter":null,"sort":[{"path":"createdAt","direction":"desc"}],"skip":0,"limit":21,"after":{"values":[1000],"id":"x"}}, "SELECT data FROM \"t\" WHERE _deleted IS NULL AND (key('$.createdAt') <= json_extract(?, '$') AND (key('$.createdAt') < json_extract(?, '$') OR (key('$.createdAt') = json_extract(?, '$') AND (_id > ?)))) ORDER BY key('$.createdAt') DESC, _id LIMIT 21", ["1000","1000","1000","x"]],
+  ["a projection", {"filter":null,"sort":[],"skip":0,"limit":5,"select":["title","userId"]}, "SELECT _id, coalesce(data ->> '$._rev', 1) AS _rev, data -> '$.title' AS p0, data -> '$.userId' AS p1 FROM \"t\" WHERE _deleted IS NULL LIMIT 5", []],
 ];
 
 describe('golden SQL', () => {
@@ -74,13 +76,16 @@ describe('golden SQL', () => {
 
   it('counts with the filter and its sort-key terms, without ORDER BY', () => {
     expect(short(compileCount('"t"', { kind: 'condition', op: 'gte', path: 'n', value: 5 }).sql)).toBe(
-      "SELECT count(*) AS n FROM \"t\" WHERE (json_extract(data, '$.n') BETWEEN json_extract(?, '$') AND 9e999) AND key('$.n') BETWEEN json_extract(?, '$') AND 9e999",
+      "SELECT count(*) AS n FROM \"t\" WHERE _deleted IS NULL AND ((json_extract(data, '$.n') BETWEEN json_extract(?, '$') AND 9e999) AND key('$.n') BETWEEN json_extract(?, '$') AND 9e999)",
     );
   });
 
-  it('declares an index of sort keys and _id', () => {
-    expect(short(d1SchemaSql({ collections: ['todos'], indexes: { todos: [['userId', { path: 'createdAt', direction: 'desc' }]] } }).split('\n')[1]!)).toBe(
+  it('declares the table with the change feed\'s columns and index, then an index of sort keys and _id', () => {
+    expect(short(d1SchemaSql({ collections: ['todos'], indexes: { todos: [['userId', { path: 'createdAt', direction: 'desc' }]] } })).split('\n')).toEqual([
+      `CREATE TABLE IF NOT EXISTS "pocket_todos" (_id TEXT PRIMARY KEY, data TEXT NOT NULL, created_at INTEGER DEFAULT (unixepoch()), updated_at INTEGER DEFAULT (unixepoch()), _seq INTEGER, _deleted INTEGER);`,
+      `CREATE INDEX IF NOT EXISTS "pocket_todos:seq" ON "pocket_todos" (_seq);`,
       `CREATE INDEX IF NOT EXISTS "pocket_todos_userId__createdAt_desc_11p2ks2" ON "pocket_todos" (key('$.userId'), key('$.createdAt') DESC, _id);`,
-    );
+      '',
+    ]);
   });
 });

@@ -61,7 +61,8 @@ describe('a bulk write with one failing document writes nothing', () => {
 
 describe('D1 statements that fail part-way through a batch', () => {
   const POISON = `CREATE TRIGGER IF NOT EXISTS poison_%T BEFORE INSERT ON %T WHEN json_extract(NEW.data, '$.poison') = 1 BEGIN SELECT RAISE(ABORT, 'poisoned row refused by a trigger'); END`;
-  const KEEP = `CREATE TRIGGER IF NOT EXISTS keep_%T BEFORE DELETE ON %T WHEN OLD._id = 'keep' BEGIN SELECT RAISE(ABORT, 'this row may not be deleted'); END`;
+  // A delete is an UPDATE that leaves a tombstone (`_deleted`), so that is what the trigger refuses.
+  const KEEP = `CREATE TRIGGER IF NOT EXISTS keep_%T BEFORE UPDATE ON %T WHEN OLD._id = 'keep' AND NEW._deleted IS NOT NULL BEGIN SELECT RAISE(ABORT, 'this row may not be deleted'); END`;
 
   it('a trigger refusing row 250 of 300: a D1Error, and none of the 300 rows', async () => {
     const table = 'trig_items';
@@ -96,15 +97,19 @@ describe('D1 statements that fail part-way through a batch', () => {
   });
 
   it('a table with the wrong schema: a D1Error naming the problem, nothing half-written', async () => {
-    // No updated_at column: inserts work, the update statement after them in the batch fails.
+    // No created_at or updated_at column. Every Pocket write sets updated_at (an insert in its
+    // ON CONFLICT clause), so each is refused; reads work (and give the table the change feed's
+    // columns, which it lacks too).
     await env.DB.prepare(`CREATE TABLE wrong_items (_id TEXT PRIMARY KEY, data TEXT NOT NULL)`).run();
+    await env.DB.prepare(`INSERT INTO wrong_items (_id, data) VALUES (?, ?)`).bind(doc(1)._id, JSON.stringify(doc(1))).run();
     const storage = createD1Storage({ database: env.DB, tablePrefix: 'wrong_' });
     const c = (await Database.create({ name: 'wrong', storage })).collection('items');
-    await c.insert(doc(1));
+    expect(await c.find().exec()).toEqual([{ ...doc(1), _rev: 1 }]);
     const store = storage.collection('items', { database: 'wrong' });
-    const error = await unchanged(c, () => store.write([{ type: 'insert', doc: doc(2) }, { type: 'update', id: doc(1)._id, patch: { n: 10 } }]), D1Error, 'update without updated_at');
-    expect((error as D1Error).d1Message).toMatch(/no such column: updated_at/);
-    await unchanged(c, () => c.update(doc(1)._id, { n: 10 }), D1Error, 'single update');
+    const error = await unchanged(c, () => store.write([{ type: 'insert', doc: doc(2) }, { type: 'update', id: doc(1)._id, patch: { n: 10 } }]), D1Error, 'insert and update without updated_at');
+    expect((error as D1Error).d1Message).toMatch(/no such column: (created|updated)_at/);
+    const single = await unchanged(c, () => c.update(doc(1)._id, { n: 10 }), D1Error, 'single update');
+    expect((single as D1Error).d1Message).toMatch(/no such column: updated_at/);
 
     // An INTEGER primary key: no string id fits.
     await env.DB.prepare(`CREATE TABLE intkey_items (_id INTEGER PRIMARY KEY, data TEXT NOT NULL, created_at INTEGER, updated_at INTEGER)`).run();
@@ -133,8 +138,8 @@ describe('D1 statements that fail part-way through a batch', () => {
     expect(await c.bulkDelete([doc(1)._id, doc(2)._id])).toBe(0);
     expect((await env.DB.prepare(`SELECT name FROM sqlite_master WHERE name = 'dropped_items'`).all()).results).toEqual([]);
     // A write that adds documents creates the table (with its declared index) and runs again.
-    expect(await c.bulkInsert([doc(20), doc(21)])).toEqual([doc(20), doc(21)]);
-    expect(await c.find().exec()).toEqual([doc(20), doc(21)]);
+    expect(await c.bulkInsert([doc(20), doc(21)])).toEqual([{ ...doc(20), _rev: 1 }, { ...doc(21), _rev: 1 }]);
+    expect(await c.find().exec()).toEqual([{ ...doc(20), _rev: 1 }, { ...doc(21), _rev: 1 }]);
     const { results } = await env.DB.prepare(`SELECT name FROM sqlite_master WHERE tbl_name = 'dropped_items' AND type = 'index' AND substr(name, 1, 16) = 'dropped_items_n_'`).all();
     expect(results).toHaveLength(1);
 
@@ -176,14 +181,17 @@ describe('a Durable Object transaction that throws leaves storage as it was', ()
       const c = (await Database.create({ name: 'app', storage: createDurableObjectSqlStorage({ storage, limits: { maxPackedBytes: 1_500 } }) })).collection('items');
       await c.bulkInsert([doc(900), { _id: 'keep', n: 0 }]);
       storage.sql.exec(`CREATE TRIGGER poison BEFORE INSERT ON pocket_items WHEN json_extract(NEW.data, '$.poison') = 1 BEGIN SELECT RAISE(ABORT, 'poisoned row'); END`);
-      storage.sql.exec(`CREATE TRIGGER keep BEFORE DELETE ON pocket_items WHEN OLD._id = 'keep' BEGIN SELECT RAISE(ABORT, 'kept'); END`);
+      // A delete is an UPDATE that leaves a tombstone (`_deleted`), so that is what the trigger refuses.
+      storage.sql.exec(`CREATE TRIGGER keep BEFORE UPDATE ON pocket_items WHEN OLD._id = 'keep' AND NEW._deleted IS NOT NULL BEGIN SELECT RAISE(ABORT, 'kept'); END`);
       const error = await unchanged(c, () => c.bulkInsert(range(300).map((i) => doc(i, i === 250 ? { poison: 1 } : {}))), DurableObjectStorageError, 'poisoned insert');
       expect((error as DurableObjectStorageError).storageMessage).toContain('poisoned row');
       await unchanged(c, () => c.bulkDelete([doc(900)._id, 'keep']), DurableObjectStorageError, 'refused delete');
-      // No updated_at column, as in a hand-made table with the wrong schema.
+      // No updated_at column, as in a hand-made table with the wrong schema (its row written by hand:
+      // every Pocket write sets updated_at).
       storage.sql.exec(`CREATE TABLE pocket_wrong (_id TEXT PRIMARY KEY, data TEXT NOT NULL)`);
+      storage.sql.exec(`INSERT INTO pocket_wrong (_id, data) VALUES (?, ?)`, doc(1)._id, JSON.stringify(doc(1)));
       const wrong = (await Database.create({ name: 'app', storage: createDurableObjectSqlStorage({ storage }) })).collection('wrong');
-      await wrong.insert(doc(1));
+      expect(await wrong.find().exec()).toEqual([{ ...doc(1), _rev: 1 }]);
       await unchanged(wrong, () => wrong.bulkUpdate([{ id: doc(1)._id, changes: { n: 5 } }, { id: doc(1)._id, changes: { m: 5 } }]), DurableObjectStorageError, 'update without updated_at');
     });
   });

@@ -39,6 +39,8 @@ const acmeDocs = [
   { _id: 'a2', title: `'); DROP TABLE tenant_globex_todos; --`, owner: 'acme' },
 ];
 const globexDocs = [{ _id: 'a1', title: 'globex secret', owner: 'globex' }];
+/** The documents as stored, each at its first revision. */
+const asStored = <T extends object>(docs: readonly T[]) => docs.map((doc) => ({ ...doc, _rev: 1 }));
 
 async function d1Tables(): Promise<string[]> {
   const { results } = await env.DB.prepare(`SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name`).all<{ name: string }>();
@@ -62,7 +64,7 @@ async function useTenant(storage: StorageAdapter, tenant: string): Promise<void>
   expect(await todos.find().exec(), `tenant ${JSON.stringify(tenant)} starts empty`).toEqual([]);
   await todos.insert({ _id: 'a1', title: `written by ${tenant}` });
   await todos.upsert({ _id: 'a2', title: tenant });
-  expect(await todos.update('a1', { seen: true })).toMatchObject({ _id: 'a1', seen: true });
+  expect(await todos.update('a1', { seen: true })).toMatchObject({ _id: 'a1', seen: true, _rev: 2 });
   expect((await todos.find().exec()).map((t: AnyDocument) => t.title)).toEqual([`written by ${tenant}`, tenant]);
   expect(await todos.bulkDelete(['a1', 'a2'])).toBe(2);
 }
@@ -85,8 +87,8 @@ describe('D1 table prefixes from tenant ids', () => {
     for (const tenant of ODD_TENANTS) await useTenant(createD1Storage({ database: env.DB, tablePrefix: `tenant_${tenant}_` }), tenant);
 
     expect(await d1Tables()).toEqual(expect.arrayContaining(tables));
-    expect(await acme.find().exec()).toEqual(acmeDocs);
-    expect(await globex.find().exec()).toEqual(globexDocs);
+    expect(await acme.find().exec()).toEqual(asStored(acmeDocs));
+    expect(await globex.find().exec()).toEqual(asStored(globexDocs));
   });
 
   it('refuses a prefix that differs from another only in case: SQLite table names ignore case', async () => {
@@ -103,7 +105,7 @@ describe('D1 table prefixes from tenant ids', () => {
       expect((error as Error).message).toContain('ignore case');
       expect((error as Error).message).toContain(JSON.stringify(prefix.toLowerCase()));
     }
-    expect(await acme.find().exec()).toEqual(acmeDocs);
+    expect(await acme.find().exec()).toEqual(asStored(acmeDocs));
   });
 
   it('refuses collection names that, without a prefix, would name SQLite’s or Cloudflare’s own tables', async () => {
@@ -118,7 +120,7 @@ describe('D1 table prefixes from tenant ids', () => {
     const prefixed = await Database.create({ name: 'prefixed', storage: createD1Storage({ database: env.DB }) });
     for (const name of ['sqlite_master', '_cf_kv']) {
       await prefixed.collection(name).insert({ _id: name });
-      expect(await prefixed.collection(name).find().exec()).toEqual([{ _id: name }]);
+      expect(await prefixed.collection(name).find().exec()).toEqual([{ _id: name, _rev: 1 }]);
     }
     expect(await d1Tables()).toEqual(expect.arrayContaining([...tables, 'pocket_sqlite_master', 'pocket__cf_kv']));
   });
@@ -131,7 +133,9 @@ describe('D1 table prefixes from tenant ids', () => {
     expect(await todos.find().where(evil).equals(1).count()).toBe(1);
     const { results } = await env.DB.prepare(`SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'idx_todos' ORDER BY name`).all<{ name: string }>();
     // Index names keep only letters and digits of the paths (and a hash of them), so nothing hostile reaches them.
+    // (The first is the change feed's, on _seq.)
     expect(results.map((r) => r.name)).toEqual([
+      'idx_todos:seq',
       expect.stringMatching(/^idx_todos_a_b____[0-9a-z]+$/),
       expect.stringMatching(/^idx_todos_constructor_prototype_[0-9a-z]+$/),
       expect.stringMatching(/^idx_todos_x_DROP_TABLE_idx_todos__[0-9a-z]+$/),
@@ -160,7 +164,7 @@ describe('Durable Object SQL table prefixes', () => {
       for (const tenant of ODD_TENANTS) await useTenant(createDurableObjectSqlStorage({ storage, tablePrefix: `tenant_${tenant}_` }), tenant);
       const bare = await Database.create({ name: 'bare', storage: createDurableObjectSqlStorage({ storage, tablePrefix: '' }) });
       for (const name of RESERVED_TABLES) await refused(() => bare.collection(name), name);
-      expect(await acme.find().exec()).toEqual(acmeDocs);
+      expect(await acme.find().exec()).toEqual(asStored(acmeDocs));
       expect(storage.sql.exec(`SELECT count(*) AS n FROM sqlite_master WHERE name = 'tenant_acme_todos'`).one()).toEqual({ n: 1 });
     });
   });
@@ -186,10 +190,29 @@ describe('Durable Object KV key prefixes', () => {
       await refused(() => long.insert({ _id: 'x' }), 'key over 2 KiB');
       await refused(() => long.bulkInsert([{ _id: 'y' }, { _id: 'x'.repeat(10) }]), 'keys over 2 KiB');
 
-      expect(await b.find().exec()).toEqual(globexDocs);
+      expect(await b.find().exec()).toEqual(asStored(globexDocs));
       expect(await a.count()).toBe(acmeDocs.length + 2);
       const keys = [...(await storage.list()).keys()];
-      expect(keys.sort()).toEqual(['tenant-a:todos::todos:a1', 'tenant-a:todos:a1', 'tenant-a:todos:a2', 'tenant-a:todos:tenant-b:todos:a1', 'tenant-b:todos:a1']);
+      // Each key under its own prefix: tenant a's four documents, tenant b's one, each with its
+      // revision record and feed entry and each tenant's counter; of every odd prefix only what
+      // the change feed keeps of its two deleted documents (the feed entries of their deletes,
+      // the 4th and 5th writes); nothing of the prefix too long to store.
+      const aIds = ['a1', 'a2', 'tenant-b:todos:a1', ':todos:a1'];
+      const feedKey = (prefix: string, seq: number) => `${prefix}todos#${String(seq).padStart(16, '0')}`;
+      const tombstones = (prefix: string) => [`${prefix}todos!seq`, feedKey(prefix, 4), feedKey(prefix, 5), `${prefix}todos~a1`, `${prefix}todos~a2`];
+      expect(keys.sort()).toEqual(
+        [
+          ...aIds.flatMap((id, i) => [`tenant-a:todos:${id}`, `tenant-a:todos~${id}`, feedKey('tenant-a:', i + 1)]),
+          'tenant-a:todos!seq',
+          'tenant-b:todos:a1',
+          'tenant-b:todos~a1',
+          feedKey('tenant-b:', 1),
+          'tenant-b:todos!seq',
+          ...oddPrefixes.flatMap(tombstones),
+        ].sort(),
+      );
+      // No document of an odd prefix is left.
+      for (const prefix of oddPrefixes) expect((await storage.list({ prefix: `${prefix}todos:` })).size, prefix.slice(0, 20)).toBe(0);
     });
   });
 });

@@ -12,15 +12,19 @@ import { inObject } from './do-helpers.js';
 
 const SQL_LIMIT = DEFAULT_SQL_LIMITS.maxDocumentBytes;
 const KV_LIMIT = 128 * 1024;
-const OVERHEAD = JSON.stringify({ _id: 'x', s: '' }).length;
+// What is stored is the document with its revision, `_rev: 1` last after an insert.
+const OVERHEAD = JSON.stringify({ _id: 'x', s: '', _rev: 1 }).length;
 
-/** `{ _id, s }` whose JSON is exactly `bytes` long in UTF-8, using `char` (1 or 2 bytes) for the padding. */
+/** The document as an insert stores and returns it. */
+const stored1 = (doc: AnyDocument): AnyDocument => ({ ...doc, _rev: 1 });
+
+/** `{ _id, s }` whose JSON as stored (with `_rev: 1`) is exactly `bytes` long in UTF-8, using `char` (1 or 2 bytes) for the padding. */
 function docOfBytes(id: string, bytes: number, char: 'x' | 'é' = 'x'): AnyDocument {
   const room = bytes - OVERHEAD - (new TextEncoder().encode(id).length - 1);
   const width = char === 'x' ? 1 : 2;
   const s = char.repeat(Math.floor(room / width)) + 'x'.repeat(room % width);
   const doc = { _id: id, s };
-  expect(new TextEncoder().encode(JSON.stringify(doc)).length).toBe(bytes);
+  expect(new TextEncoder().encode(JSON.stringify(stored1(doc))).length).toBe(bytes);
   return doc;
 }
 
@@ -39,8 +43,8 @@ async function sqlLimits(storage: StorageAdapter): Promise<void> {
   const c = (await Database.create({ name: 'limits', storage })).collection('big');
   for (const char of ['x', 'é'] as const) {
     const atLimit = docOfBytes(`at-${char}`, SQL_LIMIT, char);
-    expect(await c.insert(atLimit)).toEqual(atLimit);
-    expect(await c.get(atLimit._id)).toEqual(atLimit);
+    expect(await c.insert(atLimit)).toEqual(stored1(atLimit));
+    expect(await c.get(atLimit._id)).toEqual(stored1(atLimit));
     const over = docOfBytes(`over-${char}`, SQL_LIMIT + 1, char);
     await refusedNothingWritten(c, () => c.insert(over), `insert ${char} one byte over`);
     await refusedNothingWritten(c, () => c.upsert(over), `upsert ${char} one byte over`);
@@ -52,7 +56,8 @@ async function sqlLimits(storage: StorageAdapter): Promise<void> {
   // Updates merge inside SQL; one that would grow a document past the limit by one byte, or
   // past the platform's own row limit, is refused there and the row is left as it was.
   const atX = (await c.get('at-x'))!;
-  expect(await c.update('at-x', { s: 'z'.repeat((atX.s as string).length) })).toEqual({ _id: 'at-x', s: 'z'.repeat((atX.s as string).length) });
+  // (Revision 2 is as long as revision 1: the document stays exactly at the limit.)
+  expect(await c.update('at-x', { s: 'z'.repeat((atX.s as string).length) })).toEqual({ _id: 'at-x', s: 'z'.repeat((atX.s as string).length), _rev: 2 });
   await refusedNothingWritten(c, () => c.update('at-x', { s: `${'z'.repeat((atX.s as string).length)}z` }), 'update one byte over');
   await refusedNothingWritten(c, () => c.update('at-x', { more: 'y'.repeat(300_000) }), 'update past the row limit');
   await refusedNothingWritten(c, () => c.bulkUpdate([{ id: 'pair-1', changes: { v: 1 } }, { id: 'pair-2', changes: { v: 1 } }]), 'bulkUpdate one over');
@@ -73,13 +78,13 @@ async function kvLimits(storage: StorageAdapter, real: DurableObjectStorage): Pr
   const c = (await Database.create({ name: 'limits', storage })).collection('big');
   // The platform counts a string of Latin-1 characters at 1 byte each, any other at 2 bytes per UTF-16 unit.
   const latin = { _id: 'latin', s: 'x'.repeat(KV_LIMIT - OVERHEAD - 4) };
-  expect(JSON.stringify(latin).length).toBe(KV_LIMIT);
-  expect(await c.insert(latin)).toEqual(latin);
+  expect(JSON.stringify(stored1(latin)).length).toBe(KV_LIMIT);
+  expect(await c.insert(latin)).toEqual(stored1(latin));
   const wide = { _id: 'wide', s: '中'.repeat(KV_LIMIT / 2 - OVERHEAD - 3) };
-  expect(JSON.stringify(wide).length * 2).toBe(KV_LIMIT);
-  expect(await c.insert(wide)).toEqual(wide);
-  expect(await c.get('latin')).toEqual(latin);
-  expect(await c.get('wide')).toEqual(wide);
+  expect(JSON.stringify(stored1(wide)).length * 2).toBe(KV_LIMIT);
+  expect(await c.insert(wide)).toEqual(stored1(wide));
+  expect(await c.get('latin')).toEqual(stored1(latin));
+  expect(await c.get('wide')).toEqual(stored1(wide));
   const keys = async () => [...(await real.list({ prefix: 'pocket:big:' })).keys()];
   expect(await keys()).toEqual(['pocket:big:latin', 'pocket:big:wide']);
 
@@ -119,7 +124,7 @@ async function deepAndHuge(storage: StorageAdapter): Promise<void> {
     c.find().where('s').notIn(Array.from({ length: 10_000 }, (_, i) => `v${i}`)).sort('s').toQuery(),
   ];
   const stored = await c.find().exec();
-  expect(stored).toEqual(docs.slice().sort((a, b) => (a._id < b._id ? -1 : 1)));
+  expect(stored).toEqual(docs.map(stored1).sort((a, b) => (a._id < b._id ? -1 : 1)));
   for (const query of queries) {
     expect(await buildQuery(c, query).exec(), JSON.stringify(query).slice(0, 120)).toEqual(evaluate(query, stored));
   }
@@ -159,12 +164,18 @@ describe('wide patches', () => {
   async function widePatches(storage: StorageAdapter): Promise<void> {
     const c = (await Database.create({ name: 'wide', storage })).collection('wide');
     await c.bulkInsert([{ _id: 'a', keep: 1 }, { _id: 'b', keep: 2 }]);
-    for (const width of [63, 64, 121, 500]) {
+    for (const [k, width] of [63, 64, 121, 500].entries()) {
       const patch = Object.fromEntries(Array.from({ length: width }, (_, i) => [`f${i}`, i % 3 === 0 ? { n: i } : i % 3 === 1 ? `s${i}` : true]));
-      expect(await c.update('a', patch), `${width} fields`).toEqual({ _id: 'a', keep: 1, ...patch });
+      // Each round writes a twice and b once.
+      expect(await c.update('a', patch), `${width} fields`).toEqual({ _id: 'a', keep: 1, ...patch, _rev: 2 + 2 * k });
       const both = await c.bulkUpdate([{ id: 'a', changes: patch }, { id: 'b', changes: patch }]);
-      expect(both, `${width} fields, bulk`).toEqual([{ _id: 'a', keep: 1, ...patch }, { _id: 'b', keep: 2, ...patch }]);
-      expect(await c.get('b')).toEqual({ _id: 'b', keep: 2, ...patch });
+      expect(both, `${width} fields, bulk`).toEqual([
+        { _id: 'a', keep: 1, ...patch, _rev: 3 + 2 * k },
+        { _id: 'b', keep: 2, ...patch, _rev: 2 + k },
+      ]);
+      expect(await c.get('b')).toEqual({ _id: 'b', keep: 2, ...patch, _rev: 2 + k });
+      // `_rev` stays the last key however many fields are set after it.
+      expect(Object.keys((await c.get('a'))!).at(-1), `${width} fields`).toBe('_rev');
     }
   }
 

@@ -16,8 +16,8 @@ function unpack(docs: StoredDocument[], limits: SqlLimits) {
   for (const statement of plan) {
     expect(statement.kind).toBe('insert');
     if (statement.params.length === 2) {
-      // One document alone: VALUES (?, ?), whatever its size.
-      expect(statement.sql).toMatch(/VALUES \(\?, \?\)$/);
+      // One document alone: VALUES (?, ?, <next sequence number>), whatever its size.
+      expect(statement.sql).toMatch(/ VALUES \(\?, \?, \(SELECT coalesce\(max\(_seq\), 0\) FROM "t"\) \+ 1\) ON CONFLICT /);
       texts.push(statement.params[1] as string);
     } else {
       const packed = statement.params[0] as string;
