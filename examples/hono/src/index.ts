@@ -1,9 +1,11 @@
 // The guide's Hono app on D1, with the database typed on the context (no casts in routes),
-// full CRUD, and Pocket errors answered with their own HTTP status.
+// full CRUD, Pocket errors answered with their own HTTP status, and each todo's `_rev` as its
+// ETag: If-Match makes a write conditional (412 when stale), If-None-Match makes a GET a 304.
 import { Hono } from 'hono';
 import { HTTPException } from 'hono/http-exception';
-import { Database, PocketError } from '@pocket/core';
+import { Database, DocumentNotFoundError, PocketError } from '@pocket/core';
 import { createD1Storage, d1SessionMiddleware, type D1SessionLike } from '@pocket/storage-edge';
+import { etag, failedPrecondition, PreconditionFailed, preconditionsOf, writeIf } from './conditional.js';
 
 export interface Env {
   DB: D1Database;
@@ -51,16 +53,26 @@ app.post('/todos', async (c) => {
     completed: false,
     createdAt: new Date().toISOString(),
   });
+  c.header('ETag', etag(todo._rev));
+  c.header('Location', `/todos/${encodeURIComponent(todo._id)}`);
   return c.json(todo, 201);
 });
 
 app.get('/todos/:id', async (c) => {
+  const pre = preconditionsOf(c.req.raw.headers); // a malformed header is a 400 before any read
   const todo = await c.get('db').collection<Todo>('todos').get(c.req.param('id'));
   if (!todo) return c.json({ error: 'NOT_FOUND', message: `No todo "${c.req.param('id')}".` }, 404);
+  c.header('ETag', etag(todo._rev));
+  const failed = failedPrecondition(pre, todo._rev);
+  // If-None-Match with the ETag the client holds: its copy is current, send no body.
+  if (failed === 'If-None-Match') return c.body(null, 304);
+  if (failed === 'If-Match') throw new PreconditionFailed(failed, todo._rev);
   return c.json(todo);
 });
 
-app.put('/todos/:id', async (c) => {
+// PATCH merges the fields given; PUT does the same (the route this example had first).
+app.on(['PATCH', 'PUT'], '/todos/:id', async (c) => {
+  const pre = preconditionsOf(c.req.raw.headers);
   const body = await readObject(c.req.raw);
   const changes: Partial<Pick<Todo, 'title' | 'completed'>> = {};
   if (body.title !== undefined) changes.title = titleOf(body.title);
@@ -68,13 +80,29 @@ app.put('/todos/:id', async (c) => {
     if (typeof body.completed !== 'boolean') throw new HTTPException(400, { message: '"completed" must be true or false.' });
     changes.completed = body.completed;
   }
-  // DocumentNotFoundError (status 404) when there is no such todo; onError answers it.
-  const todo = await c.get('db').collection<Todo>('todos').update(c.req.param('id'), changes);
+  const todos = c.get('db').collection<Todo>('todos');
+  const id = c.req.param('id');
+  // With If-Match: "3", this is update(id, changes, { expectedRev: 3 }). Without a header,
+  // expectedRev is undefined and the update is unconditional. A missing todo is a
+  // DocumentNotFoundError (404) whatever the preconditions: RFC 9110 §13.2.1 puts a 404 first.
+  const todo = await writeIf(
+    pre,
+    async () => (await todos.get(id))?._rev ?? notFound(id),
+    (expectedRev) => (expectedRev === null ? notFound(id) : todos.update(id, changes, { expectedRev })),
+  );
+  c.header('ETag', etag(todo._rev));
   return c.json(todo);
 });
 
 app.delete('/todos/:id', async (c) => {
-  await c.get('db').collection<Todo>('todos').delete(c.req.param('id'));
+  const todos = c.get('db').collection<Todo>('todos');
+  const id = c.req.param('id');
+  // 204 whether or not the todo existed, unless an If-Match asks for it (then 412 if there is none).
+  await writeIf(
+    preconditionsOf(c.req.raw.headers),
+    async () => (await todos.get(id))?._rev ?? null,
+    async (expectedRev) => (expectedRev === null ? false : todos.delete(id, { expectedRev })),
+  );
   return c.body(null, 204);
 });
 
@@ -84,9 +112,16 @@ app.onError((error, c) => {
   if (error instanceof HTTPException) {
     return c.json({ error: 'BAD_REQUEST', message: error.message }, error.status);
   }
+  // A stale If-Match (the ConflictError of the write it became) or another false precondition:
+  // 412, with the todo's current ETag so the client sees that it changed.
+  if (error instanceof PreconditionFailed) {
+    if (error.currentRev !== null) c.header('ETag', etag(error.currentRev));
+    return c.json({ error: 'PRECONDITION_FAILED', message: error.message }, 412);
+  }
   // Pocket errors say how to answer: ValidationError/QueryError 400, DocumentNotFoundError 404,
-  // DuplicateKeyError/ConflictError 409. Storage failures (D1Error, 503) keep their details in
-  // the log: D1's message can contain SQL.
+  // DuplicateKeyError/ConflictError 409 (writeIf gives up with a ConflictError only when the
+  // todo kept changing while it evaluated the preconditions again). Storage failures (D1Error,
+  // 503) keep their details in the log: D1's message can contain SQL.
   if (error instanceof PocketError && error.status < 500) {
     return c.json({ error: error.code, message: error.message }, error.status);
   }
@@ -105,6 +140,10 @@ async function readObject(request: Request): Promise<Record<string, unknown>> {
     throw new HTTPException(400, { message: 'The request body must be a JSON object.' });
   }
   return body as Record<string, unknown>;
+}
+
+function notFound(id: string): never {
+  throw new DocumentNotFoundError('todos', id);
 }
 
 function titleOf(value: unknown): string {

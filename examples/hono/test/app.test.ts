@@ -1,26 +1,30 @@
 import { reset } from 'cloudflare:test';
 import { env, exports } from 'cloudflare:workers';
 import { beforeEach, describe, expect, it } from 'vitest';
+import type { WithRev } from '@pocket/core';
 import type { Todo } from '../src/index.js';
+
+/** A todo as the app answers it: with `_rev`, which its ETag quotes. */
+type StoredTodo = WithRev<Todo>;
 
 beforeEach(async () => {
   await reset();
 });
 
 /** Sends an HTTP request into the Worker (the Hono app is its default export). */
-async function call(method: string, path: string, body?: unknown): Promise<Response> {
-  const init: RequestInit = { method };
+async function call(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<Response> {
+  const init: RequestInit = { method, headers: { ...headers } };
   if (body !== undefined) {
     init.body = typeof body === 'string' ? body : JSON.stringify(body);
-    init.headers = { 'content-type': 'application/json' };
+    init.headers = { ...headers, 'content-type': 'application/json' };
   }
   return exports.default.fetch(new Request(`http://example.com${path}`, init));
 }
 
-async function create(title: string): Promise<Todo> {
+async function create(title: string): Promise<StoredTodo> {
   const response = await call('POST', '/todos', { title });
   expect(response.status).toBe(201);
-  return response.json<Todo>();
+  return response.json<StoredTodo>();
 }
 
 describe('CRUD through the Hono routes', () => {
@@ -36,7 +40,7 @@ describe('CRUD through the Hono routes', () => {
 
   it('creates, reads, lists, updates and deletes', async () => {
     const todo = await create('Learn Hono');
-    expect(todo).toEqual({ _id: expect.any(String), title: 'Learn Hono', completed: false, createdAt: expect.any(String) });
+    expect(todo).toEqual({ _id: expect.any(String), title: 'Learn Hono', completed: false, createdAt: expect.any(String), _rev: 1 });
 
     expect(await (await call('GET', `/todos/${todo._id}`)).json()).toEqual(todo);
     const second = await create('Use Pocket');
@@ -44,7 +48,7 @@ describe('CRUD through the Hono routes', () => {
 
     const updated = await call('PUT', `/todos/${todo._id}`, { completed: true });
     expect(updated.status).toBe(200);
-    expect(await updated.json()).toEqual({ ...todo, completed: true });
+    expect(await updated.json()).toEqual({ ...todo, completed: true, _rev: 2 });
     expect((await (await call('GET', '/todos?completed=true')).json<Todo[]>()).map((t) => t._id)).toEqual([todo._id]);
     expect((await (await call('GET', '/todos?completed=false')).json<Todo[]>()).map((t) => t._id)).toEqual([second._id]);
 
@@ -53,6 +57,172 @@ describe('CRUD through the Hono routes', () => {
     expect((await call('GET', `/todos/${todo._id}`)).status).toBe(404);
     expect((await (await call('GET', '/todos')).json<Todo[]>()).map((t) => t._id)).toEqual([second._id]);
     expect((await call('DELETE', `/todos/${todo._id}`)).status).toBe(204);
+  });
+
+  it('merges with PATCH as with PUT', async () => {
+    const todo = await create('Patch me');
+    const patched = await call('PATCH', `/todos/${todo._id}`, { title: 'Patched' });
+    expect(patched.status).toBe(200);
+    expect(await patched.json()).toEqual({ ...todo, title: 'Patched', _rev: 2 });
+    expect((await call('PATCH', '/todos/missing', { title: 'x' })).status).toBe(404);
+  });
+});
+
+describe('ETag and conditional requests', () => {
+  const read = (todo: StoredTodo, headers?: Record<string, string>) => call('GET', `/todos/${todo._id}`, undefined, headers);
+  const patch = (todo: StoredTodo, body: unknown, headers?: Record<string, string>) => call('PATCH', `/todos/${todo._id}`, body, headers);
+  const remove = (todo: StoredTodo, headers?: Record<string, string>) => call('DELETE', `/todos/${todo._id}`, undefined, headers);
+
+  it('answers a GET with the revision as a strong ETag, and writes with the new one', async () => {
+    const created = await call('POST', '/todos', { title: 'Tagged' });
+    expect(created.status).toBe(201);
+    expect(created.headers.get('etag')).toBe('"1"');
+    const todo = await created.json<StoredTodo>();
+    expect(created.headers.get('location')).toBe(`/todos/${todo._id}`);
+
+    const got = await read(todo);
+    expect(got.status).toBe(200);
+    expect(got.headers.get('etag')).toBe('"1"');
+    expect(await got.json()).toEqual(todo);
+
+    for (const [method, rev] of [['PATCH', 2], ['PUT', 3]] as const) {
+      const written = await call(method, `/todos/${todo._id}`, { completed: rev === 2 });
+      expect(written.status).toBe(200);
+      expect(written.headers.get('etag')).toBe(`"${rev}"`);
+      expect((await written.json<StoredTodo>())._rev).toBe(rev);
+    }
+    expect((await read(todo)).headers.get('etag')).toBe('"3"');
+  });
+
+  it('answers If-None-Match with the current ETag with 304 and no body, and another with 200', async () => {
+    const todo = await create('Cached');
+    for (const ifNoneMatch of ['"1"', 'W/"1"', '"9", "1"', '*']) {
+      const cached = await read(todo, { 'if-none-match': ifNoneMatch });
+      expect(cached.status, ifNoneMatch).toBe(304);
+      expect(cached.headers.get('etag')).toBe('"1"');
+      expect(await cached.text()).toBe('');
+    }
+    await patch(todo, { completed: true });
+    const changed = await read(todo, { 'if-none-match': '"1"' });
+    expect(changed.status).toBe(200);
+    expect(changed.headers.get('etag')).toBe('"2"');
+    expect(await changed.json()).toMatchObject({ completed: true, _rev: 2 });
+    expect((await call('GET', '/todos/missing', undefined, { 'if-none-match': '*' })).status).toBe(404);
+  });
+
+  it('refuses a PATCH with a stale If-Match with 412 and the current ETag, and writes nothing', async () => {
+    const todo = await create('Contested');
+    expect((await patch(todo, { title: 'First edit' }, { 'if-match': '"1"' })).status).toBe(200);
+
+    const stale = await patch(todo, { title: 'Lost update' }, { 'if-match': '"1"' });
+    expect(stale.status).toBe(412);
+    expect(stale.headers.get('etag')).toBe('"2"');
+    const body = await stale.json<{ error: string; message: string }>();
+    expect(body).toEqual({ error: 'PRECONDITION_FAILED', message: expect.stringContaining('"2"') });
+    expect(body.message).not.toMatch(/collection|pocket_/i);
+
+    const after = await read(todo);
+    expect(after.headers.get('etag')).toBe('"2"');
+    expect(await after.json()).toEqual({ ...todo, title: 'First edit', _rev: 2 });
+  });
+
+  it('applies a PATCH with the current If-Match and answers 200 with the next ETag', async () => {
+    const todo = await create('Edit me');
+    const first = await patch(todo, { completed: true }, { 'if-match': '"1"' });
+    expect(first.status).toBe(200);
+    expect(first.headers.get('etag')).toBe('"2"');
+    expect(await first.json()).toEqual({ ...todo, completed: true, _rev: 2 });
+
+    // The ETag of one answer is the If-Match of the next write, with PUT as with PATCH.
+    const second = await call('PUT', `/todos/${todo._id}`, { title: 'Edited' }, { 'if-match': first.headers.get('etag')! });
+    expect(second.status).toBe(200);
+    expect(second.headers.get('etag')).toBe('"3"');
+    // A list matches when one of its tags is current, whichever it is. In the second, "5" is
+    // tried first (the newest), its ConflictError says the todo is at 4, and 4 is listed too.
+    expect((await patch(todo, { completed: false }, { 'if-match': '"1", "3"' })).headers.get('etag')).toBe('"4"');
+    const listed = await patch(todo, { completed: true }, { 'if-match': '"4",, W/"5", "5"' });
+    expect(listed.status).toBe(200);
+    expect(listed.headers.get('etag')).toBe('"5"');
+    expect((await patch(todo, { completed: true }, { 'if-match': '"1", "2"' })).status).toBe(412);
+  });
+
+  it('takes If-Match: * as "the todo must exist"', async () => {
+    const todo = await create('Exists');
+    const star = await patch(todo, { completed: true }, { 'if-match': '*' });
+    expect(star.status).toBe(200);
+    expect(star.headers.get('etag')).toBe('"2"');
+    expect((await remove(todo, { 'if-match': '*' })).status).toBe(204);
+    // Gone: a DELETE that needs it fails; a PATCH is 404 first, as without the header.
+    const again = await remove(todo, { 'if-match': '*' });
+    expect(again.status).toBe(412);
+    expect(again.headers.get('etag')).toBeNull();
+    expect(await again.json()).toMatchObject({ error: 'PRECONDITION_FAILED' });
+    expect((await patch(todo, { completed: false }, { 'if-match': '*' })).status).toBe(404);
+    expect((await patch(todo, { completed: false }, { 'if-match': '"2"' })).status).toBe(404);
+  });
+
+  it('refuses a DELETE with a stale If-Match with 412 and keeps the todo; the current one deletes it', async () => {
+    const todo = await create('Keep me');
+    await patch(todo, { completed: true });
+    const stale = await remove(todo, { 'if-match': '"1"' });
+    expect(stale.status).toBe(412);
+    expect(stale.headers.get('etag')).toBe('"2"');
+    expect(await stale.json()).toMatchObject({ error: 'PRECONDITION_FAILED' });
+    expect(await (await read(todo)).json()).toMatchObject({ completed: true, _rev: 2 });
+
+    expect((await remove(todo, { 'if-match': '"2"' })).status).toBe(204);
+    expect((await read(todo)).status).toBe(404);
+    // Without If-Match a DELETE of nothing is still a 204; with one, there is nothing to match.
+    expect((await remove(todo)).status).toBe(204);
+    expect((await remove(todo, { 'if-match': '"2"' })).status).toBe(412);
+  });
+
+  it('lets exactly one of two clients racing with the same If-Match win', async () => {
+    const todo = await create('Race');
+    const [a, b] = await Promise.all([
+      patch(todo, { title: 'Client A' }, { 'if-match': '"1"' }),
+      patch(todo, { title: 'Client B' }, { 'if-match': '"1"' }),
+    ]);
+    expect([a.status, b.status].sort()).toEqual([200, 412]);
+    const [winner, loser] = a.status === 200 ? [a, b] : [b, a];
+    expect(winner.headers.get('etag')).toBe('"2"');
+    expect(loser.headers.get('etag')).toBe('"2"');
+    const won = await winner.json<StoredTodo>();
+    expect(await (await read(todo)).json()).toEqual(won);
+    expect(won._rev).toBe(2);
+
+    // Deletes race the same way: one 204, one 412 with no ETag (nothing is left).
+    const deletes = await Promise.all([remove(todo, { 'if-match': '"2"' }), remove(todo, { 'if-match': '"2"' })]);
+    expect(deletes.map((r) => r.status).sort()).toEqual([204, 412]);
+  });
+
+  it('never matches a weak or foreign tag in If-Match (412), and refuses an unparseable one (400)', async () => {
+    const todo = await create('Strict');
+    for (const ifMatch of ['W/"1"', '"01"', '"abc"', '""', ',']) {
+      const response = await patch(todo, { completed: true }, { 'if-match': ifMatch });
+      expect(response.status, ifMatch).toBe(412);
+      expect(response.headers.get('etag')).toBe('"1"');
+    }
+    for (const ifMatch of ['1', '"1', '"1" "2"', 'W/1', '*, "1"', 'W/ "1"']) {
+      const response = await patch(todo, { completed: true }, { 'if-match': ifMatch });
+      expect(response.status, ifMatch).toBe(400);
+      expect(await response.json()).toMatchObject({ error: 'BAD_REQUEST', message: expect.stringContaining('If-Match') });
+    }
+    expect((await read(todo, { 'if-none-match': '1' })).status).toBe(400);
+    expect((await remove(todo, { 'if-match': 'garbage' })).status).toBe(400);
+    expect(await (await read(todo)).json()).toEqual(todo);
+  });
+
+  it('evaluates If-None-Match on a write against the current revision', async () => {
+    const todo = await create('Not that one');
+    const refused = await patch(todo, { completed: true }, { 'if-none-match': '"1"' });
+    expect(refused.status).toBe(412);
+    expect(refused.headers.get('etag')).toBe('"1"');
+    const applied = await patch(todo, { completed: true }, { 'if-none-match': '"7"' });
+    expect(applied.status).toBe(200);
+    expect(applied.headers.get('etag')).toBe('"2"');
+    expect((await remove(todo, { 'if-none-match': '*' })).status).toBe(412);
+    expect((await read(todo)).status).toBe(200);
   });
 });
 
@@ -104,7 +274,7 @@ describe('D1 sessions across requests', () => {
       new Request('http://example.com/todos', { method: 'POST', body: JSON.stringify({ title: 'Read me back' }), headers: { 'content-type': 'application/json' } }),
     );
     expect(created.status).toBe(201);
-    const todo = await created.json<Todo>();
+    const todo = await created.json<StoredTodo>();
     const bookmark = created.headers.get('x-d1-bookmark');
     expect(bookmark).toMatch(/^[A-Za-z0-9-]+$/);
     expect(created.headers.get('set-cookie')).toContain(`d1-bookmark=${bookmark}`);
