@@ -94,7 +94,9 @@ export class Collection<T extends BaseDocument = AnyDocument> {
 
   /** Stores a new document and returns it as stored, with `_rev` 1. Without `_id`, a UUID is generated. */
   async insert(doc: NewDocument<T>): Promise<WithRev<T>> {
-    const [result] = this.#announce(await this.#store.write([await this.#valid(insertOperation(doc))]));
+    const op = insertOperation(doc);
+    // Without a schema nothing is awaited before the store has the write, so writes reach it in call order.
+    const [result] = this.#announce(await this.#store.write([this.schema === undefined ? op : await this.#valid(op)]));
     return (result as { doc: StoredDocument }).doc as unknown as WithRev<T>;
   }
 

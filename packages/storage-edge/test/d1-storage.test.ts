@@ -236,8 +236,10 @@ describe('schema', () => {
     expect(await (await open()).find().where('userId').equals('u1').exec()).toEqual([{ _id: 'a', userId: 'u1', createdAt: 1, _rev: 1 }]);
     const { results } = await env.DB.prepare(`SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'ensure_todos' AND sql IS NOT NULL`).all<{ name: string }>();
     expect(results.map((r) => r.name).sort()).toEqual(['ensure_todos:seq', expect.stringMatching(/^ensure_todos_userId__createdAt_desc_/)]);
-    // The declared index once; and, as the table predates the change feed, its columns and index once.
-    expect(statements.filter((sql) => sql.startsWith('CREATE INDEX') && !sql.includes(':seq'))).toHaveLength(1);
+    // The declared index twice: it holds live rows only, so on a table that predates the change
+    // feed its first try names a column the table lacks; then the columns and feed index once, and
+    // the declared index again. Never again in this isolate.
+    expect(statements.filter((sql) => sql.startsWith('CREATE INDEX') && !sql.includes(':seq'))).toHaveLength(2);
     expect(statements.filter((sql) => sql.startsWith('ALTER') || sql.includes(':seq"'))).toEqual([
       'ALTER TABLE "ensure_todos" ADD COLUMN _seq INTEGER',
       'ALTER TABLE "ensure_todos" ADD COLUMN _deleted INTEGER',
@@ -284,10 +286,10 @@ describe('schema', () => {
     expect(sql).toBe(
       `CREATE TABLE IF NOT EXISTS "pocket_todos" (_id TEXT PRIMARY KEY, data TEXT NOT NULL, created_at INTEGER DEFAULT (unixepoch()), updated_at INTEGER DEFAULT (unixepoch()), _seq INTEGER, _deleted INTEGER);\n` +
         `CREATE INDEX IF NOT EXISTS "pocket_todos:seq" ON "pocket_todos" (_seq);\n` +
-        `CREATE INDEX IF NOT EXISTS "pocket_todos_userId_eyd436" ON "pocket_todos" (CASE json_type(data, '$.userId') WHEN 'object' THEN CAST(x'01' || json_extract(data, '$.userId') AS BLOB) WHEN 'array' THEN CAST(x'02' || json_extract(data, '$.userId') AS BLOB) WHEN 'true' THEN x'0301' WHEN 'false' THEN x'0300' ELSE ifnull(json_extract(data, '$.userId'), -9e999) END, _id);\n`,
+        `CREATE INDEX IF NOT EXISTS "pocket_todos_userId_24bbjo" ON "pocket_todos" (CASE json_type(data, '$.userId') WHEN 'object' THEN CAST(x'01' || json_extract(data, '$.userId') AS BLOB) WHEN 'array' THEN CAST(x'02' || json_extract(data, '$.userId') AS BLOB) WHEN 'true' THEN x'0301' WHEN 'false' THEN x'0300' ELSE ifnull(json_extract(data, '$.userId'), -9e999) END, _id) WHERE _deleted IS NULL;\n`,
     );
     expect(d1SchemaSql({ collections: ['todos'], indexes: { todos: [['userId', { path: 'createdAt', direction: 'desc' }]] } })).toMatch(
-      /"pocket_todos_userId__createdAt_desc_[0-9a-z]+" ON "pocket_todos" \(CASE json_type\(data, '\$\.userId'\) .+ END, CASE json_type\(data, '\$\.createdAt'\) .+ END DESC, _id\);\n$/,
+      /"pocket_todos_userId__createdAt_desc_[0-9a-z]+" ON "pocket_todos" \(CASE json_type\(data, '\$\.userId'\) .+ END, CASE json_type\(data, '\$\.createdAt'\) .+ END DESC, _id\) WHERE _deleted IS NULL;\n$/,
     );
     for (const bad of [[[]], [42], [{ path: 'a', direction: 'down' }], [['a', { path: 'b"c' }]], ['a\u0000b']]) {
       expect(() => d1SchemaSql({ collections: ['todos'], indexes: { todos: bad as never } }), JSON.stringify(bad)).toThrow(ValidationError);

@@ -10,7 +10,11 @@ import { fixedFields } from './sort-key.js';
  * if so the index that would serve it, in the shape Pocket declares.
  */
 export function explanation(table: string, query: FindQuery, compiled: CompiledFind, plan: readonly string[]): QueryExplanation {
-  const scan = new RegExp(`^SCAN ${table.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(?! USING)`);
+  // `SCAN t USING INDEX i` walks a whole index: for a sorted query that is the order (and the
+  // read stops at the limit); for any other it reads every document, as `SCAN t` does. (With
+  // declared indexes that hold live rows only, SQLite may pick one to scan instead of the table.)
+  const escaped = table.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  const scan = new RegExp(query.sort.length > 0 ? `^SCAN ${escaped}(?! USING)` : `^SCAN ${escaped}`);
   const fullScan = plan.some((line) => scan.test(line));
   const sortsAllMatches = plan.includes('USE TEMP B-TREE FOR ORDER BY');
   const keys = fullScan || sortsAllMatches ? indexFor(query) : [];

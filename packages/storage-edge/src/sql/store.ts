@@ -33,6 +33,9 @@ import { feedColumnsSql, LIVE, REVISION } from './revisions.js';
 const INDEX_STATES = new WeakMap<object, Map<string, 'done' | 'absent' | Promise<void>>>();
 const MAX_REMEMBERED_TABLES = 1000;
 
+/** What SQLite says to a statement on a table that predates the change feed: a read or update names the column, an insert the table's. */
+const FEED_COLUMN_MISSING = /no such column: _(seq|deleted)|has no column named _(seq|deleted)/;
+
 /** What a write that cannot create a table gets when its table is missing. */
 const NO_TABLE: unique symbol = Symbol('no table');
 
@@ -256,9 +259,20 @@ class SqlStore implements CollectionStore {
     // Table names can come from requests (tenant prefixes): the memory stays bounded.
     if (states.size >= MAX_REMEMBERED_TABLES) states.clear();
     const known = states;
-    const failed = (error: unknown): void => {
+    const failed = (error: unknown): void | Promise<void> => {
       const message = messageOf(error);
       if (message.includes('no such table')) return void known.set(key, 'absent');
+      // A table of the first release: the indexes hold live rows only, named by a column it lacks.
+      if (FEED_COLUMN_MISSING.test(message)) {
+        const retried = this.#addFeedColumns().then(() => driver.batch(this.#indexStatements()));
+        const pending = retried.then(() => void known.set(key, 'done'), (again: unknown) => failedAgain(again));
+        known.set(key, pending);
+        return pending;
+      }
+      return failedAgain(error);
+    };
+    const failedAgain = (error: unknown): void => {
+      const message = messageOf(error);
       const wrapped = driver.wrap(error, `create the declared indexes of ${table}`);
       if (wrapped instanceof StorageError && wrapped.retryable) known.delete(key);
       else known.set(key, 'done');
@@ -271,14 +285,15 @@ class SqlStore implements CollectionStore {
       known.set(key, pending);
       return pending;
     } catch (error) {
-      failed(error);
+      return failed(error);
     }
   }
 
   #withTableNow<R>(run: () => R | Promise<R>, create: boolean): R | typeof NO_TABLE | Promise<R | typeof NO_TABLE> {
     const missing = (error: unknown): Promise<R | typeof NO_TABLE> => {
       const message = messageOf(error);
-      if (/no such column: _(seq|deleted)/.test(message)) return this.#addFeedColumnsAndRetry(run);
+      // A read or update names the column ("no such column"), an insert the table's ("has no column named").
+      if (FEED_COLUMN_MISSING.test(message)) return this.#addFeedColumns().then(run);
       return !create && message.includes('no such table') ? Promise.resolve(NO_TABLE) : this.#createTableAndRetry(error, run);
     };
     let result: R | Promise<R>;
@@ -295,14 +310,13 @@ class SqlStore implements CollectionStore {
    * the feed's columns and index, then runs `run` again. Another isolate may do the same at the
    * same time: a column it added first fails this batch as a duplicate, and is then there.
    */
-  async #addFeedColumnsAndRetry<R>(run: () => R | Promise<R>): Promise<R> {
+  async #addFeedColumns(): Promise<void> {
     const { driver, table } = this.#options;
     try {
       await driver.batch(feedColumnsSql(this.#table).map((sql) => ({ sql, params: [] })));
     } catch (error) {
       if (!messageOf(error).includes('duplicate column')) throw driver.wrap(error, `add the change feed's columns to ${table}`);
     }
-    return run();
   }
 
   async #createTableAndRetry<R>(error: unknown, run: () => R | Promise<R>): Promise<R> {
