@@ -14,6 +14,7 @@ async function call(snippet: string, method: string, path: string, body?: unknow
 
 interface Todo {
   _id: string;
+  _rev: number;
   title: string;
   completed: boolean;
 }
@@ -54,7 +55,7 @@ describe('the Hono app', () => {
     const todo = await created.json<Todo>();
     expect(todo).toMatchObject({ title: 'Try Hono', completed: false });
     const updated = await (await call('hono', 'PUT', `/todos/${todo._id}`, { completed: true })).json<Todo>();
-    expect(updated).toEqual({ ...todo, completed: true });
+    expect(updated).toEqual({ ...todo, completed: true, _rev: todo._rev + 1 });
     expect((await (await call('hono', 'GET', '/todos')).json<Todo[]>()).some((t) => t._id === todo._id && t.completed)).toBe(true);
     expect((await call('hono', 'DELETE', `/todos/${todo._id}`)).status).toBe(204);
     expect((await (await call('hono', 'GET', '/todos')).json<Todo[]>()).some((t) => t._id === todo._id)).toBe(false);
