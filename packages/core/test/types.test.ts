@@ -242,3 +242,13 @@ describe('revisions and field operators', () => {
     expect(typeof roundTrip).toBe('function');
   });
 });
+
+describe('_rev in queries', () => {
+  it('filters and sorts may name _rev on a typed collection, as a number', () => {
+    const q = todos.find({ _rev: 2 }).where('_rev').gt(1).sort('_rev', 'desc');
+    expectTypeOf(q.exec()).resolves.toEqualTypeOf<Array<WithRev<Todo>>>();
+    // @ts-expect-error _rev is a number
+    todos.find().where('_rev').equals('2');
+    expect(q.toQuery().sort).toEqual([{ path: '_rev', direction: 'desc' }]);
+  });
+});

@@ -27,7 +27,10 @@ export type ElementOf<V> = unknown extends V
  * Equality shorthand accepted by `find({ ... })`: each key a field path, each value its value,
  * or `null` for "null or missing", as `equals(null)` accepts (`find({ deletedAt: null })`).
  */
-export type FilterObject<T> = { [P in FieldPath<T>]?: QueryValue<PathValue<T, P>> | null };
+export type FilterObject<T> = { [P in FieldPath<Revised<T>>]?: QueryValue<PathValue<Revised<T>, P>> | null };
+
+/** A document type with Pocket's `_rev`: every stored document has one, so filters and sorts may name it. */
+type Revised<T> = T & { _rev: number };
 
 /**
  * The conditions available after `where(path)`. Each one returns the builder it was called on,
@@ -111,7 +114,7 @@ export class FilterBuilder<T = AnyDocument> {
   }
 
   /** Starts a condition on a field path (`'userId'`, `'profile.age'`). */
-  where<P extends FieldPath<T>>(path: P): FieldConditions<PathValue<T, P>, this> {
+  where<P extends FieldPath<Revised<T>>>(path: P): FieldConditions<PathValue<Revised<T>, P>, this> {
     return new FieldConditions(path, (c) => this.withFilter(and(this.#filter, c)!));
   }
 
@@ -194,7 +197,7 @@ export class QueryBuilder<T, R = T> extends FilterBuilder<T> {
   }
 
   /** Orders by a field; call again for tie-breakers. Ties left over are ordered by `_id`. */
-  sort(path: FieldPath<T>, direction: 'asc' | 'desc' = 'asc'): this {
+  sort(path: FieldPath<Revised<T>>, direction: 'asc' | 'desc' = 'asc'): this {
     parsePath(path);
     if (direction !== 'asc' && direction !== 'desc') {
       throw new QueryError(`sort() direction must be 'asc' or 'desc', got ${describe(direction)}.`);

@@ -27,9 +27,8 @@ export function operatorsSql(target: string, old: string, operators: readonly Fi
     switch (op.kind) {
       case 'increment': {
         // `->>` gives the number as SQLite's integer or real, so 1 + 1 stays the integer 2.
-        const sum = `(CASE WHEN ${type} IS NULL OR ${type} = 'null' THEN 0 WHEN ${type} IN ('integer', 'real') THEN ${old} ->> ${path} ELSE ${wrongType} END + (${args} ->> '$[${i}]'))`;
-        // A sum past the largest double is infinite, which JSON cannot hold (9e999 is infinity in SQLite).
-        sql = `json_set(${sql}, ${path}, CASE WHEN abs(${sum}) >= 9e999 THEN json_extract('{}', '${OVERFLOW_GUARD}${i}') ELSE ${sum} END)`;
+        const sum = `CASE WHEN ${type} IS NULL OR ${type} = 'null' THEN 0 WHEN ${type} IN ('integer', 'real') THEN ${old} ->> ${path} ELSE ${wrongType} END + (${args} ->> '$[${i}]')`;
+        sql = `json_set(${sql}, ${path}, json((SELECT ${numberText('s', `${OVERFLOW_GUARD}${i}`)} FROM (SELECT ${sum} AS s))))`;
         break;
       }
       case 'arrayUnion':
@@ -54,6 +53,22 @@ export function operatorsSql(target: string, old: string, operators: readonly Fi
     }
   });
   return sql;
+}
+
+/**
+ * The JSON text of the number in column `s`: an integer as it is; a real in the fewest of 15,
+ * 16 or 17 significant digits that read back as the same double. SQLite's JSON functions write
+ * a real with 15 digits, which would store 1/3 as 0.333333333333333 and 0.1 + 0.2 as 0.3, where
+ * every other store keeps the double JavaScript computed; and its printf() stops at 16 digits
+ * without the `!` flag. Neither its double-to-text nor its text-to-double conversion is
+ * correctly rounded (17 digits print 2e300 as 1.9999999999999999e+300), so each candidate is
+ * checked by reading it back. A sum past the largest double is infinite, which JSON cannot hold
+ * (9e999 is infinity in SQLite): that raises `overflow`.
+ */
+function numberText(s: string, overflow: string): string {
+  const text = (format: string) => `printf('${format}', ${s})`;
+  const candidates = ['%.15g', '%!.16g'].map((f) => `WHEN ${text(f)} + 0 = ${s} THEN ${text(f)} `).join('');
+  return `CASE WHEN abs(${s}) >= 9e999 THEN json_extract('{}', '${overflow}') WHEN typeof(${s}) = 'integer' THEN ${s} ${candidates}ELSE ${text('%!.17g')} END`;
 }
 
 /**
