@@ -3,7 +3,7 @@ import { Collection } from './collection.js';
 import type { AnyDocument, BaseDocument } from './document.js';
 import { describe } from './document.js';
 import { ValidationError } from './errors.js';
-import type { StorageAdapter } from './storage/adapter.js';
+import type { OperationHook, StorageAdapter } from './storage/adapter.js';
 import { assertSchema, type SchemaDocument, type StandardSchemaV1 } from './schema.js';
 
 /** Options of `db.collection(name, options)`. */
@@ -16,6 +16,12 @@ export interface DatabaseOptions {
   /** Names the database; adapters may use it to keep databases apart (the memory adapter does). */
   name: string;
   storage: StorageAdapter;
+  /**
+   * Called once per storage operation with what it sent and what it cost (statements, time,
+   * rows read and written, where D1 served it): see `OperationRecord` and docs/observability.md.
+   * Without it nothing is measured.
+   */
+  onOperation?: OperationHook;
 }
 
 /**
@@ -46,9 +52,12 @@ export class Database {
   readonly #collections = new Map<string, Collection<BaseDocument>>();
   readonly #hub = new ChangeHub();
 
+  readonly #onOperation: OperationHook | undefined;
+
   private constructor(options: DatabaseOptions) {
     this.name = options.name;
     this.storage = options.storage;
+    this.#onOperation = options.onOperation;
   }
 
   /** Opens a database. Cheap: it checks its options and touches no storage. */
@@ -70,7 +79,11 @@ export class Database {
         `Database "${name}" needs a storage adapter such as createMemoryStorage() or createD1Storage({ database: env.DB }), got ${describe(storage)}.`,
       );
     }
-    return new Database({ name, storage });
+    const { onOperation } = options;
+    if (onOperation !== undefined && typeof onOperation !== 'function') {
+      throw new ValidationError(`Database "${name}": onOperation must be a function that takes an operation record, got ${describe(onOperation)}.`);
+    }
+    return new Database({ name, storage, ...(onOperation === undefined ? {} : { onOperation: guardedHook(onOperation) }) });
   }
 
   /**
@@ -89,7 +102,8 @@ export class Database {
         throw new ValidationError(`db.collection("${name}", options) takes { schema }, got ${describe(options)}.`);
       }
       if (schema !== undefined) assertSchema(schema, name);
-      collection = new Collection(name, this.storage.collection(name, { database: this.name }), this.#hub, this.storage, schema);
+      const context = this.#onOperation === undefined ? { database: this.name } : { database: this.name, onOperation: this.#onOperation };
+      collection = new Collection(name, this.storage.collection(name, context), this.#hub, this.storage, schema);
       this.#collections.set(name, collection);
     } else if (schema !== undefined && schema !== collection.schema) {
       throw new ValidationError(`Collection "${name}" of database "${this.name}" is already open${collection.schema === undefined ? ' without a schema' : ' with another schema'}; give the schema the first time it is opened, and the same one after.`);
@@ -101,4 +115,15 @@ export class Database {
   onChange(listener: ChangeListener): () => void {
     return this.#hub.subscribe(listener);
   }
+}
+
+/** The hook, made safe to call from storage: a throw is logged, never the operation's failure. */
+function guardedHook(hook: OperationHook): OperationHook {
+  return (record) => {
+    try {
+      hook(record);
+    } catch (error) {
+      console.error('[pocket] the onOperation hook threw:', error);
+    }
+  };
 }

@@ -4,6 +4,7 @@ export { Collection, type DocumentUpdate, type ChangesOptions, type Change, type
 export { increment, arrayUnion, arrayRemove, deleteField, isFieldOperator, type FieldOperator, type Increment, type ArrayUnion, type ArrayRemove, type DeleteField, type OperatorFor } from './operators.js';
 export type { DocumentPatch, UpsertDocument, WriteOptions } from './patch.js';
 export { applyWrite, applyOperators, checkRevision, type DocumentState } from './storage/apply.js';
+export { measured, type OperationMeter, type MeteredStore } from './storage/measure.js';
 export type { ChangeEvent, ChangeListener } from './changes.js';
 export {
   PocketError,

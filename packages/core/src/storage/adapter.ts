@@ -51,6 +51,50 @@ export interface StorageCapabilities {
 export interface CollectionContext {
   /** The `name` given to `Database.create`. */
   readonly database: string;
+  /**
+   * The database's operation hook (`Database.create({ onOperation })`), when one is installed:
+   * the store calls it once per operation, when the operation has finished, with what it sent
+   * and what that cost. Absent, the store must not measure anything (it costs nothing then).
+   */
+  readonly onOperation?: OperationHook;
+}
+
+/** Receives one record per storage operation; see `OperationRecord`. It must not throw (a throw is logged and ignored). */
+export type OperationHook = (record: OperationRecord) => void;
+
+/**
+ * What one operation of a store did: for the hook of `Database.create({ onOperation })`, to log,
+ * trace or bill queries by. Counts come from the backend itself where it has them (D1's `meta`,
+ * a SQLite cursor's `rowsRead`/`rowsWritten`), else from the store (keys of KV storage,
+ * documents of memory storage).
+ */
+export interface OperationRecord {
+  /** The adapter's name: `'d1'`, `'durable-object-sql'`, `'durable-object'`, `'memory'`. */
+  readonly storage: string;
+  readonly database: string;
+  readonly collection: string;
+  /** `get` (get and getMany), `find`, `count`, `explain`, `write` (every write method), `changes`, `purge`. */
+  readonly operation: 'get' | 'find' | 'count' | 'explain' | 'write' | 'changes' | 'purge';
+  /** Each statement sent, as SQL text with `?` placeholders and no values; empty where there is no SQL. */
+  readonly statements: readonly string[];
+  /**
+   * Milliseconds from the call to its answer, by `performance.now()`. In a Worker the clock
+   * advances only across I/O, so this is the time spent waiting on the backend; computation in
+   * between reads as 0.
+   */
+  readonly durationMs: number;
+  /** Rows (SQL) or documents (memory) read; D1 bills these. */
+  readonly rowsRead: number;
+  /** Rows written, index entries included where the backend counts them (D1, SQLite). */
+  readonly rowsWritten: number;
+  /** KV storage: keys read and written (or deleted). */
+  readonly keysRead?: number;
+  readonly keysWritten?: number;
+  /** D1: whether the primary database answered, and where (`meta.served_by_primary`, `meta.served_by_region`), from the last statement. */
+  readonly servedByPrimary?: boolean;
+  readonly servedByRegion?: string;
+  /** The error the operation failed with; absent when it succeeded. */
+  readonly error?: unknown;
 }
 
 /** A stored document: a JSON object with a string `_id` (and, where the store keeps revisions, `_rev`). */

@@ -184,13 +184,18 @@ async function randomWrites(collection: Collection<AnyDocument>, reference: Map<
 
 /**
  * The query builder that produces `query` on `collection`: the way to run a `FindQuery` (one
- * from `randomQuery`, or one received as JSON) through the public API.
+ * from `randomQuery`, or one received as JSON) through the public API. Its `select` becomes
+ * `select(...fields)`; an `after` position has no builder call (a cursor comes from `page()`),
+ * so a query with one is a `TypeError` here: use `collection.query(ast)` for it.
  */
 export function buildQuery(collection: Collection<AnyDocument>, query: FindQuery): QueryBuilder<AnyDocument> {
+  if (query.after != null) throw new TypeError('[pocket/testing] buildQuery() cannot rebuild an after() position; use collection.query(ast) for such a query.');
   let builder = query.filter === null ? collection.find() : withFilter(collection.find(), query.filter);
   for (const { path, direction } of query.sort) builder = builder.sort(path, direction);
   if (query.skip !== 0) builder = builder.skip(query.skip);
   if (query.limit !== null) builder = builder.limit(query.limit);
+  // Projected rows are `_id`, `_rev` and some fields: still documents of the collection's type.
+  if (query.select != null) builder = builder.select(...query.select) as unknown as typeof builder;
   return builder;
 }
 

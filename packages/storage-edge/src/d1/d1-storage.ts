@@ -1,4 +1,4 @@
-import { describeValue as describe, ValidationError, type StorageAdapter } from '@pocket/core';
+import { describeValue as describe, ValidationError, type OperationMeter, type StorageAdapter } from '@pocket/core';
 import { createSqlAdapter } from '../sql/adapter.js';
 import { PartialBatchError, type Row, type SqlDriver, type SqlStatement } from '../sql/statement.js';
 import type { SqlLimits } from '../sql/limits.js';
@@ -49,19 +49,21 @@ export function createD1Storage(options: D1StorageOptions): StorageAdapter {
 function d1Driver(db: D1DatabaseLike, useBatch: boolean): SqlDriver {
   const prepare = (s: SqlStatement) => db.prepare(s.sql).bind(...s.params);
   const rowsOf = (result: D1ResultLike) => (result.results ?? []) as Row[];
-  const resultOf = (s: SqlStatement, result: D1ResultLike): Row[] =>
-    s.changes ? [{ changes: result.meta?.changes ?? 0 }] : rowsOf(result);
+  const resultOf = (s: SqlStatement, result: D1ResultLike, meter: OperationMeter | undefined): Row[] => {
+    if (meter !== undefined) measure(meter, s, result);
+    return s.changes ? [{ changes: result.meta?.changes ?? 0 }] : rowsOf(result);
+  };
   return {
-    async all(statement) {
-      return rowsOf(await prepare(statement).all());
+    async all(statement, meter) {
+      return resultOf(statement, await prepare(statement).all(), meter);
     },
-    async batch(statements) {
-      if (statements.length === 1) return [resultOf(statements[0]!, await prepare(statements[0]!).all())];
-      if (useBatch) return (await db.batch(statements.map(prepare))).map((result, i) => resultOf(statements[i]!, result));
+    async batch(statements, meter) {
+      if (statements.length === 1) return [resultOf(statements[0]!, await prepare(statements[0]!).all(), meter)];
+      if (useBatch) return (await db.batch(statements.map(prepare))).map((result, i) => resultOf(statements[i]!, result, meter));
       const out: Row[][] = [];
       for (const statement of statements) {
         try {
-          out.push(resultOf(statement, await prepare(statement).all()));
+          out.push(resultOf(statement, await prepare(statement).all(), meter));
         } catch (error) {
           throw new PartialBatchError(out.length, error);
         }
@@ -72,4 +74,22 @@ function d1Driver(db: D1DatabaseLike, useBatch: boolean): SqlDriver {
       return error instanceof D1Error ? error : new D1Error(operation, error);
     },
   };
+}
+
+/** What D1 says a statement cost, added to the operation's meter. */
+function measure(meter: OperationMeter, statement: SqlStatement, result: D1ResultLike): void {
+  const meta = result.meta as D1Meta | undefined;
+  meter.statements.push(statement.sql);
+  meter.rowsRead += meta?.rows_read ?? 0;
+  meter.rowsWritten += meta?.rows_written ?? 0;
+  if (meta?.served_by_primary !== undefined) meter.servedByPrimary = meta.served_by_primary;
+  if (meta?.served_by_region !== undefined) meter.servedByRegion = meta.served_by_region;
+}
+
+/** The fields of D1's `meta` the operation hook reports (the rest of it is D1's business). */
+interface D1Meta {
+  rows_read?: number;
+  rows_written?: number;
+  served_by_primary?: boolean;
+  served_by_region?: string;
 }

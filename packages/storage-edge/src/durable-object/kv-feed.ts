@@ -9,14 +9,20 @@ import { getAll, serialized, type FeedEntry } from './kv-writes.js';
  * `list()` of the entries after `since`, then the documents of those not deleted. It runs in
  * the object's write queue, so no Pocket write lands between the two reads.
  */
-export function readChanges(storage: DurableObjectKvStorageLike, keys: CollectionKeys, since: number, limit: number): Promise<{ changes: StoredChange[]; checkpoint: number }> {
+export function readChanges(
+  storage: DurableObjectKvStorageLike,
+  keys: CollectionKeys,
+  since: number,
+  limit: number,
+  io: DurableObjectKvStorageLike = storage,
+): Promise<{ changes: StoredChange[]; checkpoint: number }> {
   return serialized(storage, async () => {
-    const entries = await storage.list({ prefix: keys.feedPrefix, startAfter: keys.feedKey(since), limit });
+    const entries = await io.list({ prefix: keys.feedPrefix, startAfter: keys.feedKey(since), limit });
     const live = [...entries.values()].flatMap((value) => {
       const [id, , deleted] = value as FeedEntry;
       return deleted === 1 ? [] : [keys.key(id)];
     });
-    const docs = await getAll(storage, live);
+    const docs = await getAll(io, live);
     const changes: StoredChange[] = [];
     for (const [key, value] of entries) {
       const [id, rev, deleted] = value as FeedEntry;
@@ -29,12 +35,12 @@ export function readChanges(storage: DurableObjectKvStorageLike, keys: Collectio
 }
 
 /** Removes the feed entries and revision records of tombstones up to `through` (all when null). */
-export function purgeTombstones(storage: DurableObjectKvStorageLike, keys: CollectionKeys, through: number | null): Promise<number> {
+export function purgeTombstones(storage: DurableObjectKvStorageLike, keys: CollectionKeys, through: number | null, io: DurableObjectKvStorageLike = storage): Promise<number> {
   return serialized(storage, async () => {
     let purged = 0;
     let startAfter: string | undefined;
     for (;;) {
-      const page = await storage.list({ prefix: keys.feedPrefix, limit: 1000, ...(startAfter === undefined ? {} : { startAfter }) });
+      const page = await io.list({ prefix: keys.feedPrefix, limit: 1000, ...(startAfter === undefined ? {} : { startAfter }) });
       const doomed: string[] = [];
       let done = page.size < 1000;
       for (const [key, value] of page) {
@@ -46,7 +52,7 @@ export function purgeTombstones(storage: DurableObjectKvStorageLike, keys: Colle
         if (deleted === 1) doomed.push(key, keys.metaKey(id));
         startAfter = key;
       }
-      await Promise.all(chunks(doomed).map((chunk) => storage.delete(chunk)));
+      await Promise.all(chunks(doomed).map((chunk) => io.delete(chunk)));
       purged += doomed.length / 2;
       if (done) return purged;
     }

@@ -1,4 +1,5 @@
-import { describeValue as describe, PocketError, ValidationError, type StorageAdapter } from '@pocket/core';
+import { describeValue as describe, measured, PocketError, ValidationError, type OperationMeter, type StorageAdapter } from '@pocket/core';
+import { meteredKv } from './kv-meter.js';
 import { DurableObjectStorageError } from './errors.js';
 import { assertKeyPrefix, chunks, collectionKeys, DEFAULT_KEY_PREFIX } from './kv-keys.js';
 import { countInPages, findInPages } from './kv-scan.js';
@@ -44,30 +45,36 @@ export function createDurableObjectStorage(options: DurableObjectStorageOptions)
   return {
     name: 'durable-object',
     capabilities: { atomicWrites: true, cursorPages: true, projections: true, revisions: true, fieldOperators: true, changeFeed: true },
-    collection(name) {
+    collection(name, context) {
       const keys = collectionKeys(keyPrefix, name);
+      const metered = { storage: 'durable-object', context, collection: name };
+      /** The storage for one operation's reads and writes: counted while the operation hook is on. */
+      const io = (meter: OperationMeter | undefined) => (meter === undefined ? storage : meteredKv(storage, meter));
       return {
         getMany: (ids) =>
-          guard('get', async () => {
-            if (ids.length === 1) {
-              const key = keys.keyIfValid(ids[0]!);
-              const value = key === null ? undefined : await storage.get(key);
-              return [value === undefined ? null : decode(key!, value)];
-            }
-            const texts = new Map<string, unknown>();
-            const wanted = [...new Set(ids.map((id) => keys.keyIfValid(id)).filter((key) => key !== null))];
-            for (const chunk of chunks(wanted)) for (const [key, value] of await storage.get(chunk)) texts.set(key, value);
-            // Parsed per position, so a repeated id gives two independent objects.
-            return ids.map((id) => {
-              const key = keys.keyIfValid(id);
-              return key === null || !texts.has(key) ? null : decode(key, texts.get(key));
-            });
-          }),
-        find: (query) => guard('find', () => findInPages(storage, keys.prefix, query, pageSize)),
-        count: (filter) => guard('count', () => countInPages(storage, keys.prefix, filter, pageSize)),
-        write: (operations) => guard('write', () => writeBatch(storage, keys, name, operations)),
-        changes: (since, limit) => guard('changes', () => readChanges(storage, keys, since, limit)),
-        purgeTombstones: (through) => guard('purge tombstones', () => purgeTombstones(storage, keys, through)),
+          measured(metered, 'get', (meter) =>
+            guard('get', async () => {
+              const kv = io(meter);
+              if (ids.length === 1) {
+                const key = keys.keyIfValid(ids[0]!);
+                const value = key === null ? undefined : await kv.get(key);
+                return [value === undefined ? null : decode(key!, value)];
+              }
+              const texts = new Map<string, unknown>();
+              const wanted = [...new Set(ids.map((id) => keys.keyIfValid(id)).filter((key) => key !== null))];
+              for (const chunk of chunks(wanted)) for (const [key, value] of await kv.get(chunk)) texts.set(key, value);
+              // Parsed per position, so a repeated id gives two independent objects.
+              return ids.map((id) => {
+                const key = keys.keyIfValid(id);
+                return key === null || !texts.has(key) ? null : decode(key, texts.get(key));
+              });
+            }),
+          ),
+        find: (query) => measured(metered, 'find', (meter) => guard('find', () => findInPages(io(meter), keys.prefix, query, pageSize))),
+        count: (filter) => measured(metered, 'count', (meter) => guard('count', () => countInPages(io(meter), keys.prefix, filter, pageSize))),
+        write: (operations) => measured(metered, 'write', (meter) => guard('write', () => writeBatch(storage, keys, name, operations, meter && io(meter)))),
+        changes: (since, limit) => measured(metered, 'changes', (meter) => guard('changes', () => readChanges(storage, keys, since, limit, meter && io(meter)))),
+        purgeTombstones: (through) => measured(metered, 'purge', (meter) => guard('purge tombstones', () => purgeTombstones(storage, keys, through, meter && io(meter)))),
       };
     },
   };

@@ -23,13 +23,16 @@ export type FeedEntry = readonly [id: string, rev: number, deleted: 0 | 1];
  * measured here, a transaction made a bulk insert of 1,000 documents 1.4x slower, and a single
  * get-modify-put 15x. Pocket's writes to one object's storage run one at a time (`serialized`),
  * so no other Pocket write can change a document between this batch reading and writing it:
- * that is what makes conditional writes and field operators atomic here.
+ * that is what makes conditional writes and field operators atomic here. `io` is the storage
+ * the reads and writes go to (a counting wrapper of it while the operation hook is on); the
+ * queue is the storage's own.
  */
 export function writeBatch(
   storage: DurableObjectKvStorageLike,
   keys: CollectionKeys,
   collection: string,
   operations: readonly WriteOperation[],
+  io: DurableObjectKvStorageLike = storage,
 ): Promise<WriteResult[]> {
   // Keys are checked before storage is touched: a bad id fails the batch at once.
   const keyOf = new Map<string, string>();
@@ -42,7 +45,7 @@ export function writeBatch(
     const known = counters.get(keys.counterKey);
     const wanted = [...keyOf.values(), ...[...keyOf.keys()].map((id) => keys.metaKey(id))];
     if (known === undefined) wanted.push(keys.counterKey);
-    const values = await getAll(storage, wanted);
+    const values = await getAll(io, wanted);
     let seq = known ?? Number(values.get(keys.counterKey) ?? 0);
 
     const states = new Map<string, DocumentState | undefined>();
@@ -85,7 +88,7 @@ export function writeBatch(
     }
     if (changed.size === 0) return results;
     puts.push([keys.counterKey, seq]);
-    await writeAll(storage, puts, deletes);
+    await writeAll(io, puts, deletes);
     counters.set(keys.counterKey, seq);
     return results;
   });

@@ -1,4 +1,4 @@
-import { describeValue as describe, ValidationError, type StorageAdapter } from '@pocket/core';
+import { describeValue as describe, ValidationError, type OperationMeter, type StorageAdapter } from '@pocket/core';
 import { createSqlAdapter } from '../sql/adapter.js';
 import type { SqlIndexes } from '../sql/schema.js';
 import type { Row, SqlDriver, SqlStatement } from '../sql/statement.js';
@@ -10,7 +10,7 @@ import { DurableObjectStorageError } from './errors.js';
  * Declared here so the package has no type dependency on `@cloudflare/workers-types`.
  */
 export interface DurableObjectSqlStorageLike {
-  readonly sql: { exec(query: string, ...bindings: unknown[]): { toArray(): Array<Record<string, unknown>>; readonly rowsWritten: number } };
+  readonly sql: { exec(query: string, ...bindings: unknown[]): { toArray(): Array<Record<string, unknown>>; readonly rowsRead: number; readonly rowsWritten: number } };
   transactionSync<T>(closure: () => T): T;
 }
 
@@ -49,19 +49,26 @@ export function createDurableObjectSqlStorage(options: DurableObjectSqlStorageOp
 }
 
 function sqlDriver(storage: DurableObjectSqlStorageLike): SqlDriver {
-  const run = (s: SqlStatement): Row[] => {
+  const run = (s: SqlStatement, meter?: OperationMeter): Row[] => {
     const cursor = storage.sql.exec(s.sql, ...s.params);
     // A statement that returns no rows has run to its end in exec(): nothing to read but the
     // count. rowsWritten also counts index entries: above 0 is all it promises, and all
     // `changes` asks.
-    return s.changes ? [{ changes: cursor.rowsWritten }] : cursor.toArray();
+    const rows = s.changes ? [{ changes: cursor.rowsWritten }] : cursor.toArray();
+    if (meter !== undefined) {
+      // Read once the rows are: the cursor counts as it goes.
+      meter.statements.push(s.sql);
+      meter.rowsRead += cursor.rowsRead;
+      meter.rowsWritten += cursor.rowsWritten;
+    }
+    return rows;
   };
   return {
     // Synchronous, as sql.exec is: the store passes the rows on without a promise in between.
     all: run,
-    batch(statements) {
+    batch(statements, meter) {
       // transactionSync rolls every statement back when one throws.
-      return statements.length === 1 ? [run(statements[0]!)] : storage.transactionSync(() => statements.map(run));
+      return statements.length === 1 ? [run(statements[0]!, meter)] : storage.transactionSync(() => statements.map((s) => run(s, meter)));
     },
     wrap(error, operation) {
       return error instanceof DurableObjectStorageError ? error : new DurableObjectStorageError(operation, error);

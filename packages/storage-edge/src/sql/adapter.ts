@@ -37,8 +37,9 @@ export function createSqlAdapter(options: SqlAdapterOptions): StorageAdapter {
   return {
     name,
     capabilities: { atomicWrites, cursorPages: true, projections: true, revisions: true, fieldOperators: true, changeFeed: true },
-    collection(collection) {
-      return createSqlStore({ collection, table: tablePrefix + collection, driver, backend, limits, indexes: declared?.get(collection) ?? [] });
+    collection(collection, context) {
+      const metered = { storage: name, context, collection };
+      return createSqlStore({ collection, table: tablePrefix + collection, driver, backend, limits, indexes: declared?.get(collection) ?? [], metered });
     },
   };
 }

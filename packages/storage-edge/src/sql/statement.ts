@@ -1,3 +1,5 @@
+import type { OperationMeter } from '@pocket/core';
+
 /** SQL text with its bound values, in order of the `?` placeholders. */
 export interface SqlFragment {
   sql: string;
@@ -23,8 +25,9 @@ export interface SqlStatement extends SqlFragment {
  * store does not recognise into the adapter's error type.
  */
 export interface SqlDriver {
-  all(statement: SqlFragment): Row[] | Promise<Row[]>;
-  batch(statements: readonly SqlStatement[]): Row[][] | Promise<Row[][]>;
+  /** With a `meter` (the operation hook is on), the driver adds each statement's text and what the backend says it read and wrote. */
+  all(statement: SqlFragment, meter?: OperationMeter): Row[] | Promise<Row[]>;
+  batch(statements: readonly SqlStatement[], meter?: OperationMeter): Row[][] | Promise<Row[][]>;
   wrap(error: unknown, operation: string): Error;
 }
 

@@ -1,6 +1,9 @@
 import {
   project,
   checkRevision,
+  measured,
+  type MeteredStore,
+  type OperationMeter,
   StorageError,
   DocumentNotFoundError,
   DuplicateKeyError,
@@ -64,6 +67,8 @@ export interface SqlStoreOptions {
    * tables have their declared indexes, so they are created once, not on every request.
    */
   backend: object;
+  /** The adapter's name and the collection's context, for the operation hook (`measured`). */
+  metered: MeteredStore;
 }
 
 /**
@@ -87,6 +92,7 @@ export function createSqlStore(options: SqlStoreOptions): CollectionStore {
  */
 class SqlStore implements CollectionStore {
   readonly #options: SqlStoreOptions;
+  readonly #metered: MeteredStore;
   /** The quoted table name. */
   readonly #table: string;
   /** Single-update statements, made on the first update. */
@@ -95,18 +101,19 @@ class SqlStore implements CollectionStore {
   constructor(options: SqlStoreOptions) {
     assertTableName(options.table, options.collection);
     this.#options = options;
+    this.#metered = options.metered;
     this.#table = quoteIdentifier(options.table);
   }
 
   getMany(ids: readonly string[]): Promise<Array<StoredDocument | null>> {
-    return settle(() => {
+    return measured(this.#metered, 'get', (meter) => settle(() => {
       const table = this.#table;
       if (ids.length === 1) {
         // The common get(id): the row is the answer, no need to read _id back.
-        const rows = this.#read('get', { sql: `SELECT data FROM ${table} WHERE _id = ? AND ${LIVE}`, params: [ids[0]] });
+        const rows = this.#read('get', { sql: `SELECT data FROM ${table} WHERE _id = ? AND ${LIVE}`, params: [ids[0]] }, meter);
         return after(rows, ([row]) => [row === undefined ? null : parse(row.data as string)]);
       }
-      const rows = this.#read('get', { sql: `SELECT _id, data FROM ${table} WHERE _id IN (SELECT value FROM json_each(?)) AND ${LIVE}`, params: [JSON.stringify(ids)] });
+      const rows = this.#read('get', { sql: `SELECT _id, data FROM ${table} WHERE _id IN (SELECT value FROM json_each(?)) AND ${LIVE}`, params: [JSON.stringify(ids)] }, meter);
       return after(rows, (found) => {
         const byId = new Map(found.map((r) => [r._id as string, r.data as string]));
         return ids.map((id) => {
@@ -114,14 +121,14 @@ class SqlStore implements CollectionStore {
           return data === undefined ? null : parse(data);
         });
       });
-    });
+    }));
   }
 
   find(query: FindQuery): Promise<StoredDocument[]> {
-    return settle(() => {
+    return measured(this.#metered, 'find', (meter) => settle(() => {
       const compiled = compileFind(this.#table, query, this.#options.limits);
       const { residual, skip, limit, select } = compiled;
-      return after(this.#read('find', compiled), (rows) => {
+      return after(this.#read('find', compiled, meter), (rows) => {
         if (select !== null) return rows.map((r) => projectedRow(r, select));
         if (residual === null) return rows.map((r) => parse(r.data as string));
         const kept: StoredDocument[] = [];
@@ -133,31 +140,31 @@ class SqlStore implements CollectionStore {
         const fields = query.select;
         return fields == null ? page : page.map((doc) => project(doc, fields));
       });
-    });
+    }));
   }
 
   explain(query: FindQuery): Promise<QueryExplanation> {
-    return settle(() => {
+    return measured(this.#metered, 'explain', (meter) => settle(() => {
       const compiled = compileFind(this.#table, query, this.#options.limits);
-      const plan = this.#read('explain', { sql: `EXPLAIN QUERY PLAN ${compiled.sql}`, params: compiled.params }, [
+      const plan = this.#read('explain', { sql: `EXPLAIN QUERY PLAN ${compiled.sql}`, params: compiled.params }, meter, [
         { detail: `no table ${this.#options.table} yet: the collection is empty, and its first write creates it` },
       ]);
       return after(plan, (rows) => explanation(this.#options.table, query, compiled, rows.map((r) => String(r.detail))));
-    });
+    }));
   }
 
   count(filter: Filter | null): Promise<number> {
-    return settle(() => {
+    return measured(this.#metered, 'count', (meter) => settle(() => {
       const compiled = compileCount(this.#table, filter, this.#options.limits);
       const { residual } = compiled;
-      return after(this.#read('count', compiled, residual === null ? [{ n: 0 }] : []), (rows) =>
+      return after(this.#read('count', compiled, meter, residual === null ? [{ n: 0 }] : []), (rows) =>
         residual === null ? Number(rows[0]?.n ?? 0) : rows.filter((r) => residual.keep(r, parse(r.data as string))).length,
       );
-    });
+    }));
   }
 
   write(operations: readonly WriteOperation[]): Promise<WriteResult[]> {
-    return settle(() => {
+    return measured(this.#metered, 'write', (meter) => settle(() => {
       const plan = planWrites(this.#table, operations, this.#options.limits, (this.#updates ??= new Map()));
       const done = (rows: Row[][] | typeof NO_TABLE): WriteResult[] | Promise<WriteResult[]> => {
         if (rows === NO_TABLE) return emptyTableResults(this.#options.collection, operations);
@@ -170,18 +177,19 @@ class SqlStore implements CollectionStore {
       // collection without one answer as for an empty one, and create nothing.
       const creates = operations.some((op) => op.type === 'insert' || op.type === 'upsert');
       // withTable does not throw: a failed batch is always a rejected promise.
-      const rows = this.#withTable(() => this.#options.driver.batch(plan), { create: creates, write: true });
+      const rows = this.#withTable(() => this.#options.driver.batch(plan, meter), { create: creates, write: true });
       return rows instanceof Promise ? rows.then(done, (error: unknown) => this.#writeFailed(operations, plan, error)) : done(rows);
-    });
+    }));
   }
 
   changes(since: number, limit: number): Promise<{ changes: StoredChange[]; checkpoint: number }> {
-    return settle(() => {
+    return measured(this.#metered, 'changes', (meter) => settle(() => {
       // The high-water mark row ('' is no document's id) only keeps the sequence from going back.
-      const rows = this.#read('changes', {
-        sql: `SELECT _id, data, _seq, _deleted FROM ${this.#table} WHERE _seq > ? AND _id <> '' ORDER BY _seq LIMIT ${limit}`,
-        params: [since],
-      });
+      const rows = this.#read(
+        'changes',
+        { sql: `SELECT _id, data, _seq, _deleted FROM ${this.#table} WHERE _seq > ? AND _id <> '' ORDER BY _seq LIMIT ${limit}`, params: [since] },
+        meter,
+      );
       return after(rows, (found) => {
         const changes = found.map((row): StoredChange => {
           const deleted = row._deleted !== null && row._deleted !== undefined;
@@ -190,11 +198,11 @@ class SqlStore implements CollectionStore {
         });
         return { changes, checkpoint: changes.at(-1)?.seq ?? since };
       });
-    });
+    }));
   }
 
   purgeTombstones(through: number | null): Promise<number> {
-    return settle(() => {
+    return measured(this.#metered, 'purge', (meter) => settle(() => {
       const table = this.#table;
       // The newest write's number is kept in a row of its own first, so that removing its
       // tombstone cannot hand the number out again (and a reader at that checkpoint miss a write).
@@ -205,10 +213,10 @@ class SqlStore implements CollectionStore {
         },
         { sql: `DELETE FROM ${table} WHERE _deleted = 1${through === null ? '' : ' AND _seq <= ?'} RETURNING _id`, params: through === null ? [] : [through] },
       ];
-      const rows = this.#withTable(() => this.#options.driver.batch(plan), { create: false, write: true });
+      const rows = this.#withTable(() => this.#options.driver.batch(plan, meter), { create: false, write: true });
       const count = (found: Row[][] | typeof NO_TABLE) => (found === NO_TABLE ? 0 : (found[1]?.length ?? 0));
       return rows instanceof Promise ? rows.then(count, (error: unknown) => Promise.reject(this.#options.driver.wrap(error, 'purge tombstones'))) : count(rows);
-    });
+    }));
   }
 
   /**
@@ -337,9 +345,9 @@ class SqlStore implements CollectionStore {
    * creates the table: where it is missing the collection is empty, and `absent` is the answer
    * (a count of 0, no rows). Otherwise any caller able to name a collection could make tables.
    */
-  #read(operation: string, statement: SqlFragment, absent: Row[] = []): Row[] | Promise<Row[]> {
+  #read(operation: string, statement: SqlFragment, meter: OperationMeter | undefined, absent: Row[] = []): Row[] | Promise<Row[]> {
     const { driver } = this.#options;
-    const rows = this.#withTable(() => driver.all(statement), { create: false, write: false });
+    const rows = this.#withTable(() => driver.all(statement, meter), { create: false, write: false });
     if (!(rows instanceof Promise)) return rows === NO_TABLE ? absent : rows;
     return rows.then(
       (found) => (found === NO_TABLE ? absent : found),
@@ -349,10 +357,11 @@ class SqlStore implements CollectionStore {
 
   /** Each id's revision and whether it is a live document (absent: no row at all). */
   async #states(ids: readonly string[]): Promise<Map<string, { rev: number; live: boolean }>> {
-    const rows = await this.#read('read revisions', {
-      sql: `SELECT _id, ${REVISION} AS rev, ${LIVE} AS live FROM ${this.#table} WHERE _id IN (SELECT value FROM json_each(?))`,
-      params: [JSON.stringify(ids)],
-    });
+    const rows = await this.#read(
+      'read revisions',
+      { sql: `SELECT _id, ${REVISION} AS rev, ${LIVE} AS live FROM ${this.#table} WHERE _id IN (SELECT value FROM json_each(?))`, params: [JSON.stringify(ids)] },
+      undefined,
+    );
     return new Map(rows.map((r) => [r._id as string, { rev: Number(r.rev), live: Number(r.live) === 1 }]));
   }
 
