@@ -150,6 +150,10 @@ describe('randomQuery', () => {
   it('buildQuery rebuilds each query through the public builder', () => {
     const collection = Database.open({ name: 'kit', storage: createMemoryStorage() }).collection('docs');
     for (const q of queries) expect(buildQuery(collection, q).toQuery()).toEqual(q);
+    // A projection too; an after() position has no builder call and is refused, not dropped.
+    const projected = { ...queries[0]!, select: ['name', 'tags'] };
+    expect(buildQuery(collection, projected).toQuery()).toEqual(projected);
+    expect(() => buildQuery(collection, { ...queries[0]!, after: { values: [], id: 'x' } })).toThrow(TypeError);
   });
 });
 

@@ -1,7 +1,7 @@
 import type { StorageAdapter } from '@pocket/core';
 import { env } from 'cloudflare:workers';
 import { expect } from 'vitest';
-import { describeFailure, FUZZ_DEFAULT_SEED, runFuzz } from '../../core/test/support/fuzz.js';
+import { describeFailure, describeReport, FUZZ_DEFAULT_SEED, runFuzz } from '../../core/test/support/fuzz.js';
 
 /** Cases and seed for this run: `node scripts/fuzz.mjs` sets them, the normal test run keeps them small. */
 export const FUZZ_CASES = Number(env.FUZZ_CASES || 200);
@@ -14,5 +14,5 @@ export async function fuzzAdapter(adapter: string, createStorage: () => StorageA
   const report = await runFuzz({ adapter, seed: FUZZ_SEED, cases: FUZZ_CASES, createStorage });
   if (report.failure !== null) expect.fail(describeFailure(report.failure, FUZZ_CASES));
   expect(report.cases).toBe(FUZZ_CASES);
-  console.log(`[fuzz] ${adapter}: ${report.cases} cases, ${report.rounds} rounds, ${report.documents} documents, ${report.writes} writes, seed ${FUZZ_SEED}`);
+  console.log(`[fuzz] ${describeReport(report)}`);
 }
