@@ -50,7 +50,8 @@ export {
 } from './query/builder.js';
 export { condition, and, or } from './query/conditions.js';
 export { parseQuery } from './query/parse.js';
-export { requireIndexes, FullScanError, type RequireIndexesOptions } from './query/require-indexes.js';
+export { requireIndexes, FullScanError, type RequireIndexesOptions } from './insight/require-indexes.js';
+export { serverTiming, OperationTotals, type ServerTimingContext } from './insight/server-timing.js';
 export { parsePath, MAX_PATH_LENGTH, type FieldPath, type PathValue } from './query/path.js';
 export { evaluate, comparator, isAfter, project } from './evaluator/evaluate.js';
 export { matches } from './evaluator/matches.js';

@@ -1,7 +1,7 @@
 import { describe } from '../document.js';
 import { ValidationError } from '../errors.js';
 import type { CollectionStore, QueryExplanation, StorageAdapter } from '../storage/adapter.js';
-import { EMPTY_QUERY, type Filter, type FindQuery } from './ast.js';
+import { EMPTY_QUERY, type Filter, type FindQuery } from '../query/ast.js';
 
 /** Thrown by storage wrapped in `requireIndexes()` for a query no index serves. */
 export class FullScanError extends Error {
