@@ -1,12 +1,13 @@
 import {
   project,
+  applyWrite,
   checkRevision,
+  type DocumentState,
   measured,
   type MeteredStore,
   type OperationMeter,
   StorageError,
   DocumentNotFoundError,
-  DuplicateKeyError,
   ValidationError,
   type CollectionStore,
   type StoredChange,
@@ -171,7 +172,7 @@ class SqlStore implements CollectionStore {
         const results = collectResults(operations, plan, rows);
         // A lone write whose condition failed changed nothing; say why.
         const unmet = operations.some((op, i) => results[i] === undefined || (op.type === 'delete' && op.expectedRev !== undefined && !(results[i] as { deleted: boolean }).deleted));
-        return unmet ? this.#preconditionFailed(operations, null) : (results as WriteResult[]);
+        return unmet ? this.#explainFailure(operations, null) : (results as WriteResult[]);
       };
       // Only a write that can add a document creates a missing table: deletes and updates of a
       // collection without one answer as for an empty one, and create nothing.
@@ -355,43 +356,44 @@ class SqlStore implements CollectionStore {
     );
   }
 
-  /** Each id's revision and whether it is a live document (absent: no row at all). */
-  async #states(ids: readonly string[]): Promise<Map<string, { rev: number; live: boolean }>> {
+  /** Each id's row as a document state: live (with its document), a tombstone, or absent. */
+  async #states(ids: readonly string[]): Promise<Map<string, DocumentState>> {
     const rows = await this.#read(
-      'read revisions',
-      { sql: `SELECT _id, ${REVISION} AS rev, ${LIVE} AS live FROM ${this.#table} WHERE _id IN (SELECT value FROM json_each(?))`, params: [JSON.stringify(ids)] },
+      'read the documents of a failed write',
+      { sql: `SELECT _id, data, _deleted FROM ${this.#table} WHERE _id IN (SELECT value FROM json_each(?))`, params: [JSON.stringify(ids)] },
       undefined,
     );
-    return new Map(rows.map((r) => [r._id as string, { rev: Number(r.rev), live: Number(r.live) === 1 }]));
+    return new Map(
+      rows.map((r) => {
+        const doc = parse(r.data as string);
+        return [r._id as string, { doc: r._deleted === null || r._deleted === undefined ? doc : null, rev: doc._rev as number }];
+      }),
+    );
   }
 
   /**
-   * Throws the error of the first write whose precondition does not hold now: a missing
-   * document (`DocumentNotFoundError` for an update), another revision (`ConflictError`), or an
-   * id taken (`DuplicateKeyError`). Read after the batch failed or changed nothing, so it
-   * explains; it decides nothing.
+   * Throws the error of the first write that cannot apply, found by replaying the batch with
+   * core's `applyWrite` over the documents as they are now: a missing document, another
+   * revision, an id taken, an operator on a field of the wrong type. Each write is judged after
+   * the ones before it, as SQLite ran them, and the error is the one every other store throws
+   * for that write. Read after the batch failed or changed nothing, so it explains; it decides
+   * nothing.
    */
-  async #preconditionFailed(operations: readonly WriteOperation[], cause: unknown): Promise<never> {
+  async #explainFailure(operations: readonly WriteOperation[], cause: unknown): Promise<never> {
     const { collection } = this.#options;
-    const options = cause === null ? undefined : { cause };
     const states = await this.#states(operations.map((op) => (op.type === 'insert' || op.type === 'upsert' ? op.doc._id : op.id)));
-    // The batch's writes are replayed over what was read, so a write that expects what an
-    // earlier write of the same batch changed is judged against that.
     for (const op of operations) {
       const id = op.type === 'insert' || op.type === 'upsert' ? op.doc._id : op.id;
-      const state = states.get(id);
-      const current = state?.live ? state.rev : null;
-      if (op.type === 'insert') {
-        if (current !== null) throw new DuplicateKeyError(collection, id, options);
-      } else if (op.type === 'update') {
-        if (current === null) throw new DocumentNotFoundError(collection, id, options);
-        if (op.expectedRev !== undefined) checkRevision(collection, id, op.expectedRev, current, false);
-      } else if (op.expectedRev !== undefined) {
-        checkRevision(collection, id, op.expectedRev, current, true);
+      let next: DocumentState | null;
+      try {
+        ({ next } = applyWrite(collection, op, states.get(id)));
+      } catch (error) {
+        if (cause !== null && error instanceof Error && error.cause === undefined) Object.defineProperty(error, 'cause', { value: cause, configurable: true, writable: true });
+        throw error;
       }
-      if (op.type !== 'delete' || current !== null) states.set(id, { rev: (state?.rev ?? 0) + 1, live: op.type !== 'delete' });
+      if (next !== null) states.set(id, next);
     }
-    throw new StorageError(`A write to collection "${collection}" did not apply, though every document is as it expected; another write may have run at the same time. Nothing was written; try again.`, { ...options, retryable: true });
+    throw new StorageError(`A write to collection "${collection}" did not apply, though every document is as it expected; another write may have run at the same time. Nothing was written; try again.`, { ...(cause === null ? {} : { cause }), retryable: true });
   }
 
   /** Turns a failed write batch into the error that says what went wrong. */
@@ -401,7 +403,14 @@ class SqlStore implements CollectionStore {
     if (message.includes(DUPLICATE_GUARD) || message.includes(PRECONDITION_GUARD) || message.includes('UNIQUE constraint failed')) {
       // Without transactions, the writes of the statements before the failing one happened.
       const applied = error instanceof PartialBatchError ? new Set(plan.slice(0, error.applied).flatMap((s) => s.ops)) : null;
-      return this.#preconditionFailed(applied === null ? operations : operations.filter((_, i) => !applied.has(i)), error);
+      return this.#explainFailure(applied === null ? operations : operations.filter((_, i) => !applied.has(i)), error);
+    }
+    if (message.includes(WRONG_TYPE_GUARD) || message.includes(OVERFLOW_GUARD)) {
+      // The guard names an operator's position in its write, not the write, and SQLite checks a
+      // write's operators last to first: replaying finds the one every other store names.
+      await this.#explainFailure(operations, error).catch((explained: unknown) => {
+        if (!(explained instanceof StorageError)) throw explained;
+      });
     }
     for (const guard of [WRONG_TYPE_GUARD, OVERFLOW_GUARD]) {
       const at = message.indexOf(guard);
