@@ -1,165 +1,62 @@
-// A plain Cloudflare Worker (no framework) that keeps todos in D1 through Pocket.
+// A plain Cloudflare Worker (no framework) that keeps todos in D1 through Pocket. The routes are
+// in src/routes.ts:
 //
 //   GET    /todos            list (optional ?userId=…&completed=true|false), oldest first, at most 100
 //   POST   /todos            create from { title, userId? }
 //   GET    /todos/:id        one todo, or 404
 //   PUT    /todos/:id        merge { title?, completed? } into the todo, or 404
 //   DELETE /todos/:id        remove it; 204 whether or not it existed (DELETE is idempotent)
-import { Database, PocketError } from '@pocket/core';
+//
+// This module exports the handler and types only: wrangler refuses a main module that exports
+// anything else.
+import { Database, type OperationRecord } from '@pocket/core';
 import { createD1Storage } from '@pocket/storage-edge';
+import { errorResponse, handle } from './routes.js';
+
+export type { Todo } from './routes.js';
 
 export interface Env {
   DB: D1Database;
 }
 
-export interface Todo {
-  _id: string;
-  title: string;
-  completed: boolean;
-  userId: string;
-  createdAt: string;
-}
-
-/** A response the router decided on early: bad JSON, a missing field, an unknown route. */
-class HttpError extends Error {
-  constructor(
-    readonly status: number,
-    message: string,
-  ) {
-    super(message);
-  }
-}
-
 export default {
   async fetch(request: Request, env: Env): Promise<Response> {
     try {
-      return await handle(request, env);
+      // Creating a Database does no I/O, so one per request is cheap. The table comes from
+      // migrations/0001_init.sql; if it were missing, Pocket would create it on the first write.
+      const db = await Database.create({
+        name: 'my-app',
+        storage: createD1Storage({ database: env.DB }),
+        onOperation: logCostly,
+      });
+      return await handle(request, db);
     } catch (error) {
       return errorResponse(error);
     }
   },
 } satisfies ExportedHandler<Env>;
 
-async function handle(request: Request, env: Env): Promise<Response> {
-  // Creating a Database does no I/O, so one per request is cheap. The table comes from
-  // migrations/0001_init.sql; if it were missing, Pocket would create it on the first write.
-  const db = await Database.create({
-    name: 'my-app',
-    storage: createD1Storage({ database: env.DB }),
+/** An operation worth a log line: more rows read than this, or longer than this waiting on D1. */
+const COSTLY = { rowsRead: 1000, durationMs: 200 };
+
+/**
+ * The database's operation hook: one structured line for each operation that read many rows or
+ * waited long on D1. D1 bills rows read, and a list that reads thousands of rows to return 100
+ * wants an index. Workers Logs indexes the fields of a logged object, so you can filter on
+ * `rowsRead` or group by `collection`. `statements` is the SQL with `?` placeholders, as
+ * `wrangler d1 insights` and Workers traces show it; no value is in it.
+ */
+function logCostly(record: OperationRecord): void {
+  if (record.rowsRead <= COSTLY.rowsRead && record.durationMs <= COSTLY.durationMs) return;
+  console.log({
+    message: 'pocket operation',
+    collection: record.collection,
+    operation: record.operation,
+    durationMs: Math.round(record.durationMs),
+    rowsRead: record.rowsRead,
+    rowsWritten: record.rowsWritten,
+    servedByRegion: record.servedByRegion,
+    failed: record.error !== undefined,
+    statements: record.statements,
   });
-  const todos = db.collection<Todo>('todos');
-
-  const url = new URL(request.url);
-  const id = todoId(url.pathname);
-
-  if (url.pathname === '/todos') {
-    if (request.method === 'GET') {
-      let query = todos.find();
-      const userId = url.searchParams.get('userId');
-      if (userId !== null) query = query.where('userId').equals(userId);
-      const completed = url.searchParams.get('completed');
-      if (completed !== null) query = query.where('completed').equals(parseBoolean(completed, 'completed'));
-      // Always bound a query at the edge.
-      return Response.json(await query.sort('createdAt').limit(100).exec());
-    }
-    if (request.method === 'POST') {
-      const body = await readObject(request);
-      const todo = await todos.insert({
-        _id: crypto.randomUUID(),
-        title: requireString(body, 'title'),
-        userId: optionalString(body, 'userId') ?? 'anonymous',
-        completed: false,
-        createdAt: new Date().toISOString(),
-      });
-      return Response.json(todo, { status: 201 });
-    }
-    return methodNotAllowed('GET, POST');
-  }
-
-  if (id !== null) {
-    if (request.method === 'GET') {
-      const todo = await todos.get(id);
-      return todo ? Response.json(todo) : Response.json({ error: 'NOT_FOUND', message: `No todo "${id}".` }, { status: 404 });
-    }
-    if (request.method === 'PUT') {
-      const body = await readObject(request);
-      const changes: Partial<Pick<Todo, 'title' | 'completed'>> = {};
-      const title = optionalString(body, 'title');
-      if (title !== undefined) changes.title = title;
-      if (body.completed !== undefined) {
-        if (typeof body.completed !== 'boolean') throw new HttpError(400, '"completed" must be true or false.');
-        changes.completed = body.completed;
-      }
-      // Throws DocumentNotFoundError (status 404) when there is no such todo.
-      return Response.json(await todos.update(id, changes));
-    }
-    if (request.method === 'DELETE') {
-      await todos.delete(id);
-      return new Response(null, { status: 204 });
-    }
-    return methodNotAllowed('GET, PUT, DELETE');
-  }
-
-  return Response.json({ error: 'NOT_FOUND', message: 'Try GET /todos.' }, { status: 404 });
-}
-
-/** The id in `/todos/:id`, decoded, or null when the path has another shape. */
-function todoId(pathname: string): string | null {
-  const match = /^\/todos\/([^/]+)$/.exec(pathname);
-  if (!match) return null;
-  try {
-    return decodeURIComponent(match[1]!);
-  } catch {
-    throw new HttpError(400, 'The todo id in the path is not valid percent-encoding.');
-  }
-}
-
-async function readObject(request: Request): Promise<Record<string, unknown>> {
-  let body: unknown;
-  try {
-    body = await request.json();
-  } catch {
-    throw new HttpError(400, 'The request body must be JSON.');
-  }
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
-    throw new HttpError(400, 'The request body must be a JSON object.');
-  }
-  return body as Record<string, unknown>;
-}
-
-function requireString(body: Record<string, unknown>, field: string): string {
-  const value = optionalString(body, field);
-  if (value === undefined) throw new HttpError(400, `"${field}" is required.`);
-  return value;
-}
-
-function optionalString(body: Record<string, unknown>, field: string): string | undefined {
-  const value = body[field];
-  if (value === undefined) return undefined;
-  if (typeof value !== 'string' || value.trim() === '') throw new HttpError(400, `"${field}" must be a non-empty string.`);
-  return value;
-}
-
-function parseBoolean(value: string, name: string): boolean {
-  if (value === 'true') return true;
-  if (value === 'false') return false;
-  throw new HttpError(400, `?${name}= must be true or false.`);
-}
-
-function methodNotAllowed(allow: string): Response {
-  return Response.json({ error: 'METHOD_NOT_ALLOWED', message: `Use ${allow}.` }, { status: 405, headers: { allow } });
-}
-
-function errorResponse(error: unknown): Response {
-  if (error instanceof HttpError) {
-    return Response.json({ error: 'BAD_REQUEST', message: error.message }, { status: error.status });
-  }
-  // Pocket's own errors carry the status to answer with: 400 for bad input, 404, 409…
-  // A storage failure (D1Error, status 503) keeps its details in the log, not in the response.
-  if (error instanceof PocketError && error.status < 500) {
-    return Response.json({ error: error.code, message: error.message }, { status: error.status });
-  }
-  console.error('request failed:', error);
-  const status = error instanceof PocketError ? error.status : 500;
-  return Response.json({ error: status === 503 ? 'UNAVAILABLE' : 'INTERNAL' }, { status });
 }

@@ -75,6 +75,7 @@ describe('/todos', () => {
       userId: 'u1',
       completed: false,
       createdAt: expect.any(String),
+      _rev: 1, // Pocket's revision: 1 when created, one more with each write
     });
     expect(new Date(todo.createdAt).toString()).not.toBe('Invalid Date');
 
@@ -140,7 +141,7 @@ describe('/todos/:id', () => {
     const response = await call('PUT', `/todos/${todo._id}`, { title: 'New title', completed: true });
     expect(response.status).toBe(200);
     const updated = await response.json<Todo>();
-    expect(updated).toEqual({ ...todo, title: 'New title', completed: true });
+    expect(updated).toEqual({ ...todo, title: 'New title', completed: true, _rev: 2 });
     expect(await (await call('GET', `/todos/${todo._id}`)).json()).toEqual(updated);
   });
 
@@ -172,7 +173,7 @@ describe('/todos/:id', () => {
     await env.DB.prepare('INSERT INTO pocket_todos (_id, data) VALUES (?, ?)').bind(doc._id, JSON.stringify(doc)).run();
     const response = await call('GET', `/todos/${encodeURIComponent(doc._id)}`);
     expect(response.status).toBe(200);
-    expect(await response.json()).toEqual(doc);
+    expect(await response.json()).toEqual({ ...doc, _rev: 1 }); // a row written without _rev reads as revision 1
     expect((await call('GET', '/todos/%E0%A4%A')).status).toBe(400);
     expect((await call('GET', '/elsewhere')).status).toBe(404);
   });

@@ -1,7 +1,8 @@
 import { reset } from 'cloudflare:test';
 import { env, exports } from 'cloudflare:workers';
-import { beforeEach, describe, expect, it } from 'vitest';
-import type { WithRev } from '@pocket/core';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { Database, type WithRev } from '@pocket/core';
+import { createD1Storage } from '@pocket/storage-edge';
 import type { Todo } from '../src/index.js';
 
 /** A todo as the app answers it: with `_rev`, which its ETag quotes. */
@@ -289,5 +290,82 @@ describe('D1 sessions across requests', () => {
     const garbage = await exports.default.fetch(new Request('http://example.com/todos', { headers: { 'x-d1-bookmark': '<script>' } }));
     expect(garbage.status).toBe(200);
     expect(await garbage.json()).toEqual([todo]);
+  });
+});
+
+describe('Server-Timing', () => {
+  /** The `pocket` metric: `pocket;dur=<ms>;desc="<n> operations, <r> rows read, <w> written[, <f> failed]"`. */
+  function pocketTiming(response: Response): { dur: number; operations: number; read: number; written: number; failed: number } {
+    const header = response.headers.get('server-timing') ?? '';
+    const match = /^pocket;dur=(\d+\.\d);desc="(\d+) operations?, (\d+) rows read, (\d+) written(?:, (\d+) failed)?"$/.exec(header);
+    expect(match, header).not.toBeNull();
+    const [dur, operations, read, written, failed] = match!.slice(1).map((n) => Number(n ?? 0)) as [number, number, number, number, number];
+    return { dur, operations, read, written, failed };
+  }
+
+  afterEach(() => {
+    vi.restoreAllMocks();
+  });
+
+  it('says on every response how many operations Pocket ran and the rows they read and wrote', async () => {
+    const todos: StoredTodo[] = [];
+    for (const title of ['a', 'b', 'c', 'd', 'e']) {
+      const created = await call('POST', '/todos', { title });
+      // The first insert finds no table, creates it and runs again: still one operation.
+      expect(pocketTiming(created)).toMatchObject({ operations: 1, failed: 0 });
+      expect(pocketTiming(created).written).toBeGreaterThanOrEqual(1);
+      todos.push(await created.json<StoredTodo>());
+    }
+
+    // A list of 5 todos reads at least those 5 rows (this app declares no index, so it reads
+    // the whole table and sorts it: the header is where that shows).
+    const listed = await call('GET', '/todos');
+    expect(await listed.json()).toHaveLength(5);
+    const list = pocketTiming(listed);
+    expect(list).toMatchObject({ operations: 1, written: 0 });
+    expect(list.read).toBeGreaterThanOrEqual(5);
+    expect(list.dur).toBeGreaterThanOrEqual(0);
+
+    // A conditional PATCH reads nothing first: If-Match goes to storage as expectedRev.
+    const patched = await call('PATCH', `/todos/${todos[0]!._id}`, { completed: true }, { 'if-match': '"1"' });
+    expect(patched.status).toBe(200);
+    expect(pocketTiming(patched)).toMatchObject({ operations: 1 });
+
+    // Errors and 304s carry it too, and the D1 bookmark is still there beside it. The PATCH of a
+    // missing todo is one write that failed (DocumentNotFoundError, a 404).
+    const missing = await call('PATCH', '/todos/missing', { completed: true });
+    expect(missing.status).toBe(404);
+    expect(pocketTiming(missing)).toMatchObject({ operations: 1, failed: 1 });
+    const cached = await call('GET', `/todos/${todos[1]!._id}`, undefined, { 'if-none-match': '"1"' });
+    expect(cached.status).toBe(304);
+    expect(pocketTiming(cached)).toMatchObject({ operations: 1, written: 0 });
+    expect(cached.headers.get('x-d1-bookmark')).toMatch(/^[A-Za-z0-9-]+$/);
+    // A request Pocket has no part in says so.
+    expect(pocketTiming(await call('POST', '/todos', 'not json'))).toMatchObject({ operations: 0, read: 0, written: 0 });
+  });
+
+  it('logs one structured line for an operation that reads more than 1,000 rows', async () => {
+    const db = Database.open({ name: 'my-app', storage: createD1Storage({ database: env.DB }) });
+    await db.collection<Todo>('todos').bulkInsert(
+      Array.from({ length: 1200 }, (_, i) => ({ _id: `t${i}`, title: `T${i}`, completed: false, createdAt: new Date(Date.UTC(2026, 0, 1) + i).toISOString() })),
+    );
+    const log = vi.spyOn(console, 'log').mockImplementation(() => {});
+
+    const listed = await call('GET', '/todos');
+    expect(await listed.json()).toHaveLength(100);
+    expect(pocketTiming(listed).read).toBeGreaterThanOrEqual(1200); // 100 returned, every row read
+    expect(log).toHaveBeenCalledTimes(1);
+    expect(log.mock.calls[0]![0]).toMatchObject({
+      message: 'pocket: costly operation',
+      request: 'GET /todos',
+      collection: 'todos',
+      operation: 'find',
+      rowsRead: pocketTiming(listed).read,
+      statements: [expect.stringMatching(/^SELECT .* FROM "pocket_todos" .*ORDER BY/)],
+    });
+
+    log.mockClear();
+    expect((await call('GET', '/todos/t1')).status).toBe(200); // one row: no line
+    expect(log).not.toHaveBeenCalled();
   });
 });
