@@ -75,8 +75,9 @@ export function d1Admin(db: D1Database) {
       await db.prepare(`INSERT INTO ${t} (_id, data) SELECT value ->> '$._id', value FROM json_each(?)`).bind(JSON.stringify(list)).run();
     },
     async read(ids: string[]): Promise<Array<Todo | null>> {
-      const rows = await db.prepare(`SELECT _id, data FROM ${t} WHERE _id IN (SELECT value FROM json_each(?))`).bind(JSON.stringify(ids)).raw<[string, string]>();
-      const byId = new Map(rows.map(([id, data]) => [id, JSON.parse(data) as Todo]));
+      // `SELECT *`: Pocket's table has `_deleted`, whose tombstones are no documents; raw's has no such column.
+      const { results } = await db.prepare(`SELECT * FROM ${t} WHERE _id IN (SELECT value FROM json_each(?))`).bind(JSON.stringify(ids)).all<Record<string, unknown>>();
+      const byId = new Map(results.filter((r) => r._deleted == null).map((r) => [r._id as string, JSON.parse(r.data as string) as Todo]));
       return ids.map((id) => byId.get(id) ?? null);
     },
     async remove(ids: string[]): Promise<void> {

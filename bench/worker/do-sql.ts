@@ -86,8 +86,9 @@ export function sqlAdmin(storage: DurableObjectStorage) {
       sql.exec(SQL.bulkInsert, JSON.stringify(list));
     },
     read(ids: string[]): Array<Todo | null> {
-      const rows = sql.exec(`SELECT _id, data FROM ${T} WHERE _id IN (SELECT value FROM json_each(?))`, JSON.stringify(ids)).toArray();
-      const byId = new Map(rows.map((r) => [r._id as string, JSON.parse(r.data as string) as Todo]));
+      // `SELECT *`: Pocket's table has `_deleted`, whose tombstones are no documents; raw's has no such column.
+      const rows = sql.exec(`SELECT * FROM ${T} WHERE _id IN (SELECT value FROM json_each(?))`, JSON.stringify(ids)).toArray();
+      const byId = new Map(rows.filter((r) => r._deleted == null).map((r) => [r._id as string, JSON.parse(r.data as string) as Todo]));
       return ids.map((id) => byId.get(id) ?? null);
     },
     remove(ids: string[]) {

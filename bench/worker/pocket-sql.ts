@@ -13,6 +13,10 @@ export interface SqlRunner {
 
 const T = `"${TABLE}"`;
 /** Pocket's check, in each RETURNING clause of an update, that the new document is not over the row limit. */
+/** The revision and change-feed parts of Pocket's writes (src/sql/revisions.ts, writes.ts). */
+const REVISION = `coalesce(data ->> '$._rev', 1)`;
+const NEXT_SEQ = `(SELECT coalesce(max(_seq), 0) FROM ${T})`;
+const lastRev = (data: string) => `json_set(${data}, '$._rev', ${REVISION} + 1)`;
 const sizeGuard = (data: string) => `CASE WHEN length(CAST(${data} AS BLOB)) > ${DEFAULT_SQL_LIMITS.maxDocumentBytes} THEN json_extract('{}', 'pocket-document-too-large') END AS too_large`;
 
 /**
@@ -27,7 +31,7 @@ export function pocketSqlByHand(runner: SqlRunner): Variant {
   const parse = (text: unknown) => JSON.parse(text as string) as Todo;
   return {
     async get(id) {
-      const [row] = await runner.rows(`SELECT data FROM ${T} WHERE _id = ?`, [id]);
+      const [row] = await runner.rows(`SELECT data FROM ${T} WHERE _id = ? AND _deleted IS NULL`, [id]);
       return row === undefined ? null : parse(row[0]);
     },
     async byUser(userId) {
@@ -44,7 +48,7 @@ export function pocketSqlByHand(runner: SqlRunner): Variant {
       return row![0] as number;
     },
     update(id, completed) {
-      return runner.rows(`UPDATE ${T} SET data = json_set(data, '$.completed', ?1 -> '$.completed'), updated_at = unixepoch() WHERE _id = ?2 RETURNING data, ${sizeGuard('data')}`, [
+      return runner.rows(`UPDATE ${T} SET data = ${lastRev(`json_set(json_remove(data, '$._rev'), '$.completed', ?1 -> '$.completed')`)}, _seq = ${NEXT_SEQ} + 1, updated_at = unixepoch() WHERE _id = ?2 AND _deleted IS NULL RETURNING data, ${sizeGuard('data')}`, [
         JSON.stringify({ completed }),
         id,
       ]);
@@ -53,20 +57,28 @@ export function pocketSqlByHand(runner: SqlRunner): Variant {
       const ids = changes.map((c) => c.id);
       return runner.batch([
         {
-          sql: `SELECT json_extract('{}', 'pocket-missing-document') WHERE (SELECT count(*) FROM ${T} WHERE _id IN (SELECT value FROM json_each(?))) < ?`,
-          params: [JSON.stringify(ids), ids.length],
+          sql: `SELECT json_extract('{}', 'pocket-precondition-failed') WHERE (SELECT count(*) FROM ${T}, json_each(?) AS p WHERE ${T}._id = p.value ->> '$.id' AND ${T}._deleted IS NULL) < ?`,
+          params: [JSON.stringify(ids.map((id) => ({ id }))), ids.length],
         },
         {
-          sql: `UPDATE ${T} SET data = json_set(data, '$.completed', p.value -> '$.c.completed'), updated_at = unixepoch() FROM json_each(?) AS p WHERE ${T}._id = p.value ->> '$.id' RETURNING ${T}._id, ${T}.data, ${sizeGuard(`${T}.data`)}`,
+          sql: `UPDATE ${T} SET data = ${lastRev(`json_set(json_remove(data, '$._rev'), '$.completed', p.value -> '$.c.completed')`)}, _seq = ${NEXT_SEQ} + p.key + 1, updated_at = unixepoch() FROM json_each(?) AS p WHERE ${T}._id = p.value ->> '$.id' AND ${T}._deleted IS NULL RETURNING ${T}._id, ${T}.data, ${sizeGuard(`${T}.data`)}`,
           params: [JSON.stringify(changes.map((c) => ({ id: c.id, c: { completed: c.completed } })))],
         },
       ]);
     },
     bulkInsert(docs) {
-      return runner.rows(`INSERT INTO ${T} (_id, data) SELECT value ->> '$._id', value FROM json_each(?)`, [`[${docs.map((d) => JSON.stringify(d)).join(',')}]`]);
+      return runner.rows(
+        `INSERT INTO ${T} (_id, data, _seq) SELECT value ->> '$._id', value, ${NEXT_SEQ} + key + 1 FROM json_each(?) WHERE true ` +
+          `ON CONFLICT (_id) DO UPDATE SET data = CASE WHEN _deleted IS NULL THEN json_extract('{}', 'pocket-duplicate-key') ELSE json_set(excluded.data, '$._rev', ${REVISION} + 1) END, ` +
+          `_deleted = NULL, _seq = excluded._seq, created_at = unixepoch(), updated_at = unixepoch() RETURNING _id, data ->> '$._rev' AS rev`,
+        [`[${docs.map((d) => JSON.stringify({ ...d, _rev: 1 })).join(',')}]`],
+      );
     },
     delete(id) {
-      return runner.rows(`DELETE FROM ${T} WHERE _id = ?`, [id]);
+      return runner.rows(
+        `UPDATE ${T} SET data = json_object('_id', _id, '_rev', ${REVISION} + 1), _deleted = 1, _seq = ${NEXT_SEQ} + 1, updated_at = unixepoch() WHERE _id = ? AND _deleted IS NULL RETURNING data ->> '$._rev' AS rev`,
+        [id],
+      );
     },
   };
 }

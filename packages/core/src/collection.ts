@@ -236,9 +236,14 @@ export class Collection<T extends BaseDocument = AnyDocument> {
    * between makes that a conflict, and the whole call is tried again (at most 5 times) unless
    * the caller gave its own `expectedRev`.
    */
-  async #write(ops: readonly WriteOperation[]): Promise<WriteResult[]> {
+  #write(ops: readonly WriteOperation[]): Promise<WriteResult[]> {
     const schema = this.schema;
+    // Not an async method: without a schema the store's promise is the answer, with no layer around it.
     if (schema === undefined) return this.#store.write(ops);
+    return this.#writeValidated(schema, ops);
+  }
+
+  async #writeValidated(schema: StandardSchemaV1, ops: readonly WriteOperation[]): Promise<WriteResult[]> {
     // Upserts without operators are whole documents already: validate them, nothing to read.
     const plain = ops.every((op) => op.type !== 'update' && !(op.type === 'upsert' && op.operators !== undefined));
     if (plain) return this.#store.write(await Promise.all(ops.map((op) => (op.type === 'upsert' ? this.#valid(op) : op))));

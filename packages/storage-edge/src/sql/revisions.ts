@@ -9,6 +9,9 @@
 /** The rows that are documents, not tombstones (nor the feed's high-water mark). */
 export const LIVE = '_deleted IS NULL';
 
+/** The rows that are not documents: tombstones, and the feed's high-water mark. */
+export const TOMBSTONE = '_deleted IS NOT NULL';
+
 /** A row's revision, in a statement over the table. */
 export const REVISION = `coalesce(data ->> '$._rev', 1)`;
 
@@ -23,15 +26,19 @@ export function nextSeq(table: string): string {
 
 /** The columns a table of the first release lacks, and the feed's index: added lazily, idempotently. */
 export function feedColumnsSql(table: string): string[] {
-  return [`ALTER TABLE ${table} ADD COLUMN _seq INTEGER`, `ALTER TABLE ${table} ADD COLUMN _deleted INTEGER`, feedIndexSql(table)];
+  return [`ALTER TABLE ${table} ADD COLUMN _seq INTEGER`, `ALTER TABLE ${table} ADD COLUMN _deleted INTEGER`, ...feedIndexesSql(table)];
 }
 
-/** The index that makes "changes since" a range read: its cost follows the changes, not the table. */
-export function feedIndexSql(table: string): string {
-  return `CREATE INDEX IF NOT EXISTS ${feedIndexName(table)} ON ${table} (_seq)`;
+/**
+ * The feed's indexes: on `_seq`, which makes "changes since" a range read whose cost follows the
+ * changes, not the table; and on the tombstones alone, so that counting the whole collection
+ * can subtract them without looking at every row. `table` is quoted.
+ */
+export function feedIndexesSql(table: string): string[] {
+  return [`CREATE INDEX IF NOT EXISTS ${indexName(table, 'seq')} ON ${table} (_seq)`, `CREATE INDEX IF NOT EXISTS ${indexName(table, 'deleted')} ON ${table} (_deleted) WHERE ${TOMBSTONE}`];
 }
 
 /** `"pocket_todos:seq"`: a ':' no table or declared index name can hold. `table` is quoted. */
-function feedIndexName(table: string): string {
-  return `${table.slice(0, -1)}:seq"`;
+function indexName(table: string, what: string): string {
+  return `${table.slice(0, -1)}:${what}"`;
 }

@@ -1,7 +1,7 @@
 import { describeValue as describe, parsePath, ValidationError } from '@pocket/core';
 import { jsonPath, quoteIdentifier, quoteLiteral } from './identifiers.js';
 import { sortKeySql } from './sort-key.js';
-import { feedIndexSql, LIVE } from './revisions.js';
+import { feedIndexesSql, LIVE } from './revisions.js';
 
 /**
  * The table of one collection: the documented migration's columns, then the change feed's
@@ -18,9 +18,9 @@ export function createTableSql(table: string): string {
   );
 }
 
-/** The statements that make a collection's table: the table, then the change feed's index. */
+/** The statements that make a collection's table: the table, then the change feed's indexes. */
 export function createTableStatements(table: string): string[] {
-  return [createTableSql(table), feedIndexSql(quoteIdentifier(table))];
+  return [createTableSql(table), ...feedIndexesSql(quoteIdentifier(table))];
 }
 
 /**

@@ -7,7 +7,7 @@ import { fitStatement } from './parameters.js';
 import { RESIDUAL_COLUMN, splitFilter, type SplitFilter } from './residual.js';
 import { fixedFields, keyHints, orderBySql, type FixedFields } from './sort-key.js';
 import { DEFAULT_SQL_LIMITS, type SqlLimits } from './limits.js';
-import { LIVE, REVISION } from './revisions.js';
+import { LIVE, REVISION, TOMBSTONE } from './revisions.js';
 
 /**
  * A compiled find. With a `residual` (the filter has a regular expression) the statement returns
@@ -50,7 +50,11 @@ export function compileCount(table: string, filter: Filter | null, limits: SqlLi
   const fixed = fixedFields(where);
   if (residual !== null) return fitStatement({ ...selectSql(table, where, residual, fixed, []), residual }, limits);
   const compiled = whereSql(where, fixed, []);
-  const sql = `SELECT count(*) AS n FROM ${table} WHERE ${LIVE}${compiled === null ? '' : ` AND ${parenthesised(compiled.sql)}`}`;
+  // The whole collection: every row, counted as SQLite counts a table (its smallest index, no row
+  // looked at), less the tombstones, which an index of their own holds. `WHERE _deleted IS NULL`
+  // would test every row instead.
+  if (compiled === null) return { sql: `SELECT (SELECT count(*) FROM ${table}) - (SELECT count(*) FROM ${table} WHERE ${TOMBSTONE}) AS n`, params: [], residual };
+  const sql = `SELECT count(*) AS n FROM ${table} WHERE ${LIVE} AND ${parenthesised(compiled.sql)}`;
   return fitStatement({ sql, params: compiled?.params ?? [], residual }, limits);
 }
 
