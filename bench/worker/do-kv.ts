@@ -130,5 +130,9 @@ export function kvAdmin(storage: DurableObjectStorage, variant: string) {
       }
       for (const chunk of chunks(ids)) await storage.delete(chunk.map((id) => RAW_PREFIX + id));
     },
+    /** The documents stored: Pocket's keys also hold revisions and the change feed, which are no documents. */
+    async count(): Promise<number> {
+      return isRaw ? (await storage.list({ prefix: RAW_PREFIX })).size : pocket().count();
+    },
   };
 }

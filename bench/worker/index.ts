@@ -91,7 +91,7 @@ export class BenchKvObject extends DurableObject<Env> {
     this.#variants.clear();
     const admin = kvAdmin(this.ctx.storage, variant);
     for (let i = 0; i < DOC_COUNT; i += SEED_CHUNK) await admin.insert(seedDocs(i));
-    return (await this.ctx.storage.list()).size;
+    return admin.count();
   }
 
   run(spec: RunSpec) {

@@ -235,15 +235,16 @@ describe('schema', () => {
     const open = async () => (await Database.create({ name: 'x', storage: createD1Storage({ database: binding, tablePrefix: 'ensure_', indexes }) })).collection('todos');
     expect(await (await open()).find().where('userId').equals('u1').exec()).toEqual([{ _id: 'a', userId: 'u1', createdAt: 1, _rev: 1 }]);
     const { results } = await env.DB.prepare(`SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'ensure_todos' AND sql IS NOT NULL`).all<{ name: string }>();
-    expect(results.map((r) => r.name).sort()).toEqual(['ensure_todos:seq', expect.stringMatching(/^ensure_todos_userId__createdAt_desc_/)]);
+    expect(results.map((r) => r.name).sort()).toEqual(['ensure_todos:deleted', 'ensure_todos:seq', expect.stringMatching(/^ensure_todos_userId__createdAt_desc_/)]);
     // The declared index twice: it holds live rows only, so on a table that predates the change
     // feed its first try names a column the table lacks; then the columns and feed index once, and
     // the declared index again. Never again in this isolate.
-    expect(statements.filter((sql) => sql.startsWith('CREATE INDEX') && !sql.includes(':seq'))).toHaveLength(2);
-    expect(statements.filter((sql) => sql.startsWith('ALTER') || sql.includes(':seq"'))).toEqual([
+    expect(statements.filter((sql) => sql.startsWith('CREATE INDEX') && !sql.includes(':seq') && !sql.includes(':deleted'))).toHaveLength(2);
+    expect(statements.filter((sql) => sql.startsWith('ALTER') || sql.includes(':seq"') || sql.includes(':deleted"'))).toEqual([
       'ALTER TABLE "ensure_todos" ADD COLUMN _seq INTEGER',
       'ALTER TABLE "ensure_todos" ADD COLUMN _deleted INTEGER',
       'CREATE INDEX IF NOT EXISTS "ensure_todos:seq" ON "ensure_todos" (_seq)',
+      'CREATE INDEX IF NOT EXISTS "ensure_todos:deleted" ON "ensure_todos" (_deleted) WHERE _deleted IS NOT NULL',
     ]);
     // A new adapter on the same binding, as a Worker makes per request: no DDL again.
     statements.length = 0;
@@ -267,7 +268,7 @@ describe('schema', () => {
     await env.DB.exec(`CREATE TABLE ghost_todos (_id TEXT PRIMARY KEY, data TEXT NOT NULL, created_at INTEGER DEFAULT (unixepoch()), updated_at INTEGER DEFAULT (unixepoch()))`);
     await (await open('ghost_')).insert({ _id: 'g', at: 1 });
     const ghostIndexes = await env.DB.prepare(`SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'ghost_todos' AND sql IS NOT NULL`).all<{ name: string }>();
-    expect(ghostIndexes.results.map((r) => r.name).sort()).toEqual(['ghost_todos:seq', expect.stringMatching(/^ghost_todos_at_desc_/)]);
+    expect(ghostIndexes.results.map((r) => r.name).sort()).toEqual(['ghost_todos:deleted', 'ghost_todos:seq', expect.stringMatching(/^ghost_todos_at_desc_/)]);
 
     // A row that is not JSON (written by other code) makes the index fail to build: every
     // operation still runs, and the reason is logged.
@@ -286,6 +287,7 @@ describe('schema', () => {
     expect(sql).toBe(
       `CREATE TABLE IF NOT EXISTS "pocket_todos" (_id TEXT PRIMARY KEY, data TEXT NOT NULL, created_at INTEGER DEFAULT (unixepoch()), updated_at INTEGER DEFAULT (unixepoch()), _seq INTEGER, _deleted INTEGER);\n` +
         `CREATE INDEX IF NOT EXISTS "pocket_todos:seq" ON "pocket_todos" (_seq);\n` +
+        `CREATE INDEX IF NOT EXISTS "pocket_todos:deleted" ON "pocket_todos" (_deleted) WHERE _deleted IS NOT NULL;\n` +
         `CREATE INDEX IF NOT EXISTS "pocket_todos_userId_24bbjo" ON "pocket_todos" (CASE json_type(data, '$.userId') WHEN 'object' THEN CAST(x'01' || json_extract(data, '$.userId') AS BLOB) WHEN 'array' THEN CAST(x'02' || json_extract(data, '$.userId') AS BLOB) WHEN 'true' THEN x'0301' WHEN 'false' THEN x'0300' ELSE ifnull(json_extract(data, '$.userId'), -9e999) END, _id) WHERE _deleted IS NULL;\n`,
     );
     expect(d1SchemaSql({ collections: ['todos'], indexes: { todos: [['userId', { path: 'createdAt', direction: 'desc' }]] } })).toMatch(
@@ -445,6 +447,7 @@ describe('declared indexes', () => {
     // The change feed's index, and the four declared ones, none taken for another.
     const names = results.map((r) => r.name);
     expect(names).toContain('names_docs:seq');
-    expect(names.filter((name) => name !== 'names_docs:seq')).toHaveLength(4);
+    expect(names).toContain('names_docs:deleted');
+    expect(names.filter((name) => name !== 'names_docs:seq' && name !== 'names_docs:deleted')).toHaveLength(4);
   });
 });

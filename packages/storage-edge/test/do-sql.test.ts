@@ -96,7 +96,7 @@ describe('Durable Object SQL storage', () => {
       // The two declared, and the change feed's index on _seq.
       expect(indexes).toHaveLength(3);
       expect(indexes).toEqual(
-        expect.arrayContaining([{ name: 'pocket_todos:seq' }, { name: expect.stringMatching(/^pocket_todos_userId_[0-9a-z]+$/) }, { name: expect.stringMatching(/^pocket_todos_userId__createdAt_[0-9a-z]+$/) }]),
+        expect.arrayContaining([{ name: 'pocket_todos:deleted' }, { name: 'pocket_todos:seq' }, { name: expect.stringMatching(/^pocket_todos_userId_[0-9a-z]+$/) }, { name: expect.stringMatching(/^pocket_todos_userId__createdAt_[0-9a-z]+$/) }]),
       );
       const q = compileFind('"pocket_todos"', db.collection('todos').find().where('userId').equals('u1').toQuery());
       const plan = storage.sql.exec(`EXPLAIN QUERY PLAN ${q.sql}`, ...q.params).toArray();
@@ -125,7 +125,7 @@ describe('Durable Object SQL storage', () => {
       // A row written without a revision reads as revision 1.
       expect(await notes.find().sort('at', 'desc').limit(1).exec()).toEqual([{ _id: 'n', at: 5, _rev: 1 }]);
       const names = storage.sql.exec(`SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'pocket_notes' AND sql IS NOT NULL ORDER BY name`).toArray();
-      expect(names).toEqual([{ name: 'pocket_notes:seq' }, { name: expect.stringMatching(/^pocket_notes_at_desc_/) }]);
+      expect(names).toEqual([{ name: 'pocket_notes:deleted' }, { name: 'pocket_notes:seq' }, { name: expect.stringMatching(/^pocket_notes_at_desc_/) }]);
       const columns = storage.sql.exec(`SELECT name FROM pragma_table_info('pocket_notes')`).toArray();
       expect(columns.map((c) => c.name)).toEqual(['_id', 'data', 'created_at', 'updated_at', '_seq', '_deleted']);
     });

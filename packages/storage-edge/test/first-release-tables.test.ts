@@ -39,7 +39,7 @@ async function checkFirstReleaseTable(backend: Backend, prefix: string): Promise
   const columns = (await backend.raw(`SELECT name FROM pragma_table_info('${table}')`)).map((r) => r.name);
   expect(columns).toEqual(['_id', 'data', 'created_at', 'updated_at', '_seq', '_deleted']);
   const indexes = (await backend.raw(`SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = '${table}' AND sql IS NOT NULL ORDER BY name`)).map((r) => r.name);
-  expect(indexes).toEqual([`idx_${table}_created`, `${table}:seq`]);
+  expect(indexes).toEqual([`idx_${table}_created`, `${table}:deleted`, `${table}:seq`]);
 
   // Another database on the same table (another isolate, say) finds the columns there.
   const again = backend.db(prefix).collection<{ _id: string; n: number }>('todos');
@@ -81,7 +81,8 @@ describe('tables of the first release', () => {
     expect(columns).toContain('_deleted');
     expect(d1SchemaSql({ collections: ['todos'] })).toBe(
       'CREATE TABLE IF NOT EXISTS "pocket_todos" (_id TEXT PRIMARY KEY, data TEXT NOT NULL, created_at INTEGER DEFAULT (unixepoch()), updated_at INTEGER DEFAULT (unixepoch()), _seq INTEGER, _deleted INTEGER);\n' +
-        'CREATE INDEX IF NOT EXISTS "pocket_todos:seq" ON "pocket_todos" (_seq);\n',
+        'CREATE INDEX IF NOT EXISTS "pocket_todos:seq" ON "pocket_todos" (_seq);\n' +
+        'CREATE INDEX IF NOT EXISTS "pocket_todos:deleted" ON "pocket_todos" (_deleted) WHERE _deleted IS NOT NULL;\n',
     );
   });
 });

@@ -84,6 +84,7 @@ describe('golden SQL', () => {
     expect(short(d1SchemaSql({ collections: ['todos'], indexes: { todos: [['userId', { path: 'createdAt', direction: 'desc' }]] } })).split('\n')).toEqual([
       `CREATE TABLE IF NOT EXISTS "pocket_todos" (_id TEXT PRIMARY KEY, data TEXT NOT NULL, created_at INTEGER DEFAULT (unixepoch()), updated_at INTEGER DEFAULT (unixepoch()), _seq INTEGER, _deleted INTEGER);`,
       `CREATE INDEX IF NOT EXISTS "pocket_todos:seq" ON "pocket_todos" (_seq);`,
+      `CREATE INDEX IF NOT EXISTS "pocket_todos:deleted" ON "pocket_todos" (_deleted) WHERE _deleted IS NOT NULL;`,
       `CREATE INDEX IF NOT EXISTS "pocket_todos_userId__createdAt_desc_n4ljz0" ON "pocket_todos" (key('$.userId'), key('$.createdAt') DESC, _id) WHERE _deleted IS NULL;`,
       '',
     ]);

@@ -133,8 +133,9 @@ describe('D1 table prefixes from tenant ids', () => {
     expect(await todos.find().where(evil).equals(1).count()).toBe(1);
     const { results } = await env.DB.prepare(`SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'idx_todos' ORDER BY name`).all<{ name: string }>();
     // Index names keep only letters and digits of the paths (and a hash of them), so nothing hostile reaches them.
-    // (The first is the change feed's, on _seq.)
+    // (The first two are the change feed's, on the tombstones and on _seq.)
     expect(results.map((r) => r.name)).toEqual([
+      'idx_todos:deleted',
       'idx_todos:seq',
       expect.stringMatching(/^idx_todos_a_b____[0-9a-z]+$/),
       expect.stringMatching(/^idx_todos_constructor_prototype_[0-9a-z]+$/),

@@ -39,7 +39,7 @@ const asStored = (docs: Todo[]): StoredDocument[] => docs.map((doc) => ({ ...doc
 const declaredIndexSql = (indexes: D1Indexes, prefix: string): string[] =>
   d1SchemaSql({ collections: ['todos'], tablePrefix: prefix, indexes })
     .split(';\n')
-    .filter((sql) => sql.startsWith('CREATE INDEX') && !sql.includes(':seq"'));
+    .filter((sql) => sql.startsWith('CREATE INDEX') && !sql.includes(':seq"') && !sql.includes(':deleted"'));
 
 /** A backend: Pocket's storage over it, and a way to run SQL by hand and read what it read. */
 interface Backend {
