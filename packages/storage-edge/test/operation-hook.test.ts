@@ -157,7 +157,8 @@ describe('the operation hook', () => {
         expect(record.rowsWritten).toBe(sent[i]!.reduce((n, c) => n + c.cursor.rowsWritten, 0));
         expect(record.servedByPrimary).toBeUndefined();
       });
-      expect(records[3]!.rowsRead).toBe(31);
+      // count(): the table's 31 rows, counted through an index, and the tombstones' index (empty), one step.
+      expect(records[3]!.rowsRead).toBe(32);
     });
   });
 
