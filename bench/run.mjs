@@ -67,7 +67,7 @@ function variantsFor(backend, op) {
   const list = {
     d1: ['raw', 'pocket', 'drizzle', ...(op === 'get' ? ['pocket-per-request'] : []), ...(args.alternatives ? [...(bulk ? ['raw-batch'] : []), 'pocket-sql'] : [])],
     'do-kv': ['raw', 'pocket', ...(args.alternatives ? ['raw-text', ...(write ? ['raw-txn'] : []), ...(op === 'bulkInsert' ? ['raw-checked'] : [])] : [])],
-    'do-sql': ['raw', 'pocket', ...(args.alternatives ? [...(bulk ? ['raw-loop'] : []), 'pocket-sql'] : [])],
+    'do-sql': ['raw', 'pocket', ...(op === 'get' || op === 'update' ? ['pocket-hooked'] : []), ...(args.alternatives ? [...(bulk ? ['raw-loop'] : []), 'pocket-sql'] : [])],
   };
   return list[backend];
 }

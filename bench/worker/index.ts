@@ -6,7 +6,7 @@ import { d1Admin, rawD1 } from './d1-raw.js';
 import { pocketD1, pocketD1PerRequest } from './d1-pocket.js';
 import { drizzleD1 } from './d1-drizzle.js';
 import { kvAdmin, pocketKv, rawKv } from './do-kv.js';
-import { pocketSql, rawSql, sqlAdmin } from './do-sql.js';
+import { pocketSql, pocketSqlHooked, rawSql, sqlAdmin } from './do-sql.js';
 import { bulkIds, checkVariant, profileVariant, runOp, type Backend, type OpProfile, type RunSpec, type Variant } from './harness.js';
 import { traceD1, traceDurableObjectStorage } from './trace.js';
 import { d1Runner, doSqlRunner, pocketSqlByHand } from './pocket-sql.js';
@@ -38,6 +38,7 @@ const SQL_VARIANTS: Record<string, (storage: DurableObjectStorage) => Variant> =
   raw: (storage) => rawSql(storage),
   'raw-loop': (storage) => rawSql(storage, 'loop'),
   pocket: pocketSql,
+  'pocket-hooked': pocketSqlHooked,
   'pocket-sql': (storage) => pocketSqlByHand(doSqlRunner(storage)),
 };
 
