@@ -1,4 +1,4 @@
-import type { Filter, FindQuery, SortSpec } from '@pocket/core';
+import { describeValue as describe, QueryError, type Filter, type FindQuery, type SortSpec } from '@pocket/core';
 import { compileFilter, join } from './filter.js';
 import type { SqlFragment } from './statement.js';
 import { afterSql } from './after.js';
@@ -34,6 +34,7 @@ export interface CompiledFind extends SqlFragment {
  * limit in whatever index it reads instead of sorting every match by `_id` first.
  */
 export function compileFind(table: string, query: FindQuery, limits: SqlLimits = DEFAULT_SQL_LIMITS): CompiledFind {
+  assertCompilable(table, query, 'compileFind');
   const { where, residual } = splitFilter(query.filter);
   const fixed = fixedFields(where);
   const projected = residual === null ? (query.select ?? null) : null;
@@ -46,6 +47,7 @@ export function compileFind(table: string, query: FindQuery, limits: SqlLimits =
 
 /** `SELECT count(*)`, or, when part of the filter cannot run in SQL, the candidate rows to count. */
 export function compileCount(table: string, filter: Filter | null, limits: SqlLimits = DEFAULT_SQL_LIMITS): SqlFragment & { residual: SplitFilter['residual'] } {
+  assertQuotedTable(table, 'compileCount');
   const { where, residual } = splitFilter(filter);
   const fixed = fixedFields(where);
   if (residual !== null) return fitStatement({ ...selectSql(table, where, residual, fixed, []), residual }, limits);
@@ -101,6 +103,31 @@ function selectSql(
   if (compiled === null) return { sql, params };
   // Placeholders are numbered in the order they appear: the flags' come first.
   return { sql: `${sql} AND ${parenthesised(compiled.sql)}`, params: params.length === 0 ? compiled.params : [...params, ...compiled.params] };
+}
+
+/**
+ * The parts of a query the compiler writes into the SQL text rather than binding: the table,
+ * `skip` and `limit` (inline, since D1 binds every number as REAL), and the sort's directions.
+ * Core's query builder and `parseQuery` only ever produce valid ones, but the compiler is
+ * exported, and anything that builds SQL checks its own input: `limit: '(SELECT …)'` must never
+ * reach the statement. Field paths and values are quoted or bound where they are used.
+ */
+function assertCompilable(table: string, query: FindQuery, where: string): void {
+  assertQuotedTable(table, where);
+  if (typeof query !== 'object' || query === null) throw new QueryError(`${where}() takes a query AST { filter, sort, skip, limit }, got ${describe(query)}.`);
+  const { skip, limit, sort } = query;
+  if (!Number.isSafeInteger(skip) || skip < 0) throw new QueryError(`${where}(): skip must be a whole number of 0 or more, got ${describe(skip)}.`);
+  if (limit !== null && (!Number.isSafeInteger(limit) || limit < 0)) throw new QueryError(`${where}(): limit must be null or a whole number of 0 or more, got ${describe(limit)}.`);
+  if (!Array.isArray(sort) || sort.some((s) => typeof s?.path !== 'string' || (s.direction !== 'asc' && s.direction !== 'desc'))) {
+    throw new QueryError(`${where}(): sort must be a list of { path, direction: 'asc' | 'desc' }; build queries with the query builder or parseQuery().`);
+  }
+}
+
+/** A table name as the compiler writes it: one double-quoted SQL identifier, quotes doubled inside. */
+function assertQuotedTable(table: string, where: string): void {
+  if (typeof table !== 'string' || !/^"(?:[^"\u0000]|"")+"$/.test(table)) {
+    throw new QueryError(`${where}(): the table must be one quoted SQL identifier such as '"pocket_todos"', got ${describe(table)}.`);
+  }
 }
 
 /** `sql` as one term of an AND: a bare OR inside would otherwise bind looser than the AND. */
