@@ -1,7 +1,11 @@
 import { abortAllDurableObjects, listDurableObjectIds, reset, runInDurableObject } from 'cloudflare:test';
 import { env, exports } from 'cloudflare:workers';
+import type { WithRev } from '@pocket/core';
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { Todo } from '../src/todo-list.js';
+
+/** A todo as the object answers it: with the `_rev` Pocket keeps. */
+type StoredTodo = WithRev<Todo>;
 
 beforeEach(async () => {
   await reset();
@@ -16,16 +20,16 @@ async function call(user: string | null, method: string, path: string, body?: un
   );
 }
 
-async function create(user: string, title: string): Promise<Todo> {
+async function create(user: string, title: string): Promise<StoredTodo> {
   const response = await call(user, 'POST', '/todos', { title });
   expect(response.status).toBe(201);
-  return response.json<Todo>();
+  return response.json<StoredTodo>();
 }
 
 async function titles(user: string): Promise<string[]> {
   const response = await call(user, 'GET', '/todos');
   expect(response.status).toBe(200);
-  return (await response.json<Todo[]>()).map((t) => t.title);
+  return (await response.json<StoredTodo[]>()).map((t) => t.title);
 }
 
 /** The keys Pocket stored in a user's Durable Object. */
@@ -37,7 +41,7 @@ async function storedKeys(user: string): Promise<string[]> {
 describe('CRUD in one user\'s Durable Object', () => {
   it('creates, lists, reads, updates and deletes', async () => {
     const first = await create('alice', 'Book flights');
-    expect(first).toEqual({ _id: expect.any(String), title: 'Book flights', completed: false, createdAt: expect.any(String) });
+    expect(first).toEqual({ _id: expect.any(String), title: 'Book flights', completed: false, createdAt: expect.any(String), _rev: 1 });
     const second = await create('alice', 'Pack');
     expect(await titles('alice')).toEqual(['Book flights', 'Pack']);
 
@@ -45,7 +49,7 @@ describe('CRUD in one user\'s Durable Object', () => {
 
     const put = await call('alice', 'PUT', `/todos/${first._id}`, { completed: true });
     expect(put.status).toBe(200);
-    expect(await put.json()).toEqual({ ...first, completed: true });
+    expect(await put.json()).toEqual({ ...first, completed: true, _rev: 2 });
 
     expect((await call('alice', 'DELETE', `/todos/${second._id}`)).status).toBe(204);
     expect(await titles('alice')).toEqual(['Book flights']);
@@ -55,7 +59,20 @@ describe('CRUD in one user\'s Durable Object', () => {
 
   it('stores each todo under pocket:todos:<id> in that user\'s object', async () => {
     const todo = await create('alice', 'Look inside');
-    expect(await storedKeys('alice')).toEqual([`pocket:todos:${todo._id}`]);
+    // The todo is under its own key. Beside it, Pocket keeps the collection's change feed
+    // (docs/durable-objects.md): the id's revision record (~<id>), one feed entry per changed id
+    // (#<sequence>) and the last sequence number (!seq). list() returns keys in sorted order.
+    expect(await storedKeys('alice')).toEqual([
+      'pocket:todos!seq',
+      'pocket:todos#0000000000000001',
+      `pocket:todos:${todo._id}`,
+      `pocket:todos~${todo._id}`,
+    ]);
+
+    // A delete removes the document's key; its revision record and a new feed entry stay, as
+    // the tombstone that tells the change feed about the delete.
+    expect((await call('alice', 'DELETE', `/todos/${todo._id}`)).status).toBe(204);
+    expect(await storedKeys('alice')).toEqual(['pocket:todos!seq', 'pocket:todos#0000000000000002', `pocket:todos~${todo._id}`]);
   });
 
   it('answers 404 for updating a todo that does not exist, and 400 for bad input', async () => {

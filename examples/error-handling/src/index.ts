@@ -56,8 +56,9 @@ async function route(request: Request, db: Database): Promise<Response> {
     if (request.method === 'POST') {
       const body = await readObject(request);
       if (typeof body.title !== 'string') throw new BadRequestError('"title" must be a string.');
-      // Everything else in the body is stored as sent; Pocket checks that it is JSON a document
-      // can hold and that `_id`, when given, is a usable id that is not taken.
+      // Everything else in the body is stored as sent, except `_rev`: Pocket owns the revision
+      // and ignores one sent in. It checks that the rest is JSON a document can hold and that
+      // `_id`, when given, is a usable id that is not taken.
       const todo = await todos.insert({ ...body, title: body.title, completed: false, createdAt: new Date().toISOString() });
       return Response.json(todo, { status: 201 });
     }

@@ -47,10 +47,12 @@ describe('requests that work', () => {
     const created = await call('POST', '/todos', { _id: 'first', title: 'Handle errors', priority: 2 });
     expect(created.status).toBe(201);
     const todo = await created.json<Todo>();
-    expect(todo).toEqual({ _id: 'first', title: 'Handle errors', priority: 2, completed: false, createdAt: expect.any(String) });
+    expect(todo).toEqual({ _id: 'first', title: 'Handle errors', priority: 2, completed: false, createdAt: expect.any(String), _rev: 1 });
     expect(await (await call('GET', '/todos/first')).json()).toEqual(todo);
     expect(await (await call('GET', '/todos?limit=10')).json()).toEqual([todo]);
     expect(await (await call('GET', '/todos/first/headline')).json()).toEqual({ headline: 'HANDLE ERRORS' });
+    // The body is stored as sent except `_rev`, which Pocket owns: one sent in is ignored.
+    expect(await (await call('POST', '/todos', { _id: 'second', title: 'Pick a revision', _rev: 9 })).json()).toMatchObject({ _id: 'second', _rev: 1 });
     expect(logged).not.toHaveBeenCalled();
   });
 });

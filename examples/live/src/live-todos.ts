@@ -6,7 +6,7 @@
 // memory survives that, so the Database and the live query are created lazily, by every entry
 // point that needs them, and never assumed to exist.
 import { DurableObject } from 'cloudflare:workers';
-import { Database, PocketError } from '@pocket/core';
+import { Database, PocketError, type WithRev } from '@pocket/core';
 import { createDurableObjectSqlStorage } from '@pocket/storage-edge';
 import type { Env } from './index.js';
 
@@ -17,8 +17,11 @@ export interface Todo {
   createdAt: string;
 }
 
-/** Messages sent to clients. Each `todos` message is the whole current list, not a diff. */
-export type ServerMessage = { type: 'todos'; todos: Todo[] } | { type: 'error'; message: string };
+/**
+ * Messages sent to clients. Each `todos` message is the whole current list, not a diff; every
+ * todo in it carries the `_rev` Pocket keeps (1 when added, one more with each write).
+ */
+export type ServerMessage = { type: 'todos'; todos: Array<WithRev<Todo>> } | { type: 'error'; message: string };
 
 /** Messages clients may send. */
 export type ClientMessage = { type: 'refresh' } | { type: 'add'; title: string };
@@ -27,7 +30,7 @@ export class LiveTodos extends DurableObject<Env> {
   #db: Database | null = null;
   #stopLiveQuery: (() => void) | null = null;
   /** The live query's latest results, for clients that connect while it is running. */
-  #latest: Todo[] | null = null;
+  #latest: Array<WithRev<Todo>> | null = null;
 
   /** Whether this instance is running the live query (read by the tests). */
   get observing(): boolean {
@@ -136,7 +139,7 @@ export class LiveTodos extends DurableObject<Env> {
     return Response.json({ error: 'NOT_FOUND' }, { status: 404 });
   }
 
-  #add(title: string): Promise<Todo> {
+  #add(title: string): Promise<WithRev<Todo>> {
     return this.#todos().insert({ title, completed: false, createdAt: new Date().toISOString() });
   }
 

@@ -1,7 +1,11 @@
 import { reset, runInDurableObject } from 'cloudflare:test';
 import { env, exports } from 'cloudflare:workers';
+import type { WithRev } from '@pocket/core';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { ServerMessage, Todo } from '../src/live-todos.js';
+
+/** A todo as the object answers it: with the `_rev` Pocket keeps. */
+type StoredTodo = WithRev<Todo>;
 
 const open: WebSocket[] = [];
 beforeEach(async () => {
@@ -70,10 +74,10 @@ async function http(method: string, path: string, body?: unknown): Promise<Respo
   );
 }
 
-async function add(list: string, title: string): Promise<Todo> {
+async function add(list: string, title: string): Promise<StoredTodo> {
   const response = await http('POST', `/lists/${list}/todos`, { title });
   expect(response.status).toBe(201);
-  return response.json<Todo>();
+  return response.json<StoredTodo>();
 }
 
 function stubOf(list: string) {
@@ -102,7 +106,7 @@ describe('a live query over WebSockets', () => {
 
     expect((await http('PUT', `/lists/home/todos/${todo._id}`, { completed: true })).status).toBe(200);
     const [updateA, updateB] = [await a.next(), await b.next()];
-    expect(updateA).toEqual({ type: 'todos', todos: [{ ...todo, completed: true }] });
+    expect(updateA).toEqual({ type: 'todos', todos: [{ ...todo, completed: true, _rev: 2 }] });
     expect(updateB).toEqual(updateA);
 
     expect((await http('DELETE', `/lists/home/todos/${todo._id}`)).status).toBe(204);
@@ -204,7 +208,7 @@ describe('hibernation', () => {
 describe('plain HTTP', () => {
   it('serves the list, validates input and refuses non-WebSocket requests to /live', async () => {
     await add('home', 'One');
-    expect((await (await http('GET', '/lists/home/todos')).json<Todo[]>()).map((t) => t.title)).toEqual(['One']);
+    expect((await (await http('GET', '/lists/home/todos')).json<StoredTodo[]>()).map((t) => t.title)).toEqual(['One']);
     expect((await http('POST', '/lists/home/todos', { title: '' })).status).toBe(400);
     expect((await http('PUT', '/lists/home/todos/nope', { completed: true })).status).toBe(404);
     expect((await http('GET', '/lists/home/live')).status).toBe(426);

@@ -1,6 +1,6 @@
 // One TenantDO per tenant: its own SQLite database inside a Durable Object, reached over RPC.
 import { DurableObject } from 'cloudflare:workers';
-import { Database } from '@pocket/core';
+import { Database, type WithRev } from '@pocket/core';
 import { createDurableObjectSqlStorage } from '@pocket/storage-edge';
 import type { Env } from './tenant-storage.js';
 
@@ -18,11 +18,11 @@ export class TenantDO extends DurableObject<Env> {
     storage: createDurableObjectSqlStorage({ storage: this.ctx.storage }),
   });
 
-  async listNotes(): Promise<Note[]> {
+  async listNotes(): Promise<Array<WithRev<Note>>> {
     return this.db.collection<Note>('notes').find().sort('createdAt').limit(100).exec();
   }
 
-  async addNote(text: string): Promise<Note> {
+  async addNote(text: string): Promise<WithRev<Note>> {
     return this.db.collection<Note>('notes').insert({ text, createdAt: new Date().toISOString() });
   }
 

@@ -1,6 +1,6 @@
 // The three ways to store a tenant's data. Kept out of src/index.ts, whose exports are what
 // the runtime loads (the default handler and the Durable Object class).
-import { Database, DocumentNotFoundError } from '@pocket/core';
+import { Database, DocumentNotFoundError, type WithRev } from '@pocket/core';
 import { createD1Storage } from '@pocket/storage-edge';
 import type { TenantDO } from './tenant-do.js';
 
@@ -58,18 +58,18 @@ export function sharedDb(env: Env): Database {
 export function tenantTodos(db: Database, tenantId: string) {
   const todos = db.collection<SharedTodo>('todos');
 
-  async function own(id: string): Promise<SharedTodo> {
+  async function own(id: string): Promise<WithRev<SharedTodo>> {
     const todo = await todos.get(id);
     if (!todo || todo.tenantId !== tenantId) throw new DocumentNotFoundError(todos.name, id);
     return todo;
   }
 
   return {
-    list(): Promise<SharedTodo[]> {
+    list(): Promise<Array<WithRev<SharedTodo>>> {
       return todos.find().where('tenantId').equals(tenantId).sort('createdAt').limit(100).exec();
     },
     get: own,
-    create(data: Pick<Todo, 'title'>): Promise<SharedTodo> {
+    create(data: Pick<Todo, 'title'>): Promise<WithRev<SharedTodo>> {
       return todos.insert({
         _id: crypto.randomUUID(),
         title: data.title,
@@ -78,7 +78,7 @@ export function tenantTodos(db: Database, tenantId: string) {
         tenantId, // always from the authenticated context
       });
     },
-    async update(id: string, changes: Partial<Pick<Todo, 'title' | 'completed'>>): Promise<SharedTodo> {
+    async update(id: string, changes: Partial<Pick<Todo, 'title' | 'completed'>>): Promise<WithRev<SharedTodo>> {
       await own(id);
       // The patch is built from title/completed only, so tenantId can never change.
       return todos.update(id, changes);

@@ -1,5 +1,6 @@
 import { listDurableObjectIds, reset, runInDurableObject } from 'cloudflare:test';
 import { env, exports } from 'cloudflare:workers';
+import type { WithRev } from '@pocket/core';
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { Note } from '../src/tenant-do.js';
 import { compileFind } from '@pocket/storage-edge';
@@ -101,7 +102,7 @@ describe('tenant ids', () => {
     // collection "todos" are the same table. Pocket accepts both prefixes; only the tenant
     // id check can tell them apart.
     await getTenantDb(env, 'a').collection('b_todos').insert({ _id: 'x', note: 'written by tenant a' });
-    expect(await getTenantDb(env, 'a_b').collection('todos').get('x')).toEqual({ _id: 'x', note: 'written by tenant a' });
+    expect(await getTenantDb(env, 'a_b').collection('todos').get('x')).toEqual({ _id: 'x', note: 'written by tenant a', _rev: 1 });
   });
 
   it('the pattern itself refuses invisible and look-alike characters a header cannot carry', () => {
@@ -124,7 +125,7 @@ describe('errors from the tenant object', () => {
 
 describe('per-tenant tables in D1', () => {
   it("gives each tenant its own tables, created on the tenant's first write, never by a read", async () => {
-    const todo = await ok<Todo>(call('acme', 'POST', '/prefixed/todos', { title: 'Acme plan' }), 201);
+    const todo = await ok<WithRev<Todo>>(call('acme', 'POST', '/prefixed/todos', { title: 'Acme plan' }), 201);
     expect(await ok(call('acme', 'GET', '/prefixed/todos'))).toEqual([todo]);
     expect(await ok(call('globex', 'GET', '/prefixed/todos'))).toEqual([]);
     expect(await ok(call('t1', 'GET', '/prefixed/todos'))).toEqual([]);
@@ -142,7 +143,7 @@ describe('per-tenant tables in D1', () => {
   });
 
   it('a tenant cannot delete another tenant\'s todo, even knowing its id', async () => {
-    const todo = await ok<Todo>(call('acme', 'POST', '/prefixed/todos', { title: 'Keep' }), 201);
+    const todo = await ok<WithRev<Todo>>(call('acme', 'POST', '/prefixed/todos', { title: 'Keep' }), 201);
     expect((await call('globex', 'DELETE', `/prefixed/todos/${todo._id}`)).status).toBe(204);
     expect(await ok(call('acme', 'GET', '/prefixed/todos'))).toEqual([todo]);
     expect((await call('acme', 'DELETE', `/prefixed/todos/${todo._id}`)).status).toBe(204);
@@ -152,8 +153,8 @@ describe('per-tenant tables in D1', () => {
 
 describe('one Durable Object per tenant', () => {
   it('keeps each tenant\'s notes in its own object\'s SQLite database', async () => {
-    const note = await ok<Note>(call('acme', 'POST', '/object/notes', { title: 'Acme note' }), 201);
-    expect(note).toEqual({ _id: expect.any(String), text: 'Acme note', createdAt: expect.any(String) });
+    const note = await ok<WithRev<Note>>(call('acme', 'POST', '/object/notes', { title: 'Acme note' }), 201);
+    expect(note).toEqual({ _id: expect.any(String), text: 'Acme note', createdAt: expect.any(String), _rev: 1 });
     await ok(call('globex', 'POST', '/object/notes', { title: 'Globex note' }), 201);
 
     expect((await ok<Note[]>(call('acme', 'GET', '/object/notes'))).map((n) => n.text)).toEqual(['Acme note']);
@@ -166,7 +167,7 @@ describe('one Durable Object per tenant', () => {
   });
 
   it('deletes only in the caller\'s object', async () => {
-    const note = await ok<Note>(call('acme', 'POST', '/object/notes', { title: 'Acme note' }), 201);
+    const note = await ok<WithRev<Note>>(call('acme', 'POST', '/object/notes', { title: 'Acme note' }), 201);
     expect((await call('globex', 'DELETE', `/object/notes/${note._id}`)).status).toBe(204);
     expect(await ok(call('acme', 'GET', '/object/notes'))).toEqual([note]);
     expect((await call('acme', 'DELETE', `/object/notes/${note._id}`)).status).toBe(204);
@@ -176,7 +177,7 @@ describe('one Durable Object per tenant', () => {
 
 describe('a shared table with tenantId on every row', () => {
   it('sets tenantId from the context, whatever the body says', async () => {
-    const todo = await ok<SharedTodo>(call('acme', 'POST', '/shared/todos', { title: 'Mine', tenantId: 'globex' }), 201);
+    const todo = await ok<WithRev<SharedTodo>>(call('acme', 'POST', '/shared/todos', { title: 'Mine', tenantId: 'globex' }), 201);
     expect(todo.tenantId).toBe('acme');
     const { results } = await env.DB.prepare(`SELECT json_extract(data, '$.tenantId') AS tenantId FROM pocket_todos`).all();
     expect(results).toEqual([{ tenantId: 'acme' }]);
@@ -192,7 +193,7 @@ describe('a shared table with tenantId on every row', () => {
   });
 
   it('hides another tenant\'s document from reads, updates and deletes', async () => {
-    const todo = await ok<SharedTodo>(call('acme', 'POST', '/shared/todos', { title: 'Secret' }), 201);
+    const todo = await ok<WithRev<SharedTodo>>(call('acme', 'POST', '/shared/todos', { title: 'Secret' }), 201);
     expect((await call('globex', 'GET', `/shared/todos/${todo._id}`)).status).toBe(404);
     expect((await call('globex', 'PUT', `/shared/todos/${todo._id}`, { title: 'Stolen' })).status).toBe(404);
     expect((await call('globex', 'DELETE', `/shared/todos/${todo._id}`)).status).toBe(204);
@@ -200,9 +201,9 @@ describe('a shared table with tenantId on every row', () => {
   });
 
   it('never lets an update move a document to another tenant', async () => {
-    const todo = await ok<SharedTodo>(call('acme', 'POST', '/shared/todos', { title: 'Stay' }), 201);
-    const updated = await ok<SharedTodo>(call('acme', 'PUT', `/shared/todos/${todo._id}`, { completed: true, tenantId: 'globex' }));
-    expect(updated).toEqual({ ...todo, completed: true });
+    const todo = await ok<WithRev<SharedTodo>>(call('acme', 'POST', '/shared/todos', { title: 'Stay' }), 201);
+    const updated = await ok<WithRev<SharedTodo>>(call('acme', 'PUT', `/shared/todos/${todo._id}`, { completed: true, tenantId: 'globex' }));
+    expect(updated).toEqual({ ...todo, completed: true, _rev: 2 });
     expect(await ok(call('globex', 'GET', '/shared/todos'))).toEqual([]);
     expect((await call('acme', 'DELETE', `/shared/todos/${todo._id}`)).status).toBe(204);
     expect(await ok(call('acme', 'GET', '/shared/todos'))).toEqual([]);
