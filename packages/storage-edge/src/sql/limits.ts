@@ -5,11 +5,18 @@
 export interface SqlLimits {
   /** Largest stored document, in UTF-8 bytes of its JSON (D1 and SQLite-backed objects: 2 MB a row). */
   maxDocumentBytes: number;
-  /** Largest JSON parameter that packs several documents into one insert. */
+  /**
+   * Largest JSON parameter that packs many values into one: a bulk write's documents, changes or
+   * ids, a list of ids to read, an `in` list, a query's values. SQLite refuses a bound value past
+   * about 2 MB (`SQLITE_TOOBIG`); a longer list is split into several parameters or statements.
+   */
   maxPackedBytes: number;
   /** Longest SQL text of one statement (D1: 100 KB). */
   maxStatementBytes: number;
-  /** Most values bound to one statement (D1 and SQLite storage: 100); a query with more binds them as one JSON array (0: always). */
+  /**
+   * Most values bound to one statement (D1 and SQLite storage: 100); a query with more binds them
+   * as JSON arrays, each within `maxPackedBytes` (0: always, into at most 100 arrays).
+   */
   maxBoundParameters: number;
 }
 

@@ -1,26 +1,82 @@
 import { QueryError } from '@pocket/core';
 import type { SqlFragment } from './statement.js';
 import { utf8Length } from './json-text.js';
-import type { SqlLimits } from './limits.js';
+import { DEFAULT_SQL_LIMITS, type SqlLimits } from './limits.js';
 
-/** A string or identifier in quotes (doubled quotes inside), or a placeholder (reads use `?` alone). */
-const TOKEN = /'(?:[^']|'')*'|"(?:[^"]|"")*"|\?/g;
+/** A string or identifier in quotes (doubled quotes inside), a JSON list's placeholder, or a placeholder (reads use `?` alone). */
+const TOKEN = /'(?:[^']|'')*'|"(?:[^"]|"")*"|json_each\(\?\)|\?/g;
+/** As TOKEN, with the whole of a list's subquery, `x IN (SELECT value FROM json_each(?))`, one token. */
+const LIST_TOKEN = /'(?:[^']|'')*'|"(?:[^"]|"")*"|\(SELECT value FROM json_each\(\?\)\)|\?/g;
+const LIST = '(SELECT value FROM json_each(?))';
+
+/** Values `start` to `end` (exclusive) of a list, as one JSON array. */
+export interface PackedRun {
+  json: string;
+  start: number;
+  end: number;
+}
 
 /**
- * Makes a read statement fit the backend: D1 and SQLite storage bind at most 100 values per
- * statement, and a filter binds one or two per condition (`in` lists are one whatever their
- * length). A statement over the limit binds its values as one JSON array instead, each `?`
- * becoming `json_extract(?1, '$[i]')`: the same SQL value (a string, or a number), still a
- * constant to the query planner, so an index serves it as before. A statement longer than the
- * backend takes is a `QueryError`.
+ * Splits `values` into runs of consecutive values whose JSON arrays are each at most `maxBytes`
+ * in UTF-8, in order; a value larger than that on its own is a run of its own. SQLite refuses a
+ * bound value past about 2 MB (`SQLITE_TOOBIG`), so every JSON parameter that packs many values
+ * (a bulk write's documents, ids or changes; a list of ids to read; an `in` list) is split here.
+ * A list that fits, the common case, is one JSON.stringify and one measurement; one that does
+ * not is split into runs of at most `splitBytes`.
+ */
+export function packRuns(values: readonly unknown[], maxBytes: number, splitBytes = maxBytes): PackedRun[] {
+  const whole = stringified(values);
+  if (whole !== null && fits(whole, maxBytes)) return [{ json: whole, start: 0, end: values.length }];
+  maxBytes = splitBytes;
+  const runs: PackedRun[] = [];
+  let texts: string[] = [];
+  let start = 0;
+  let bytes = 2; // the brackets
+  for (let i = 0; i < values.length; i++) {
+    const text = JSON.stringify(values[i]);
+    const size = utf8Length(text);
+    // A comma before every value but the first.
+    if (texts.length > 0 && bytes + 1 + size > maxBytes) {
+      runs.push({ json: `[${texts.join(',')}]`, start, end: i });
+      texts = [];
+      start = i;
+      bytes = 2;
+    }
+    bytes += (texts.length > 0 ? 1 : 0) + size;
+    texts.push(text);
+  }
+  if (texts.length > 0 || runs.length === 0) runs.push({ json: `[${texts.join(',')}]`, start, end: values.length });
+  return runs;
+}
+
+/**
+ * Makes a read statement fit the backend.
+ *
+ * - A list (`in`, `notIn`, an id list: `x IN (SELECT value FROM json_each(?))`, one JSON array
+ *   whatever its length) larger than `maxPackedBytes` is read from several JSON arrays, each
+ *   within it: `x IN (SELECT j.value FROM (VALUES (?), (?)) AS l, json_each(l.column1) AS j)`.
+ *   It is still one condition with the same matches, in one statement that reads one snapshot,
+ *   and `x IN (subquery)` is read from an index on x as before; so a `notIn`, or an `in` under a
+ *   sort and a limit, keeps its meaning, which running the query once per part of the list
+ *   would not. (Not a `UNION ALL` of `json_each` calls: SQLite storage and D1 allow 5 terms in a
+ *   compound SELECT, and rows of VALUES do not count as terms.)
+ * - D1 and SQLite storage bind at most 100 values per statement, and a filter binds one or two
+ *   per condition. A statement over the limit binds its values as JSON arrays instead, each
+ *   `?` becoming `json_extract(?1, '$[i]')`: the same SQL value (a string, or a number), still a
+ *   constant to the query planner, so an index serves it as before. A list goes in as the JSON
+ *   array it is (`json_each(?1, '$[i]')`), not as a string holding it. The arrays are each within
+ *   `maxPackedBytes` too: one, unless the values pass it.
+ *
+ * A statement longer than the backend takes, or whose values need more parameters than it
+ * binds even so, is a `QueryError`.
  */
 export function fitStatement<S extends SqlFragment>(statement: S, limits: SqlLimits): S {
+  const max = limits.maxPackedBytes;
   let fitted = statement;
-  if (statement.params.length > limits.maxBoundParameters) {
-    let i = 0;
-    // Quoted text is left as it is.
-    const sql = statement.sql.replace(TOKEN, (token) => (token === '?' ? `json_extract(?1, '$[${i++}]')` : token));
-    fitted = { ...statement, sql, params: [JSON.stringify(statement.params)] };
+  // Only a string can be a list, and a short one fits: most statements are done here.
+  if (statement.params.length > limits.maxBoundParameters || statement.params.some((p) => typeof p === 'string' && !fits(p, max))) {
+    const { split, lists } = splitLists(statement, max);
+    fitted = split.params.length > limits.maxBoundParameters ? packParameters(split, lists, limits) : split;
   }
   // Three bytes per UTF-16 unit at most: a short statement needs no measuring.
   const bytes = fitted.sql.length * 3 > limits.maxStatementBytes ? utf8Length(fitted.sql) : 0;
@@ -28,4 +84,72 @@ export function fitStatement<S extends SqlFragment>(statement: S, limits: SqlLim
     throw new QueryError(`This query's SQL is ${bytes} bytes, over the ${limits.maxStatementBytes} a statement may have: match lists of values with in([...]), or split the query.`);
   }
   return fitted;
+}
+
+/**
+ * The statement with each list over `maxBytes` read from several parameters instead of one, and
+ * which parameters are now lists' JSON arrays. Each part is 2 bytes smaller than the limit, so
+ * that it still fits alone in the brackets of a packed parameter.
+ */
+function splitLists<S extends SqlFragment>(statement: S, maxBytes: number): { split: S; lists: Set<number> } {
+  let i = 0;
+  const params: unknown[] = [];
+  const lists = new Set<number>();
+  // Quoted text is left as it is.
+  const sql = statement.sql.replace(LIST_TOKEN, (token) => {
+    if (token !== '?' && token !== LIST) return token;
+    const param = statement.params[i++];
+    if (token !== LIST || typeof param !== 'string') {
+      params.push(param);
+      return token;
+    }
+    if (fits(param, maxBytes)) {
+      lists.add(params.push(param) - 1);
+      return token;
+    }
+    const runs = packRuns(JSON.parse(param) as unknown[], maxBytes, maxBytes - 2);
+    for (const run of runs) lists.add(params.push(run.json) - 1);
+    return `(SELECT j.value FROM (VALUES ${runs.map(() => '(?)').join(', ')}) AS l, json_each(l.column1) AS j)`;
+  });
+  return { split: { ...statement, sql, params }, lists };
+}
+
+/** The statement with its values bound as JSON arrays, as few as `maxPackedBytes` allows; `lists` (JSON arrays) go in as arrays. */
+function packParameters<S extends SqlFragment>(statement: S, lists: ReadonlySet<number>, limits: SqlLimits): S {
+  const runs = packRuns(
+    lists.size === 0 ? statement.params : statement.params.map((p, k) => (lists.has(k) ? (JSON.parse(p as string) as unknown) : p)),
+    limits.maxPackedBytes,
+  );
+  // 0 means: always pack, into no more arrays than the platform binds.
+  const most = limits.maxBoundParameters > 0 ? limits.maxBoundParameters : DEFAULT_SQL_LIMITS.maxBoundParameters;
+  if (runs.length > most) {
+    throw new QueryError(`This query's values need ${runs.length} parameters of at most ${limits.maxPackedBytes} bytes, more than the ${most} a statement may have: split the query.`);
+  }
+  let k = 0;
+  let run = 0;
+  const sql = statement.sql.replace(TOKEN, (token) => {
+    if (token !== '?' && token !== 'json_each(?)') return token;
+    while (k >= runs[run]!.end) run++;
+    const at = `?${run + 1}, '$[${k - runs[run]!.start}]'`;
+    const list = lists.has(k++);
+    // json_extract of an array element is the array's JSON text: what a list's parameter was.
+    if (token === '?') return `json_extract(${at})`;
+    return list ? `json_each(${at})` : `json_each(json_extract(${at}))`;
+  });
+  return { ...statement, sql, params: runs.map((r) => r.json) };
+}
+
+/** Whether `text` is at most `maxBytes` in UTF-8. Three bytes per UTF-16 unit at most: short text needs no measuring. */
+function fits(text: string, maxBytes: number): boolean {
+  return text.length <= maxBytes && (text.length * 3 <= maxBytes || utf8Length(text) <= maxBytes);
+}
+
+/** JSON.stringify(values), or null when the text is longer than a JavaScript string can be. */
+function stringified(values: readonly unknown[]): string | null {
+  try {
+    return JSON.stringify(values);
+  } catch (error) {
+    if (error instanceof RangeError) return null;
+    throw error;
+  }
 }

@@ -25,6 +25,7 @@ import { createIndexSql, createTableStatements, type IndexKey } from './schema.j
 import { explanation } from './explain.js';
 import { compileCount, compileFind } from './select.js';
 import type { SqlLimits } from './limits.js';
+import { fitStatement } from './parameters.js';
 import { collectResults, parse, planWrites, PRECONDITION_GUARD, TOO_LARGE_GUARD, type UpdateCache } from './writes.js';
 import { DUPLICATE_GUARD } from './inserts.js';
 import { OVERFLOW_GUARD, WRONG_TYPE_GUARD } from './operators.js';
@@ -114,7 +115,7 @@ class SqlStore implements CollectionStore {
         const rows = this.#read('get', { sql: `SELECT data FROM ${table} WHERE _id = ? AND ${LIVE}`, params: [ids[0]] }, meter);
         return after(rows, ([row]) => [row === undefined ? null : parse(row.data as string)]);
       }
-      const rows = this.#read('get', { sql: `SELECT _id, data FROM ${table} WHERE _id IN (SELECT value FROM json_each(?)) AND ${LIVE}`, params: [JSON.stringify(ids)] }, meter);
+      const rows = this.#read('get', this.#byIds('_id, data', ids, ` AND ${LIVE}`), meter);
       return after(rows, (found) => {
         const byId = new Map(found.map((r) => [r._id as string, r.data as string]));
         return ids.map((id) => {
@@ -356,11 +357,20 @@ class SqlStore implements CollectionStore {
     );
   }
 
+  /**
+   * `SELECT <columns>` of the rows with these ids, as one statement whatever their number: a list
+   * past `maxPackedBytes` is read from several JSON parameters (`fitStatement`), so 60,000 ids
+   * are one read of one snapshot, as 6 are.
+   */
+  #byIds(columns: string, ids: readonly string[], and: string): SqlFragment {
+    return fitStatement({ sql: `SELECT ${columns} FROM ${this.#table} WHERE _id IN (SELECT value FROM json_each(?))${and}`, params: [JSON.stringify(ids)] }, this.#options.limits);
+  }
+
   /** Each id's row as a document state: live (with its document), a tombstone, or absent. */
   async #states(ids: readonly string[]): Promise<Map<string, DocumentState>> {
     const rows = await this.#read(
       'read the documents of a failed write',
-      { sql: `SELECT _id, data, _deleted FROM ${this.#table} WHERE _id IN (SELECT value FROM json_each(?))`, params: [JSON.stringify(ids)] },
+      this.#byIds('_id, data, _deleted', ids, ''),
       undefined,
     );
     return new Map(

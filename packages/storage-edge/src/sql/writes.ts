@@ -5,6 +5,7 @@ import { documentText, utf8Length } from './json-text.js';
 import type { SqlLimits } from './limits.js';
 import { operatorArgs, operatorsKey, operatorsSql } from './operators.js';
 import { LIVE, nextSeq, REVISION } from './revisions.js';
+import { packRuns } from './parameters.js';
 import type { PlannedStatement } from './statement.js';
 
 /**
@@ -32,7 +33,10 @@ type Upsert = Extract<WriteOperation, { type: 'upsert' }>;
  * Turns a batch of writes into as few statements as possible, each with one packed JSON
  * parameter where it carries many rows: consecutive inserts become
  * `INSERT … SELECT … FROM json_each(?)`, consecutive updates of the same fields one
- * `UPDATE … FROM json_each(?)`, consecutive deletes one `UPDATE` that leaves tombstones.
+ * `UPDATE … FROM json_each(?)`, consecutive deletes one `UPDATE` that leaves tombstones. No
+ * packed parameter passes `maxPackedBytes` (SQLite refuses a value past about 2 MB): a run of
+ * writes whose JSON would is split into several statements of the same kind, in order, which
+ * the driver runs in the batch's one transaction like any others.
  *
  * Every write stamps its rows with the next sequence numbers (the change feed) and raises
  * `_rev`; a conditional write compares the revision in its own WHERE clause. Before updates
@@ -62,9 +66,12 @@ export function planWrites(table: string, operations: readonly WriteOperation[],
         i++;
       }
       const group = operations.slice(start, i) as Update[];
-      const indexes = range(start, i);
-      if (guarded) plan.push(guard(table, group.map((u) => ({ id: u.id, rev: u.expectedRev })), indexes));
-      plan.push(group.length === 1 ? singleUpdate(table, group[0]!, indexes, limits, updates) : groupedUpdate(table, group, indexes, limits));
+      if (group.length === 1) {
+        if (guarded) plan.push(guard(table, [{ id: op.id, rev: op.expectedRev }], [start]));
+        plan.push(singleUpdate(table, op, [start], limits, updates));
+      } else {
+        groupedUpdates(table, group, start, guarded, limits, plan);
+      }
     } else if (op.type === 'delete') {
       // Deletes run together, but a conditional one alone, behind its guard.
       const start = i++;
@@ -73,7 +80,14 @@ export function planWrites(table: string, operations: readonly WriteOperation[],
       }
       const group = operations.slice(start, i) as Delete[];
       if (guarded && op.expectedRev !== undefined) plan.push(guard(table, [{ id: op.id, rev: op.expectedRev }], [start]));
-      plan.push(deleteStatement(table, group, range(start, i)));
+      if (group.length === 1) {
+        plan.push(deleteStatement(table, group, [start], null));
+      } else {
+        // The ids, in as many statements as maxPackedBytes needs (see groupedUpdates).
+        for (const run of packRuns(group.map((d) => d.id), limits.maxPackedBytes)) {
+          plan.push(deleteStatement(table, group.slice(run.start, run.end), range(start + run.start, start + run.end), run.json));
+        }
+      }
     } else {
       if (guarded && op.expectedRev !== undefined && op.expectedRev > 0) plan.push(guard(table, [{ id: op.doc._id, rev: op.expectedRev }], [i]));
       plan.push(upsertStatement(table, op, i, limits));
@@ -121,7 +135,8 @@ function upsertStatement(table: string, op: Upsert, index: number, limits: SqlLi
   };
 }
 
-function deleteStatement(table: string, group: Delete[], indexes: number[]): PlannedStatement {
+/** The statement of one delete, or of several unconditional ones whose ids `packed` holds as a JSON array. */
+function deleteStatement(table: string, group: Delete[], indexes: number[], packed: string | null): PlannedStatement {
   const tombstone = (id: string) => `data = json_object('_id', ${id}, '_rev', ${REVISION} + 1), _deleted = 1`;
   if (group.length === 1) {
     const { id, expectedRev } = group[0]!;
@@ -140,14 +155,32 @@ function deleteStatement(table: string, group: Delete[], indexes: number[]): Pla
     sql:
       `UPDATE ${table} SET ${tombstone(`${table}._id`)}, _seq = ${nextSeq(table)} + p.key + 1, updated_at = unixepoch() ` +
       `FROM json_each(?) AS p WHERE ${table}._id = p.value AND ${table}.${LIVE} RETURNING ${table}._id, ${table}.data ->> '$._rev' AS rev`,
-    params: [JSON.stringify(group.map((d) => d.id))],
+    params: [packed ?? JSON.stringify(group.map((d) => d.id))],
   };
 }
 
-function groupedUpdate(table: string, group: Update[], indexes: number[], limits: SqlLimits): PlannedStatement {
+/**
+ * Updates of the same fields, `group` (from operation `start` on), as `UPDATE … FROM json_each(?)`
+ * statements: one, unless their changes pass `maxPackedBytes` as one JSON parameter, then as
+ * many as that needs, in order, each behind its own guard in a batch of several writes (the
+ * guard's parameter, the ids and revisions, is smaller than the statement's). Each statement
+ * reads the largest sequence number when it runs, so it sees the rows of the ones before it:
+ * sequence numbers stay distinct and in the order of the writes however many statements there
+ * are, and they share the batch's transaction.
+ */
+function groupedUpdates(table: string, group: Update[], start: number, guarded: boolean, limits: SqlLimits, plan: PlannedStatement[]): void {
+  const changes = group.map((u) => (u.expectedRev === undefined ? { id: u.id, c: u.patch } : { id: u.id, c: u.patch, r: u.expectedRev }));
   const keys = Object.keys(group[0]!.patch);
+  for (const run of packRuns(changes, limits.maxPackedBytes)) {
+    const part = group.slice(run.start, run.end);
+    const indexes = range(start + run.start, start + run.end);
+    if (guarded) plan.push(guard(table, part.map((u) => ({ id: u.id, rev: u.expectedRev })), indexes));
+    plan.push(groupedUpdate(table, keys, part.some((u) => u.expectedRev !== undefined), run.json, indexes, limits));
+  }
+}
+
+function groupedUpdate(table: string, keys: string[], conditional: boolean, packed: string, indexes: number[], limits: SqlLimits): PlannedStatement {
   const sets = keys.map((k) => `, ${quoteLiteral(jsonPath([k]))}, p.value -> ${quoteLiteral(jsonPath(['c', k]))}`);
-  const conditional = group.some((u) => u.expectedRev !== undefined);
   return {
     kind: 'update',
     ops: indexes,
@@ -159,7 +192,7 @@ function groupedUpdate(table: string, group: Update[], indexes: number[], limits
       keys,
       limits,
     ),
-    params: [JSON.stringify(group.map((u) => (u.expectedRev === undefined ? { id: u.id, c: u.patch } : { id: u.id, c: u.patch, r: u.expectedRev })))],
+    params: [packed],
   };
 }
 
