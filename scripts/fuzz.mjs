@@ -19,6 +19,9 @@ const ADAPTERS = {
   d1: { cwd: 'packages/storage-edge', file: 'test/fuzz-d1.test.ts' },
   'do-kv': { cwd: 'packages/storage-edge', file: 'test/fuzz-do-kv.test.ts' },
   'do-sql': { cwd: 'packages/storage-edge', file: 'test/fuzz-do-sql.test.ts' },
+  // Configurations that share a file with another: named so a failure's rerun command works.
+  'd1-indexed': { cwd: 'packages/storage-edge', file: 'test/fuzz-d1.test.ts' },
+  'do-sql-tiny-limits': { cwd: 'packages/storage-edge', file: 'test/fuzz-do-sql.test.ts' },
 };
 
 const { values } = parseArgs({
@@ -67,7 +70,8 @@ const started = Date.now();
 const byPackage = new Map();
 for (const a of adapters) {
   const { cwd, file } = ADAPTERS[a];
-  byPackage.set(cwd, [...(byPackage.get(cwd) ?? []), file]);
+  const files = byPackage.get(cwd) ?? [];
+  if (!files.includes(file)) byPackage.set(cwd, [...files, file]);
 }
 let failed = false;
 const summary = [];
