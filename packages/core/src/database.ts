@@ -29,13 +29,13 @@ export interface DatabaseOptions {
  * characters at most. Lower case because SQL table names ignore case: on D1 `Todos` and `todos`
  * would be one table, while the memory store would keep them apart.
  */
-export const COLLECTION_NAME = /^[a-z_][a-z0-9_-]{0,63}$/;
+export const COLLECTION_NAME_PATTERN = /^[a-z_][a-z0-9_-]{0,63}$/;
 
 /** Throws a `ValidationError` unless `name` is a valid collection name. */
 export function assertCollectionName(name: unknown, where = 'Collection name'): asserts name is string {
-  if (typeof name !== 'string' || !COLLECTION_NAME.test(name)) {
+  if (typeof name !== 'string' || !COLLECTION_NAME_PATTERN.test(name)) {
     const shown = typeof name === 'string' ? JSON.stringify(name) : describe(name);
-    const hint = typeof name === 'string' && COLLECTION_NAME.test(name.toLowerCase()) ? ` Try ${JSON.stringify(name.toLowerCase())} or snake_case: SQL table names ignore case.` : '';
+    const hint = typeof name === 'string' && COLLECTION_NAME_PATTERN.test(name.toLowerCase()) ? ` Try ${JSON.stringify(name.toLowerCase())} or snake_case: SQL table names ignore case.` : '';
     throw new ValidationError(
       `${where} ${shown} is not valid: start with a lower-case letter or "_", then use lower-case letters, digits, "_" or "-", at most 64 characters.${hint}`,
     );

@@ -30,7 +30,7 @@ export type NewDocument<T extends BaseDocument> = { [K in Exclude<keyof T, '_id'
 export const FIELD_OPERATOR: unique symbol = Symbol.for('pocket.fieldOperator') as never;
 
 /** The deepest a document may nest. SQLite's JSON functions stop at 1000; we stop well before. */
-export const MAX_DEPTH = 100;
+export const MAX_DOCUMENT_DEPTH = 100;
 /** Longest accepted `_id`, in UTF-16 code units. Adapters may enforce byte limits of their own. */
 export const MAX_ID_LENGTH = 512;
 
@@ -103,7 +103,7 @@ function copyObject(input: Record<string, unknown>, walk: Walk): JsonObject {
 }
 
 function copyValue(value: unknown, walk: Walk): JsonValue {
-  if (walk.parents.length > MAX_DEPTH) fail(walk, `nests deeper than ${MAX_DEPTH} levels`);
+  if (walk.parents.length > MAX_DOCUMENT_DEPTH) fail(walk, `nests deeper than ${MAX_DOCUMENT_DEPTH} levels`);
   switch (typeof value) {
     case 'string':
       if (!value.isWellFormed()) fail(walk, 'contains a lone UTF-16 surrogate');

@@ -1,10 +1,8 @@
-export { Database, COLLECTION_NAME, assertCollectionName, type DatabaseOptions, type CollectionOptions } from './database.js';
+export { Database, COLLECTION_NAME_PATTERN, assertCollectionName, type DatabaseOptions, type CollectionOptions } from './database.js';
 export type { StandardSchemaV1, SchemaDocument } from './schema.js';
 export { Collection, type DocumentUpdate, type ChangesOptions, type Change, type ChangesPage } from './collection.js';
 export { increment, arrayUnion, arrayRemove, deleteField, isFieldOperator, type FieldOperator, type Increment, type ArrayUnion, type ArrayRemove, type DeleteField, type OperatorFor } from './operators.js';
 export type { DocumentPatch, UpsertDocument, WriteOptions } from './patch.js';
-export { applyWrite, applyOperators, checkRevision, type DocumentState } from './storage/apply.js';
-export { measured, type OperationMeter, type MeteredStore } from './storage/measure.js';
 export type { ChangeEvent, ChangeListener } from './changes.js';
 export {
   PocketError,
@@ -23,8 +21,7 @@ export {
   toJsonObject,
   toJsonValue,
   assertId,
-  describe as describeValue,
-  MAX_DEPTH,
+  MAX_DOCUMENT_DEPTH,
   MAX_ID_LENGTH,
   type AnyDocument,
   type BaseDocument,
@@ -53,9 +50,8 @@ export { parseQuery } from './query/parse.js';
 export { requireIndexes, FullScanError, type RequireIndexesOptions } from './insight/require-indexes.js';
 export { serverTiming, OperationTotals, type ServerTimingContext } from './insight/server-timing.js';
 export { parsePath, MAX_PATH_LENGTH, type FieldPath, type PathValue } from './query/path.js';
-export { evaluate, comparator, isAfter, project } from './evaluator/evaluate.js';
-export { matches } from './evaluator/matches.js';
-export { compareValues, compareStrings, typeRank, readPath, MISSING } from './evaluator/values.js';
 export { createMemoryStorage } from './storage/memory.js';
 export { fromRpcError } from './rpc-errors.js';
 export type * from './storage/adapter.js';
+// Adapter authors' helpers (the evaluator, the shared write semantics, the meter) are in
+// `@pocket/core/adapter`: see adapter.ts.

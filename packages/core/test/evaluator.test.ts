@@ -1,20 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import {
-  and,
-  compareStrings,
-  compareValues,
-  comparator,
-  condition,
-  evaluate,
-  matches,
-  MISSING,
-  or,
-  readPath,
-  typeRank,
-  type Filter,
-  type FindQuery,
-  type JsonValue,
-} from '@pocket/core';
+import { and, condition, or, type Filter, type FindQuery, type JsonValue } from '@pocket/core';
+import { compareStrings, compareValues, compareBy, evaluate, matches, MISSING, readPath, typeRank } from '@pocket/core/adapter';
 
 const query = (q: Partial<FindQuery>): FindQuery => ({ filter: null, sort: [], skip: 0, limit: null, ...q });
 
@@ -261,8 +247,8 @@ describe('evaluate', () => {
     expect(input).toEqual(docs);
   });
 
-  it('comparator is the order evaluate uses', () => {
+  it('compareBy is the order evaluate uses', () => {
     const sort = [{ path: 's', direction: 'desc' as const }];
-    expect([...docs].sort(comparator(sort))).toEqual(evaluate(query({ sort }), docs));
+    expect([...docs].sort(compareBy(sort))).toEqual(evaluate(query({ sort }), docs));
   });
 });

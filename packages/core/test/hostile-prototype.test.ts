@@ -1,7 +1,8 @@
 // No prototype pollution anywhere: not through the public API (refused), and not below it either
 // — the memory adapter and the evaluator handle `__proto__`, `constructor` and `prototype` keys
 // as plain data even when they get documents, patches and filters that skipped core's checks.
-import { comparator, createMemoryStorage, Database, evaluate, matches, readPath, toJsonObject, type Filter, type StoredDocument } from '@pocket/core';
+import { createMemoryStorage, Database, toJsonObject, type Filter, type StoredDocument } from '@pocket/core';
+import { compareBy, evaluate, matches, readPath } from '@pocket/core/adapter';
 import { describe, expect, it } from 'vitest';
 import { expectNoPollution, prototypeSnapshot } from './support/hostile-inputs.js';
 
@@ -54,7 +55,7 @@ describe('prototype pollution', () => {
       'plain',
       'd3',
     ]);
-    expect([...docs, plain].sort(comparator([{ path: 'constructor.prototype.polluted', direction: 'asc' }])).map((d) => d._id)).toEqual(['d0', 'd2', 'd3', 'plain', 'd1']);
+    expect([...docs, plain].sort(compareBy([{ path: 'constructor.prototype.polluted', direction: 'asc' }])).map((d) => d._id)).toEqual(['d0', 'd2', 'd3', 'plain', 'd1']);
     expectNoPollution(before);
   });
 

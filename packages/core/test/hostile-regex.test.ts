@@ -2,7 +2,8 @@
 // i, m, s and u, and no group that repeats around another repetition — the shape of
 // catastrophic backtracking, e.g. /(a+)+$/ on 'aaaa…b'. Refused by the builder and, for filters
 // made by hand or received as JSON, by the evaluator, before any regex runs.
-import { condition, createMemoryStorage, Database, evaluate, matches, QueryError, type Filter } from '@pocket/core';
+import { condition, createMemoryStorage, Database, QueryError, type Filter } from '@pocket/core';
+import { evaluate, matches } from '@pocket/core/adapter';
 import { describe, expect, it } from 'vitest';
 import { nestedQuantifier } from '../src/query/conditions.js';
 

@@ -1,18 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import {
-  compareValues,
-  createMemoryStorage,
-  Database,
-  evaluate,
-  project,
-  readPath,
-  toJsonObject,
-  type CollectionStore,
-  type Filter,
-  type FindQuery,
-  type StorageAdapter,
-  type StoredDocument,
-} from '@pocket/core';
+import { createMemoryStorage, Database, toJsonObject, type CollectionStore, type Filter, type FindQuery, type StorageAdapter, type StoredDocument } from '@pocket/core';
+import { compareValues, evaluate, project, readPath } from '@pocket/core/adapter';
 import {
   buildQuery,
   checkAgainstEvaluator,

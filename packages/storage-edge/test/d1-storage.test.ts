@@ -1,5 +1,6 @@
 import { env } from 'cloudflare:test';
-import { and, condition, Database, DuplicateKeyError, evaluate, or, PocketError, QueryError, ValidationError, type Filter, type FilterBuilder, type FindQuery } from '@pocket/core';
+import { and, condition, Database, DuplicateKeyError, or, PocketError, QueryError, ValidationError, type Filter, type FilterBuilder, type FindQuery } from '@pocket/core';
+import { evaluate } from '@pocket/core/adapter';
 import { describe, expect, it, vi } from 'vitest';
 import { expectEvaluatorResult } from '@pocket/core/testing';
 import { compileFind, createD1Storage, D1Error, d1SchemaSql, DEFAULT_SQL_LIMITS, initializeD1Schema } from '../src/index.js';

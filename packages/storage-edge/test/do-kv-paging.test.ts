@@ -1,4 +1,5 @@
-import { Database, evaluate, type FindQuery, type StoredDocument } from '@pocket/core';
+import { Database, type FindQuery, type StoredDocument } from '@pocket/core';
+import { evaluate } from '@pocket/core/adapter';
 import { describe, expect, it } from 'vitest';
 import { createDurableObjectStorage } from '../src/index.js';
 import { countingStorage, inObject, padded, range } from './do-helpers.js';

@@ -3,7 +3,8 @@
 // maxDocumentBytes) and Durable Object KV storage (128 KiB a value, counted as the platform
 // counts it). At the limit: stored and read back whole. One byte over: a ValidationError, and
 // nothing of the batch written. Also: a 100-level path, and huge values in queries.
-import { Database, evaluate, ValidationError, type AnyDocument, type Collection, type StorageAdapter } from '@pocket/core';
+import { Database, ValidationError, type AnyDocument, type Collection, type StorageAdapter } from '@pocket/core';
+import { evaluate } from '@pocket/core/adapter';
 import { env } from 'cloudflare:workers';
 import { buildQuery } from '@pocket/core/testing';
 import { describe, expect, it } from 'vitest';

@@ -3,7 +3,8 @@
 // developer would write by hand against a plain index, and its result checked against core's
 // evaluator.
 import { env } from 'cloudflare:test';
-import { Database, evaluate, type FindQuery, type StorageAdapter, type StoredDocument } from '@pocket/core';
+import { Database, type FindQuery, type StorageAdapter, type StoredDocument } from '@pocket/core';
+import { evaluate } from '@pocket/core/adapter';
 import { expectEvaluatorResult } from '@pocket/core/testing';
 import { describe, expect, it } from 'vitest';
 import { createD1Storage, createDurableObjectSqlStorage, d1SchemaSql, type D1Indexes } from '../src/index.js';

@@ -15,7 +15,7 @@ export function evaluate<T extends { _id: string }>(query: FindQuery, docs: Iter
   const found: T[] = [];
   const after = query.after == null ? null : isAfter(query.sort, query.after);
   for (const doc of docs) if (matches(query.filter, doc) && (after === null || after(doc))) found.push(doc);
-  found.sort(comparator(query.sort));
+  found.sort(compareBy(query.sort));
   const end = query.limit === null ? undefined : query.skip + query.limit;
   const page = query.skip === 0 && end === undefined ? found : found.slice(query.skip, end);
   const select = query.select;
@@ -50,7 +50,7 @@ export function isAfter(sort: readonly SortSpec[], position: QueryPosition): (do
 }
 
 /** The order `evaluate` sorts by: each sort key in turn, then `_id` ascending. */
-export function comparator<T extends { _id: string }>(sort: readonly SortSpec[]): (a: T, b: T) => number {
+export function compareBy<T extends { _id: string }>(sort: readonly SortSpec[]): (a: T, b: T) => number {
   const keys = sort.map((s) => ({ segments: parsePath(s.path), sign: s.direction === 'desc' ? -1 : 1 }));
   return (a, b) => {
     for (const { segments, sign } of keys) {

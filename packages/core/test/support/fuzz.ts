@@ -10,32 +10,8 @@
 // case. Used by packages/core/test/fuzz.test.ts (memory, in Node) and
 // packages/storage-edge/test/fuzz-*.test.ts (D1, DO KV, DO SQL, in workerd);
 // `node scripts/fuzz.mjs --cases N --seed S` runs them all with a larger count.
-import {
-  and,
-  applyWrite,
-  arrayRemove,
-  arrayUnion,
-  condition,
-  Database,
-  deleteField,
-  evaluate,
-  increment,
-  matches,
-  or,
-  type AnyDocument,
-  type Collection,
-  type Condition,
-  type DocumentState,
-  type Filter,
-  type FindQuery,
-  type JsonObject,
-  type JsonValue,
-  type SortSpec,
-  type StorageAdapter,
-  type StoredDocument,
-  type WriteOperation,
-  type WriteResult,
-} from '@pocket/core';
+import { and, arrayRemove, arrayUnion, condition, Database, deleteField, increment, or, type AnyDocument, type Collection, type Condition, type Filter, type FindQuery, type JsonObject, type JsonValue, type SortSpec, type StorageAdapter, type StoredDocument, type WriteOperation, type WriteResult } from '@pocket/core';
+import { applyWrite, evaluate, matches, type DocumentState } from '@pocket/core/adapter';
 import { buildQuery, createRandom, evaluatorDifference, rowDifference, randomDocuments, randomQuery, RANDOM_FIELDS, withRevision, type Random } from '@pocket/core/testing';
 // How a call becomes the operations a store receives: core's own translation, so that the
 // reference applies exactly what the adapter is given.

@@ -1,4 +1,5 @@
-import { describeValue as describe, ValidationError } from '@pocket/core';
+import { ValidationError } from '@pocket/core';
+import { describeValue as describe } from '@pocket/core/adapter';
 
 /**
  * The part of a D1 binding Pocket uses. Declared here instead of importing

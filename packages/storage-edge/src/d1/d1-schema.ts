@@ -1,4 +1,5 @@
-import { assertCollectionName as assertName, ValidationError, describeValue as describe } from '@pocket/core';
+import { assertCollectionName as assertName, ValidationError } from '@pocket/core';
+import { describeValue as describe } from '@pocket/core/adapter';
 import { assertTableName, assertTablePrefix } from '../sql/identifiers.js';
 import { createIndexSql, createTableStatements, DEFAULT_TABLE_PREFIX, indexKeys, type SqlIndexes } from '../sql/schema.js';
 import { feedColumnsSql } from '../sql/revisions.js';

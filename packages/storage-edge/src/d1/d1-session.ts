@@ -1,4 +1,5 @@
-import { describeValue as describe, ValidationError } from '@pocket/core';
+import { ValidationError } from '@pocket/core';
+import { describeValue as describe } from '@pocket/core/adapter';
 import type { D1DatabaseLike } from './d1-binding.js';
 
 /** A D1 session (`env.DB.withSession(…)`): a database whose reads follow its own writes. */

@@ -1,4 +1,5 @@
-import { describeValue as describe, ValidationError, type OperationMeter, type StorageAdapter } from '@pocket/core';
+import { ValidationError, type StorageAdapter } from '@pocket/core';
+import { describeValue as describe, type OperationMeter } from '@pocket/core/adapter';
 import { createSqlAdapter } from '../sql/adapter.js';
 import { PartialBatchError, type Row, type SqlDriver, type SqlStatement } from '../sql/statement.js';
 import type { SqlLimits } from '../sql/limits.js';

@@ -1,4 +1,4 @@
-import type { OperationMeter } from '@pocket/core';
+import type { OperationMeter } from '@pocket/core/adapter';
 import type { DurableObjectKvStorageLike } from './kv-types.js';
 
 /**

@@ -1,4 +1,5 @@
-import { evaluate, matches, project, type Filter, type FindQuery, type StoredDocument } from '@pocket/core';
+import { type Filter, type FindQuery, type StoredDocument } from '@pocket/core';
+import { evaluate, matches, project } from '@pocket/core/adapter';
 import { assertText, decode } from './kv-values.js';
 import type { DurableObjectKvStorageLike } from './kv-types.js';
 

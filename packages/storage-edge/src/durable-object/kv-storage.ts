@@ -1,4 +1,5 @@
-import { describeValue as describe, measured, PocketError, ValidationError, type OperationMeter, type StorageAdapter } from '@pocket/core';
+import { PocketError, ValidationError, type StorageAdapter } from '@pocket/core';
+import { describeValue as describe, measured, type OperationMeter } from '@pocket/core/adapter';
 import { meteredKv } from './kv-meter.js';
 import { DurableObjectStorageError } from './errors.js';
 import { assertKeyPrefix, chunks, collectionKeys, DEFAULT_KEY_PREFIX } from './kv-keys.js';

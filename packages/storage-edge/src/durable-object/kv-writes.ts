@@ -1,4 +1,5 @@
-import { applyWrite, type DocumentState, type StoredDocument, type WriteOperation, type WriteResult } from '@pocket/core';
+import { type StoredDocument, type WriteOperation, type WriteResult } from '@pocket/core';
+import { applyWrite, type DocumentState } from '@pocket/core/adapter';
 import { chunks, type CollectionKeys } from './kv-keys.js';
 import type { DurableObjectKvStorageLike } from './kv-types.js';
 import { assertText, encode } from './kv-values.js';

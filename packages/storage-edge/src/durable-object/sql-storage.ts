@@ -1,4 +1,5 @@
-import { describeValue as describe, ValidationError, type OperationMeter, type StorageAdapter } from '@pocket/core';
+import { ValidationError, type StorageAdapter } from '@pocket/core';
+import { describeValue as describe, type OperationMeter } from '@pocket/core/adapter';
 import { createSqlAdapter } from '../sql/adapter.js';
 import type { SqlIndexes } from '../sql/schema.js';
 import type { Row, SqlDriver, SqlStatement } from '../sql/statement.js';

@@ -1,4 +1,5 @@
-import { describeValue as describe, ValidationError, type StorageAdapter } from '@pocket/core';
+import { ValidationError, type StorageAdapter } from '@pocket/core';
+import { describeValue as describe } from '@pocket/core/adapter';
 import { assertTablePrefix } from './identifiers.js';
 import { DEFAULT_TABLE_PREFIX, indexKeys, type IndexKey, type SqlIndexes } from './schema.js';
 import type { SqlDriver } from './statement.js';

@@ -1,4 +1,5 @@
-import { and, condition, or, parsePath, readPath, type Filter, type RegexCondition, type StoredDocument } from '@pocket/core';
+import { and, condition, or, parsePath, type Filter, type RegexCondition, type StoredDocument } from '@pocket/core';
+import { readPath } from '@pocket/core/adapter';
 import { compileFilter } from './filter.js';
 import type { SqlFragment } from './statement.js';
 

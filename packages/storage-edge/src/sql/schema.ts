@@ -1,4 +1,5 @@
-import { describeValue as describe, parsePath, ValidationError } from '@pocket/core';
+import { parsePath, ValidationError } from '@pocket/core';
+import { describeValue as describe } from '@pocket/core/adapter';
 import { jsonPath, quoteIdentifier, quoteLiteral } from './identifiers.js';
 import { sortKeySql } from './sort-key.js';
 import { feedIndexesSql, LIVE } from './revisions.js';

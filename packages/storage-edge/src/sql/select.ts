@@ -1,4 +1,5 @@
-import { describeValue as describe, QueryError, type Filter, type FindQuery, type SortSpec } from '@pocket/core';
+import { QueryError, type Filter, type FindQuery, type SortSpec } from '@pocket/core';
+import { describeValue as describe } from '@pocket/core/adapter';
 import { compileFilter, join } from './filter.js';
 import type { SqlFragment } from './statement.js';
 import { afterSql } from './after.js';

@@ -1,4 +1,5 @@
-import { typeRank as rankOf, type Condition, type Filter, type JsonValue, type SortSpec } from '@pocket/core';
+import { type Condition, type Filter, type JsonValue, type SortSpec } from '@pocket/core';
+import { typeRank as rankOf } from '@pocket/core/adapter';
 import { NUMBER } from './filter.js';
 import type { SqlFragment } from './statement.js';
 import { jsonPathLiteral } from './identifiers.js';

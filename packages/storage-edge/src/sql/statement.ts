@@ -1,4 +1,4 @@
-import type { OperationMeter } from '@pocket/core';
+import type { OperationMeter } from '@pocket/core/adapter';
 
 /** SQL text with its bound values, in order of the `?` placeholders. */
 export interface SqlFragment {

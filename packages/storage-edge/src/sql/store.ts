@@ -1,24 +1,5 @@
-import {
-  project,
-  applyWrite,
-  checkRevision,
-  type DocumentState,
-  measured,
-  type MeteredStore,
-  type OperationMeter,
-  StorageError,
-  DocumentNotFoundError,
-  ValidationError,
-  type CollectionStore,
-  type StoredChange,
-  type Filter,
-  type FindQuery,
-  type JsonValue,
-  type QueryExplanation,
-  type StoredDocument,
-  type WriteOperation,
-  type WriteResult,
-} from '@pocket/core';
+import { StorageError, DocumentNotFoundError, ValidationError, type CollectionStore, type StoredChange, type Filter, type FindQuery, type JsonValue, type QueryExplanation, type StoredDocument, type WriteOperation, type WriteResult } from '@pocket/core';
+import { project, applyWrite, checkRevision, type DocumentState, measured, type MeteredStore, type OperationMeter } from '@pocket/core/adapter';
 import { PartialBatchError, type PlannedStatement, type Row, type SqlDriver, type SqlFragment } from './statement.js';
 import { assertTableName, quoteIdentifier } from './identifiers.js';
 import { createIndexSql, createTableStatements, type IndexKey } from './schema.js';

@@ -1,4 +1,5 @@
-import { applyOperators, ValidationError, type JsonObject, type StoredDocument, type WriteOperation, type WriteResult } from '@pocket/core';
+import { ValidationError, type JsonObject, type StoredDocument, type WriteOperation, type WriteResult } from '@pocket/core';
+import { applyOperators } from '@pocket/core/adapter';
 import { jsonPath, quoteLiteral } from './identifiers.js';
 import { planInserts } from './inserts.js';
 import { documentText, utf8Length } from './json-text.js';
