@@ -8,5 +8,6 @@ export const sourceAliases = [
   { find: /^@pocket\/core\/adapter$/, replacement: fileURLToPath(new URL('./packages/core/src/adapter.ts', import.meta.url)) },
   { find: /^@pocket\/core\/testing$/, replacement: fileURLToPath(new URL('./packages/core/src/testing/index.ts', import.meta.url)) },
   { find: /^@pocket\/core$/, replacement: fileURLToPath(new URL('./packages/core/src/index.ts', import.meta.url)) },
+  { find: /^@pocket\/storage-edge\/sql$/, replacement: fileURLToPath(new URL('./packages/storage-edge/src/sql-compiler.ts', import.meta.url)) },
   { find: /^@pocket\/storage-edge$/, replacement: fileURLToPath(new URL('./packages/storage-edge/src/index.ts', import.meta.url)) },
 ];

@@ -1,5 +1,6 @@
 import { condition } from '@pocket/core';
-import { compileCount, compileFind, DEFAULT_SQL_LIMITS } from '@pocket/storage-edge';
+import { DEFAULT_SQL_LIMITS } from '@pocket/storage-edge';
+import { compileCount, compileFind } from '@pocket/storage-edge/sql';
 import { TABLE, type Todo } from './data.js';
 import { BY_USER_LIMIT, RANGE_LIMIT, type Variant } from './harness.js';
 

@@ -1,6 +1,7 @@
 import { env } from 'cloudflare:workers';
 import { condition, Database } from '@pocket/core';
-import { compileFind, createD1Storage, d1SchemaSql } from '@pocket/storage-edge';
+import { createD1Storage, d1SchemaSql } from '@pocket/storage-edge';
+import { compileFind } from '@pocket/storage-edge/sql';
 import { describe, expect, it } from 'vitest';
 
 interface Block {

@@ -1,6 +1,6 @@
 import { env, exports } from 'cloudflare:workers';
 import { createMemoryStorage, Database } from '@pocket/core';
-import { compileFind } from '@pocket/storage-edge';
+import { compileFind } from '@pocket/storage-edge/sql';
 import { describe, expect, it } from 'vitest';
 import type { Todo } from '../src/index.js';
 

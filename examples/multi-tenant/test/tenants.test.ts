@@ -3,7 +3,7 @@ import { env, exports } from 'cloudflare:workers';
 import type { WithRev } from '@pocket/core';
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { Note } from '../src/tenant-do.js';
-import { compileFind } from '@pocket/storage-edge';
+import { compileFind } from '@pocket/storage-edge/sql';
 import { getTenantDb, sharedDb, type SharedTodo, type Todo } from '../src/tenant-storage.js';
 import { TENANT_ID } from '../src/tenant.js';
 

@@ -12,11 +12,8 @@ export {
   type D1SessionContext,
 } from './d1/d1-session.js';
 export type { D1DatabaseLike } from './d1/d1-binding.js';
-export { compileFind, compileCount, type CompiledFind } from './sql/select.js';
-export { compileFilter } from './sql/filter.js';
-export type { SqlFragment } from './sql/statement.js';
-export { splitFilter, type SplitFilter } from './sql/residual.js';
 export { DEFAULT_SQL_LIMITS, type SqlLimits } from './sql/limits.js';
+// The query compiler is its own entry, `@pocket/storage-edge/sql` (sql-compiler.ts).
 export { createDurableObjectStorage, type DurableObjectStorageOptions } from './durable-object/kv-storage.js';
 export type { DurableObjectKvStorageLike } from './durable-object/kv-types.js';
 export { createDurableObjectSqlStorage, type DurableObjectSqlStorageOptions, type DurableObjectSqlStorageLike } from './durable-object/sql-storage.js';

@@ -2,7 +2,7 @@
 // skip, limit, sort direction or table name is a QueryError, never part of a statement.
 import { EMPTY_QUERY, QueryError, type FindQuery } from '@pocket/core';
 import { describe, expect, it } from 'vitest';
-import { compileCount, compileFind } from '../src/index.js';
+import { compileCount, compileFind } from '../src/sql-compiler.js';
 
 const T = '"pocket_todos"';
 const hostile = (change: Record<string, unknown>) => ({ ...EMPTY_QUERY, ...change }) as unknown as FindQuery;

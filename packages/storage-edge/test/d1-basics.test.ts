@@ -49,7 +49,7 @@ describe('D1 basics', () => {
     const db = await Database.create({ name: 'app', storage: createD1Storage({ database: env.DB, tablePrefix: 'plan_', indexes: { todos: ['userId'] } }) });
     await db.collection<Todo>('todos').insert({ title: 't', completed: false, userId: 'u1' });
     const q = db.collection<Todo>('todos').find().where('userId').equals('u1').limit(100).toQuery();
-    const { compileFind } = await import('../src/index.js');
+    const { compileFind } = await import('../src/sql-compiler.js');
     const c = compileFind('"plan_todos"', q);
     const plan = await env.DB.prepare(`EXPLAIN QUERY PLAN ${c.sql}`).bind(...c.params).all();
     const inList = compileFind('"plan_todos"', db.collection<Todo>('todos').find().where('userId').in(['u1', 'u2']).toQuery());

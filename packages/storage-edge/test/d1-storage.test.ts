@@ -3,7 +3,8 @@ import { and, condition, Database, DuplicateKeyError, or, PocketError, QueryErro
 import { evaluate } from '@pocket/core/adapter';
 import { describe, expect, it, vi } from 'vitest';
 import { expectEvaluatorResult } from '@pocket/core/testing';
-import { compileFind, createD1Storage, D1Error, d1SchemaSql, DEFAULT_SQL_LIMITS, initializeD1Schema } from '../src/index.js';
+import { createD1Storage, D1Error, d1SchemaSql, DEFAULT_SQL_LIMITS, initializeD1Schema } from '../src/index.js';
+import { compileFind } from '../src/sql-compiler.js';
 import type { D1DatabaseLike } from '../src/d1/d1-binding.js';
 
 interface Todo {

@@ -1,7 +1,8 @@
 import { abortAllDurableObjects } from 'cloudflare:test';
 import { Database, DocumentNotFoundError, DuplicateKeyError, StorageError, ValidationError, type FilterBuilder } from '@pocket/core';
 import { describe, expect, it } from 'vitest';
-import { compileFind, createDurableObjectSqlStorage, DurableObjectStorageError } from '../src/index.js';
+import { createDurableObjectSqlStorage, DurableObjectStorageError } from '../src/index.js';
+import { compileFind } from '../src/sql-compiler.js';
 import { inObject, padded, range } from './do-helpers.js';
 
 interface Todo {

@@ -7,7 +7,8 @@
 // row for the change feed), the filter in parentheses so a bare OR in it cannot escape the AND.
 import type { Filter, FindQuery } from '@pocket/core';
 import { describe, expect, it } from 'vitest';
-import { compileCount, compileFind, d1SchemaSql } from '../src/index.js';
+import { d1SchemaSql } from '../src/index.js';
+import { compileCount, compileFind } from '../src/sql-compiler.js';
 import { sortKeySql } from '../src/sql/sort-key.js';
 
 /** The compiled SQL with each field's sort key written `key('$.field')`. */

@@ -4,7 +4,7 @@
 // statement. Checked on the plans and the compiled SQL; test/large-payloads.test.ts runs them.
 import { condition, QueryError, type JsonObject, type WriteOperation } from '@pocket/core';
 import { describe, expect, it } from 'vitest';
-import { compileCount, compileFind } from '../src/index.js';
+import { compileCount, compileFind } from '../src/sql-compiler.js';
 import { DEFAULT_SQL_LIMITS, type SqlLimits } from '../src/sql/limits.js';
 import { fitStatement, packRuns } from '../src/sql/parameters.js';
 import type { PlannedStatement } from '../src/sql/statement.js';
