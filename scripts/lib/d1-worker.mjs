@@ -107,7 +107,9 @@ export function checkTodoShape(todo) {
   if (typeof todo.userId !== 'string') problems.push('userId');
   if (typeof todo.completed !== 'boolean') problems.push('completed');
   if (typeof todo.createdAt !== 'string' || Number.isNaN(Date.parse(todo.createdAt))) problems.push('createdAt');
-  const extra = Object.keys(todo).filter((k) => !['_id', 'title', 'userId', 'completed', 'createdAt'].includes(k));
+  // Pocket's revision: 1 at insert, +1 at every write.
+  if (!Number.isSafeInteger(todo._rev) || todo._rev < 1) problems.push('_rev');
+  const extra = Object.keys(todo).filter((k) => !['_id', 'title', 'userId', 'completed', 'createdAt', '_rev'].includes(k));
   if (extra.length > 0) problems.push(`unexpected fields ${extra.join(', ')}`);
   return problems;
 }
