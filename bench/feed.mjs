@@ -8,13 +8,12 @@
 //
 //   node feed.mjs [--quick] [--rounds N] [--reps N] [--target MS]
 //                 [--out results/feed-latest.json] [--markdown results/feed-latest.md]
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { Miniflare } from 'miniflare';
-import { bundleWorker } from './lib/build-worker.mjs';
+import { startD1Scenario } from './lib/d1-scenario.mjs';
 import { fmtMs, fmtRatio } from './lib/format.mjs';
 import { summary } from './lib/stats.mjs';
 
@@ -65,32 +64,9 @@ const n = (x) => x.toLocaleString('en');
 
 console.log(`Pocket change-feed benchmark — ${quick ? 'quick' : 'full'} run: ${ROUNDS} rounds × ${REPS} requests per variant and pull, ${TARGET_MS} ms requests`);
 const started = Date.now();
-const workerFile = join(here, 'dist/feed-worker.js');
-await bundleWorker({ entry: join(here, 'worker/feed.ts'), outfile: workerFile });
-// Its own state directory, wiped at the start as run.mjs wipes its own.
-const stateDir = join(here, '.state/feed');
-rmSync(stateDir, { recursive: true, force: true });
-mkdirSync(stateDir, { recursive: true });
-const mf = new Miniflare({ modules: true, scriptPath: workerFile, compatibilityDate: '2026-04-01', d1Databases: { DB: 'bench-feed' }, d1Persist: stateDir });
-await mf.ready;
-process.on('SIGINT', async () => {
-  await mf.dispose();
-  process.exit(130);
-});
-
-async function post(action, body = {}) {
-  const response = await mf.dispatchFetch(`http://bench.local/${action}`, { method: 'POST', body: JSON.stringify(body), headers: { 'content-type': 'application/json' } });
-  const json = await response.json();
-  if (!response.ok) throw new Error(`${action} failed: ${json.error}\n${json.stack ?? ''}`);
-  return json;
-}
+const { mf, post } = await startD1Scenario(here, 'feed');
 
 try {
-  // The Worker's clock must advance with computation, or in-Worker timings mean nothing (run.mjs).
-  const c0 = performance.now();
-  const clock = await post('clock', { work: 3e7 });
-  if (!(clock.compute > 0.5 * (performance.now() - c0))) fail('the Worker clock does not advance during computation; in-Worker timings would be wrong.');
-
   // Seed through Pocket: every row gets its feed position from a real write.
   const s0 = Date.now();
   await post('reset');

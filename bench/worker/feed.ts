@@ -8,7 +8,7 @@ import { hash32, type Todo } from './data.js';
 import { d1Admin } from './d1-raw.js';
 import { COLLECTION, POCKET_INDEXES, POCKET_TABLE, SORTED_COUNT, sortedTodo } from './sorted-variants.js';
 import { newTrace, traceD1, type Trace } from './trace.js';
-import { jsonEndpoint } from './endpoint.js';
+import { clockWork, jsonEndpoint, variantCache } from './endpoint.js';
 
 interface Env {
   DB: D1Database;
@@ -256,24 +256,13 @@ async function run(pull: Pull, { op, n, round, rep, checkpoints }: Body) {
 }
 
 /** Variants are made once per isolate, as a Worker would keep them. */
-const variants = new Map<string, Pull>();
-function variantOf(env: Env, name: string): Pull {
-  const make = VARIANTS[name];
-  if (make === undefined) throw new Error(`unknown variant "${name}"; known: ${Object.keys(VARIANTS).join(', ')}`);
-  let v = variants.get(name);
-  if (v === undefined) variants.set(name, (v = make(env.DB)));
-  return v;
-}
+const variants = variantCache(VARIANTS);
+const variantOf = (env: Env, name: string): Pull => variants.of(name, env.DB);
 
 async function handle(action: string, body: Body, env: Env): Promise<unknown> {
   switch (action) {
-    case 'clock': {
-      // A fixed computation: feed.mjs checks that the Worker's clock advances with it, as run.mjs does.
-      const t0 = performance.now();
-      let x = 0;
-      for (let i = 0; i < (body.work ?? 2e7); i++) x = (x + i * 7) % 1_000_003;
-      return { compute: performance.now() - t0, x };
-    }
+    case 'clock':
+      return clockWork(body.work);
     case 'reset':
       variants.clear();
       return reset(env.DB);

@@ -19,7 +19,7 @@ import {
   type SortedVariant,
 } from './sorted-variants.js';
 import { newTrace, traceD1 } from './trace.js';
-import { jsonEndpoint } from './endpoint.js';
+import { clockWork, jsonEndpoint, variantCache } from './endpoint.js';
 
 interface Env {
   DB: D1Database;
@@ -121,24 +121,13 @@ async function allOfUser(db: D1Database, user: string) {
 }
 
 /** Variants are made once per isolate, as a Worker would keep them. */
-const variants = new Map<string, SortedVariant>();
-function variantOf(env: Env, name: string): SortedVariant {
-  const make = SORTED_VARIANTS[name];
-  if (make === undefined) throw new Error(`unknown variant "${name}"; known: ${Object.keys(SORTED_VARIANTS).join(', ')}`);
-  let v = variants.get(name);
-  if (v === undefined) variants.set(name, (v = make(env.DB)));
-  return v;
-}
+const variants = variantCache(SORTED_VARIANTS);
+const variantOf = (env: Env, name: string): SortedVariant => variants.of(name, env.DB);
 
 async function handle(action: string, body: Body, env: Env): Promise<unknown> {
   switch (action) {
-    case 'clock': {
-      // A fixed computation: sorted.mjs checks that the Worker's clock advances with it, as run.mjs does.
-      const t0 = performance.now();
-      let x = 0;
-      for (let i = 0; i < (body.work ?? 2e7); i++) x = (x + i * 7) % 1_000_003;
-      return { compute: performance.now() - t0, x };
-    }
+    case 'clock':
+      return clockWork(body.work);
     case 'seed':
       variants.clear();
       return seed(env.DB);
