@@ -15,6 +15,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { Miniflare } from 'miniflare';
+import { poster } from './lib/d1-scenario.mjs';
 import { bundleWorker } from './lib/build-worker.mjs';
 import { fmtMs, fmtRatio, pct } from './lib/format.mjs';
 import { median, summary } from './lib/stats.mjs';
@@ -142,12 +143,7 @@ process.on('SIGINT', async () => {
   process.exit(130);
 });
 
-async function post(action, body = {}) {
-  const response = await mf.dispatchFetch(`http://bench.local/${action}`, { method: 'POST', body: JSON.stringify(body), headers: { 'content-type': 'application/json' } });
-  const json = await response.json();
-  if (!response.ok) throw new Error(`${action} ${JSON.stringify(body)} failed: ${json.error}\n${json.stack ?? ''}`);
-  return json;
-}
+const post = poster(mf);
 
 try {
   // -------------------------------------------------------------------------------------------

@@ -21,12 +21,7 @@ export async function startD1Scenario(here, name) {
     await mf.dispose();
     process.exit(130);
   });
-  async function post(action, body = {}) {
-    const response = await mf.dispatchFetch(`http://bench.local/${action}`, { method: 'POST', body: JSON.stringify(body), headers: { 'content-type': 'application/json' } });
-    const json = await response.json();
-    if (!response.ok) throw new Error(`${action} ${JSON.stringify(body)} failed: ${json.error}\n${json.stack ?? ''}`);
-    return json;
-  }
+  const post = poster(mf);
   const c0 = performance.now();
   const clock = await post('clock', { work: 3e7 });
   if (!(clock.compute > 0.5 * (performance.now() - c0))) {
@@ -34,4 +29,14 @@ export async function startD1Scenario(here, name) {
     throw new Error('the Worker clock does not advance during computation; in-Worker timings would be wrong.');
   }
   return { mf, post };
+}
+
+/** `post(action, body)`: calls a bench Worker's JSON endpoint (worker/endpoint.ts) in Miniflare; a failure throws its error and stack. */
+export function poster(mf) {
+  return async function post(action, body = {}) {
+    const response = await mf.dispatchFetch(`http://bench.local/${action}`, { method: 'POST', body: JSON.stringify(body), headers: { 'content-type': 'application/json' } });
+    const json = await response.json();
+    if (!response.ok) throw new Error(`${action} ${JSON.stringify(body)} failed: ${json.error}\n${json.stack ?? ''}`);
+    return json;
+  };
 }

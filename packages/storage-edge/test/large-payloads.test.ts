@@ -18,6 +18,7 @@ import {
   type StoredChange,
   type WriteOperation,
 } from '@pocket/core';
+import { createRandom } from '@pocket/core/testing';
 import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
 import { createD1Storage, createDurableObjectSqlStorage, DEFAULT_SQL_LIMITS, type D1DatabaseLike, type DurableObjectSqlStorageLike, type SqlLimits } from '../src/index.js';
@@ -101,17 +102,10 @@ const BACKENDS: Array<[string, (run: (make: Make, watch: Watch) => Promise<void>
 
 /** The k-th UUID of a seeded series: the same ids every run, shaped as crypto.randomUUID()'s. */
 function uuids(n: number, seed: number): string[] {
-  let state = seed >>> 0;
-  const next = () => {
-    // mulberry32
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0).toString(16).padStart(8, '0');
-  };
+  const random = createRandom(seed);
+  const hex8 = () => Math.floor(random.next() * 2 ** 32).toString(16).padStart(8, '0');
   return Array.from({ length: n }, () => {
-    const h = next() + next() + next() + next();
+    const h = hex8() + hex8() + hex8() + hex8();
     return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-8${h.slice(17, 20)}-${h.slice(20, 32)}`;
   });
 }

@@ -52,7 +52,7 @@ function d1Driver(db: D1DatabaseLike, useBatch: boolean): SqlDriver {
   const rowsOf = (result: D1ResultLike) => (result.results ?? []) as Row[];
   const resultOf = (s: SqlStatement, result: D1ResultLike, meter: OperationMeter | undefined): Row[] => {
     if (meter !== undefined) measure(meter, s, result);
-    return s.changes ? [{ changes: result.meta?.changes ?? 0 }] : rowsOf(result);
+    return rowsOf(result);
   };
   return {
     async all(statement, meter) {

@@ -52,10 +52,7 @@ export function createDurableObjectSqlStorage(options: DurableObjectSqlStorageOp
 function sqlDriver(storage: DurableObjectSqlStorageLike): SqlDriver {
   const run = (s: SqlStatement, meter?: OperationMeter): Row[] => {
     const cursor = storage.sql.exec(s.sql, ...s.params);
-    // A statement that returns no rows has run to its end in exec(): nothing to read but the
-    // count. rowsWritten also counts index entries: above 0 is all it promises, and all
-    // `changes` asks.
-    const rows = s.changes ? [{ changes: cursor.rowsWritten }] : cursor.toArray();
+    const rows = cursor.toArray();
     if (meter !== undefined) {
       // Read once the rows are: the cursor counts as it goes.
       meter.statements.push(s.sql);

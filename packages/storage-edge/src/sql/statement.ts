@@ -8,15 +8,8 @@ export interface SqlFragment {
 
 export type Row = Record<string, unknown>;
 
-/**
- * A statement for the driver. With `changes: true` the driver returns one row `{ changes }`
- * instead of the statement's rows: more than 0 when the statement changed a row. Telling
- * whether a delete found its document this way is about half the cost of `RETURNING _id` on
- * SQLite storage.
- */
-export interface SqlStatement extends SqlFragment {
-  changes?: boolean;
-}
+/** A statement for the driver. */
+export type SqlStatement = SqlFragment;
 
 /**
  * What the SQL store needs from a SQLite backend: run one statement, or several in order (in
