@@ -2,8 +2,11 @@ import type { ChangeHub } from '../changes.js';
 
 /**
  * Keeps a query's results fresh: runs it now and again after each batch of changes to its
- * collection. It subscribes before the first run and re-runs if changes arrive while a run is
- * in flight, so no write is missed; runs never overlap, and a burst of writes costs one re-run.
+ * collection. It subscribes before the first run, so no write is missed. Runs never overlap,
+ * and a re-run waits for the current task to end (a macrotask) before it starts: the changes
+ * that arrive meanwhile, or while a run is in flight, cost that one queued re-run together.
+ * So a burst of writes costs a few runs, not one per write, and the last delivery always holds
+ * the results after the last change.
  */
 export function observeQuery<T>(
   hub: ChangeHub,
@@ -13,7 +16,8 @@ export function observeQuery<T>(
   onError: (error: unknown) => void = (error) => console.error('[pocket] a live query failed:', error),
 ): () => void {
   let active = true;
-  let running = false;
+  /** A run is scheduled or in flight: a change now only marks the results stale. */
+  let busy = false;
   let dirty = true;
   // refresh() runs unawaited, so anything thrown from it would be an unhandled rejection,
   // which ends a Node process: a throwing listener (or onError) is reported instead.
@@ -25,41 +29,49 @@ export function observeQuery<T>(
     }
   };
 
+  const deliver = (results: T[]): void => {
+    try {
+      listener(results);
+    } catch (error) {
+      report(error);
+    }
+  };
+
   const refresh = async (): Promise<void> => {
-    if (running) return;
-    running = true;
     try {
       while (dirty && active) {
         dirty = false;
-        let results: T[];
         try {
-          results = await run();
+          const results = await run();
+          // Stale already: the loop runs again and delivers those results instead.
+          if (active && !dirty) deliver(results);
         } catch (error) {
           if (active) report(error);
-          continue;
         }
-        if (active && !dirty) {
-          try {
-            listener(results);
-          } catch (error) {
-            report(error);
-          }
-        }
+        if (dirty && active) await nextTask();
       }
     } finally {
-      running = false;
+      busy = false;
     }
   };
 
   const unsubscribe = hub.subscribe((changes) => {
     if (!changes.some((c) => c.collection === collection)) return;
     dirty = true;
-    void refresh();
+    if (busy) return;
+    busy = true;
+    void nextTask().then(refresh);
   });
+  busy = true;
   void refresh();
 
   return () => {
     active = false;
     unsubscribe();
   };
+}
+
+/** Resolves after the current task and its microtasks: writes awaited in a loop all land first. */
+function nextTask(): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, 0));
 }
