@@ -17,7 +17,8 @@ export interface StandardSchemaV1<Input = unknown, Output = Input> {
   };
 }
 
-type StandardResult<Output> =
+/** What a Standard Schema validator returns: the value, or the issues that refuse it. */
+export type StandardResult<Output> =
   | { readonly value: Output; readonly issues?: undefined }
   | { readonly issues: ReadonlyArray<{ readonly message: string; readonly path?: ReadonlyArray<PropertyKey | { readonly key: PropertyKey }> | undefined }> };
 

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { createMemoryStorage, Database, toJsonObject, type CollectionStore, type Filter, type FindQuery, type StorageAdapter, type StoredDocument } from '@pocket/core';
 import { compareValues, evaluate, project, readPath } from '@pocket/core/adapter';
 import {
-  buildQuery,
+  queryBuilderFor,
   checkAgainstEvaluator,
   CONFORMANCE_TESTS,
   createRandom,
@@ -135,13 +135,13 @@ describe('randomQuery', () => {
     expect(sizes.filter((n) => n > 0 && n < 150).length).toBeGreaterThan(queries.length / 3);
   });
 
-  it('buildQuery rebuilds each query through the public builder', () => {
+  it('queryBuilderFor rebuilds each query through the public builder', () => {
     const collection = Database.open({ name: 'kit', storage: createMemoryStorage() }).collection('docs');
-    for (const q of queries) expect(buildQuery(collection, q).toQuery()).toEqual(q);
+    for (const q of queries) expect(queryBuilderFor(collection, q).toQuery()).toEqual(q);
     // A projection too; an after() position has no builder call and is refused, not dropped.
     const projected = { ...queries[0]!, select: ['name', 'tags'] };
-    expect(buildQuery(collection, projected).toQuery()).toEqual(projected);
-    expect(() => buildQuery(collection, { ...queries[0]!, after: { values: [], id: 'x' } })).toThrow(TypeError);
+    expect(queryBuilderFor(collection, projected).toQuery()).toEqual(projected);
+    expect(() => queryBuilderFor(collection, { ...queries[0]!, after: { values: [], id: 'x' } })).toThrow(TypeError);
   });
 });
 

@@ -1,6 +1,6 @@
 export { createD1Storage, type D1StorageOptions } from './d1/d1-storage.js';
 export { initializeD1Schema, d1SchemaSql, type D1SchemaOptions, type D1Indexes } from './d1/d1-schema.js';
-export type { IndexField } from './sql/schema.js';
+export type { IndexField, SqlIndexes } from './sql/schema.js';
 export { D1Error } from './d1/d1-error.js';
 export {
   d1Session,
@@ -11,7 +11,7 @@ export {
   type D1SessionBindingLike,
   type D1SessionContext,
 } from './d1/d1-session.js';
-export type { D1DatabaseLike } from './d1/d1-binding.js';
+export type { D1DatabaseLike, D1StatementLike, D1ResultLike } from './d1/d1-binding.js';
 export { DEFAULT_SQL_LIMITS, type SqlLimits } from './sql/limits.js';
 // The query compiler is its own entry, `@pocket/storage-edge/sql` (sql-compiler.ts).
 export { createDurableObjectStorage, type DurableObjectStorageOptions } from './durable-object/kv-storage.js';

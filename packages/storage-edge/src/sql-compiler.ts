@@ -6,6 +6,6 @@
  */
 export { compileFind, compileCount, type CompiledFind } from './sql/select.js';
 export { compileFilter } from './sql/filter.js';
-export type { SqlFragment } from './sql/statement.js';
+export type { SqlFragment, Row } from './sql/statement.js';
 export { splitFilter, type SplitFilter } from './sql/residual.js';
 export { DEFAULT_SQL_LIMITS, type SqlLimits } from './sql/limits.js';

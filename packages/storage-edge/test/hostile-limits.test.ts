@@ -6,7 +6,7 @@
 import { Database, ValidationError, type AnyDocument, type Collection, type StorageAdapter } from '@pocket/core';
 import { evaluate } from '@pocket/core/adapter';
 import { env } from 'cloudflare:workers';
-import { buildQuery } from '@pocket/core/testing';
+import { queryBuilderFor } from '@pocket/core/testing';
 import { describe, expect, it } from 'vitest';
 import { createD1Storage, createDurableObjectSqlStorage, createDurableObjectStorage, DEFAULT_SQL_LIMITS } from '../src/index.js';
 import { inObject } from './do-helpers.js';
@@ -127,7 +127,7 @@ async function deepAndHuge(storage: StorageAdapter): Promise<void> {
   const stored = await c.find().exec();
   expect(stored).toEqual(docs.map(stored1).sort((a, b) => (a._id < b._id ? -1 : 1)));
   for (const query of queries) {
-    expect(await buildQuery(c, query).exec(), JSON.stringify(query).slice(0, 120)).toEqual(evaluate(query, stored));
+    expect(await queryBuilderFor(c, query).exec(), JSON.stringify(query).slice(0, 120)).toEqual(evaluate(query, stored));
   }
 }
 

@@ -1,4 +1,4 @@
-import type { AnyDocument, JsonValue } from '../document.js';
+import type { AnyDocument, JsonValue, WithRev } from '../document.js';
 import type { QueryExplanation } from '../storage/adapter.js';
 import { describe } from '../document.js';
 import { QueryError } from '../errors.js';
@@ -27,10 +27,7 @@ export type ElementOf<V> = unknown extends V
  * Equality shorthand accepted by `find({ ... })`: each key a field path, each value its value,
  * or `null` for "null or missing", as `equals(null)` accepts (`find({ deletedAt: null })`).
  */
-export type FilterObject<T> = { [P in FieldPath<Revised<T>>]?: QueryValue<PathValue<Revised<T>, P>> | null };
-
-/** A document type with Pocket's `_rev`: every stored document has one, so filters and sorts may name it. */
-type Revised<T> = T & { _rev: number };
+export type FilterObject<T> = { [P in FieldPath<WithRev<T>>]?: QueryValue<PathValue<WithRev<T>, P>> | null };
 
 /**
  * The conditions available after `where(path)`. Each one returns the builder it was called on,
@@ -114,7 +111,7 @@ export class FilterBuilder<T = AnyDocument> {
   }
 
   /** Starts a condition on a field path (`'userId'`, `'profile.age'`). */
-  where<P extends FieldPath<Revised<T>>>(path: P): FieldConditions<PathValue<Revised<T>, P>, this> {
+  where<P extends FieldPath<WithRev<T>>>(path: P): FieldConditions<PathValue<WithRev<T>, P>, this> {
     return new FieldConditions(path, (c) => this.withFilter(and(this.#filter, c)!));
   }
 
@@ -197,7 +194,7 @@ export class QueryBuilder<T, R = T> extends FilterBuilder<T> {
   }
 
   /** Orders by a field; call again for tie-breakers. Ties left over are ordered by `_id`. */
-  sort(path: FieldPath<Revised<T>>, direction: 'asc' | 'desc' = 'asc'): this {
+  sort(path: FieldPath<WithRev<T>>, direction: 'asc' | 'desc' = 'asc'): this {
     parsePath(path);
     if (direction !== 'asc' && direction !== 'desc') {
       throw new QueryError(`sort() direction must be 'asc' or 'desc', got ${describe(direction)}.`);

@@ -38,9 +38,6 @@ export function parsePath(path: unknown): readonly string[] {
   return segments;
 }
 
-type Depth = [never, 0, 1, 2, 3, 4];
-type NonArrayObject<V> = V extends readonly unknown[] ? never : V extends object ? V : never;
-
 /**
  * The dot paths of a document type, four levels deep: `'title' | 'profile' | 'profile.age'`.
  * For an untyped document it is `string`.
@@ -52,20 +49,23 @@ export type FieldPath<T, D extends number = 4> = [D] extends [never]
     : {
         [K in keyof T & string]:
           | K
-          | (NonArrayObject<NonNullable<T[K]>> extends never
-              ? never
-              : `${K}.${FieldPath<NonArrayObject<NonNullable<T[K]>>, Depth[D]>}`);
+          // Objects that are not arrays have sub-paths; the tuple counts down the depth left.
+          | (NonNullable<T[K]> extends infer V
+              ? V extends readonly unknown[]
+                ? never
+                : V extends object
+                  ? `${K}.${FieldPath<V, [never, 0, 1, 2, 3, 4][D]>}`
+                  : never
+              : never);
       }[keyof T & string];
-
-/** The keys a type declares, without its index signatures. */
-type DeclaredKey<T> = keyof { [K in keyof T as string extends K ? never : number extends K ? never : K]: 0 };
 
 /**
  * The type of the value at a dot path, or `unknown` when the type does not say. On a type with
  * an index signature (an untyped collection's `AnyDocument`), undeclared keys take the index
  * signature's type: `T[P]` would find `Object.prototype` members for `'toString'` or `'constructor'`.
+ * (The mapped type in the first test is the keys `T` declares, without its index signatures.)
  */
-export type PathValue<T, P extends string> = P extends DeclaredKey<T>
+export type PathValue<T, P extends string> = P extends keyof { [K in keyof T as string extends K ? never : number extends K ? never : K]: 0 }
   ? T[P]
   : string extends keyof T
     ? T[string & keyof T]

@@ -79,7 +79,7 @@ async function checkQueries(
   for (let i = from; i < to; i++) {
     const query = randomQuery(rng);
     const where = `seed ${seed}, case ${i} of ${total}, query ${JSON.stringify(query)}`;
-    const builder = buildQuery(collection, query);
+    const builder = queryBuilderFor(collection, query);
     expect(builder.toQuery(), `the builder does not rebuild ${where}`).toEqual(query);
 
     expectEvaluatorResult(await attempt(() => builder.exec(), `exec() threw; ${where}`), query, docs, `exec(); ${where}`);
@@ -103,7 +103,7 @@ async function checkQueries(
 async function checkPages(collection: Collection<AnyDocument>, query: FindQuery, docs: readonly StoredDocument[], size: number, where: string): Promise<void> {
   const sorted: FindQuery = { ...query, sort: query.sort.length > 0 ? query.sort : [{ path: '_id', direction: 'asc' }], skip: 0, limit: null };
   const expected = evaluate(sorted, docs);
-  const base = buildQuery(collection, { ...query, skip: 0, limit: size });
+  const base = queryBuilderFor(collection, { ...query, skip: 0, limit: size });
   const seen: AnyDocument[] = [];
   let page = await attempt(() => base.page(), `page() threw; ${where}`);
   for (let n = 1; ; n++) {
@@ -188,8 +188,8 @@ async function randomWrites(collection: Collection<AnyDocument>, reference: Map<
  * `select(...fields)`; an `after` position has no builder call (a cursor comes from `page()`),
  * so a query with one is a `TypeError` here: use `collection.query(ast)` for it.
  */
-export function buildQuery(collection: Collection<AnyDocument>, query: FindQuery): QueryBuilder<AnyDocument> {
-  if (query.after != null) throw new TypeError('[pocket/testing] buildQuery() cannot rebuild an after() position; use collection.query(ast) for such a query.');
+export function queryBuilderFor(collection: Collection<AnyDocument>, query: FindQuery): QueryBuilder<AnyDocument> {
+  if (query.after != null) throw new TypeError('[pocket/testing] queryBuilderFor() cannot rebuild an after() position; use collection.query(ast) for such a query.');
   let builder = query.filter === null ? collection.find() : withFilter(collection.find(), query.filter);
   for (const { path, direction } of query.sort) builder = builder.sort(path, direction);
   if (query.skip !== 0) builder = builder.skip(query.skip);

@@ -27,7 +27,8 @@ export function byCodePoint(ids: readonly string[]): string[] {
   });
 }
 
-type ErrorClass<E> = abstract new (...args: never[]) => E;
+/** An error class (abstract ones too), as `expectRejection` and `expectThrow` take it. */
+export type ErrorClass<E> = abstract new (...args: never[]) => E;
 
 /**
  * Awaits `promise`, expects it to reject with a `PocketError` of class `type` and stable `code`,

@@ -12,7 +12,7 @@
 // `node scripts/fuzz.mjs --cases N --seed S` runs them all with a larger count.
 import { and, arrayRemove, arrayUnion, condition, Database, deleteField, increment, or, type AnyDocument, type Collection, type Condition, type Filter, type FindQuery, type JsonObject, type JsonValue, type SortSpec, type StorageAdapter, type StoredDocument, type WriteOperation, type WriteResult } from '@pocket/core';
 import { applyWrite, evaluate, matches, type DocumentState } from '@pocket/core/adapter';
-import { buildQuery, createRandom, evaluatorDifference, rowDifference, randomDocuments, randomQuery, RANDOM_FIELDS, withRevision, type Random } from '@pocket/core/testing';
+import { queryBuilderFor, createRandom, evaluatorDifference, rowDifference, randomDocuments, randomQuery, RANDOM_FIELDS, withRevision, type Random } from '@pocket/core/testing';
 // How a call becomes the operations a store receives: core's own translation, so that the
 // reference applies exactly what the adapter is given.
 import { deleteOperation, insertOperation, updateOperation, upsertOperation } from '../../src/patch.js';
@@ -219,7 +219,7 @@ interface Tally {
  * A query's `select` goes to the builder and to the evaluator alike.
  */
 export async function difference(collection: Collection<AnyDocument>, query: FindQuery, docs: readonly StoredDocument[], tally?: Tally): Promise<string | null> {
-  const builder = buildQuery(collection, query);
+  const builder = queryBuilderFor(collection, query);
   try {
     const rows = evaluatorDifference(await builder.exec(), query, docs);
     if (rows !== null) return `exec() differs from the evaluator at ${rows}`;
@@ -247,7 +247,7 @@ async function pagesDifference(collection: Collection<AnyDocument>, query: FindQ
   const sort = query.sort.length > 0 ? query.sort : [{ path: '_id', direction: 'asc' as const }];
   const expected = evaluate({ ...query, sort, skip: 0, limit: null }, docs);
   const pageCount = Math.max(1, Math.ceil(expected.length / size));
-  const base = buildQuery(collection, { ...query, skip: 0 });
+  const base = queryBuilderFor(collection, { ...query, skip: 0 });
   let page = await base.page();
   for (let n = 0; ; n++) {
     if (tally) tally.pages += 1;

@@ -4,7 +4,7 @@
 // Object stores.
 import { QueryError, ValidationError, type AnyDocument, type Collection, type Database, type FindQuery, type JsonObject, type StoredDocument } from '@pocket/core';
 import { matches } from '@pocket/core/adapter';
-import { buildQuery, expectEvaluatorResult } from '@pocket/core/testing';
+import { queryBuilderFor, expectEvaluatorResult } from '@pocket/core/testing';
 import { expect } from 'vitest';
 import {
   expectNoPollution,
@@ -264,7 +264,7 @@ export async function checkEdgeQueries(db: Database): Promise<number> {
 
 /** `exec()`, `count()` and `first()` agree with the evaluator on `docs`. */
 export async function expectSameAsEvaluator(c: Collection<AnyDocument>, query: FindQuery, docs: readonly AnyDocument[], label: string): Promise<void> {
-  const builder = buildQuery(c, query);
+  const builder = queryBuilderFor(c, query);
   expectEvaluatorResult(await builder.exec(), query, docs as StoredDocument[], `exec ${label}`);
   expect(await builder.count(), `count ${label}`).toBe(docs.filter((d) => matches(query.filter, d)).length);
   const first = await builder.first();

@@ -1,9 +1,7 @@
 import { and, condition, or, parsePath, type Filter, type RegexCondition, type StoredDocument } from '@pocket/core';
 import { readPath } from '@pocket/core/adapter';
 import { compileFilter } from './filter.js';
-import type { SqlFragment } from './statement.js';
-
-type Row = Record<string, unknown>;
+import type { Row, SqlFragment } from './statement.js';
 
 /**
  * How a filter SQL cannot run whole is run: SQLite has no regular expressions (D1 offers no
