@@ -7,8 +7,8 @@ CREATE TABLE IF NOT EXISTS pocket_todos (
   updated_at INTEGER DEFAULT (unixepoch())
 );
 
-CREATE INDEX IF NOT EXISTS idx_todos_created
-ON pocket_todos(json_extract(data, '$._id'));
+-- No index on json_extract(data, '$._id'): ids are the _id column (the primary key), so no query
+-- would use one. (This file once made idx_todos_created that way; 0002 drops it where it exists.)
 
 -- GET /todos?userId=… filters on userId; an expression index written exactly like Pocket's
 -- compiled SQL (json_extract(data, '$.userId')) lets SQLite use it.

@@ -28,7 +28,7 @@ describe('the migration', () => {
     expect(results.map((r) => r.name)).toEqual(
       expect.arrayContaining(['pocket_todos', 'idx_todos_user', 'pocket_todos_createdAt_i2e36d', 'pocket_todos_userId__createdAt_1ts57bk']),
     );
-    expect(results.map((r) => r.name)).not.toContain('idx_todos_created'); // dropped by 0002: it indexed $._id
+    expect(results.map((r) => r.name)).not.toContain('idx_todos_created'); // 0001 no longer makes it, 0002 drops it: it indexed $._id
 
     const todo = await create('Stored in the migrated table');
     const row = await env.DB.prepare('SELECT data, created_at FROM pocket_todos WHERE _id = ?').bind(todo._id).first<{ data: string; created_at: number }>();
