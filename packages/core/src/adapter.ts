@@ -7,6 +7,8 @@
  * - the write semantics for stores that hold documents in JavaScript (`applyWrite`,
  *   `applyOperators`, `checkRevision`);
  * - the meter behind the operation hook (`measured`);
+ * - the operations collection methods hand a store (`insertOperation`, `updateOperation`,
+ *   `upsertOperation`, `deleteOperation`), so a store's own tests can write what a call writes;
  * - `describeValue`, for error messages that never quote a value.
  */
 export type * from './storage/adapter.js';
@@ -14,5 +16,6 @@ export { evaluate, compareBy, isAfter, project } from './evaluator/evaluate.js';
 export { matches } from './evaluator/matches.js';
 export { compareValues, compareStrings, typeRank, readPath, MISSING, type Found } from './evaluator/values.js';
 export { applyWrite, applyOperators, checkRevision, type DocumentState } from './storage/apply.js';
+export { insertOperation, updateOperation, upsertOperation, deleteOperation } from './patch.js';
 export { measured, type OperationMeter, type MeteredStore } from './storage/measure.js';
 export { describe as describeValue } from './document.js';

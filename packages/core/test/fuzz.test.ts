@@ -1,9 +1,9 @@
 // Differential fuzzing of the memory adapter in Node: seeded random documents, queries and writes,
-// compared with the evaluator (see support/fuzz.ts). A bounded number of cases in the normal run;
+// compared with the evaluator (see packages/test-support/src/fuzz.ts). A bounded number of cases in the normal run;
 // `node scripts/fuzz.mjs --cases 5000 --seed 123` sets FUZZ_CASES and FUZZ_SEED for a larger one.
 import { createMemoryStorage, type CollectionStore, type JsonValue, type StorageAdapter, type StoredDocument, type WriteOperation } from '@pocket/core';
 import { describe, expect, it } from 'vitest';
-import { describeFailure, describeReport, FUZZ_DEFAULT_SEED, fuzzDocuments, fuzzQuery, runFuzz } from './support/fuzz.js';
+import { describeFailure, describeReport, FUZZ_DEFAULT_SEED, fuzzDocuments, fuzzQuery, runFuzz } from '@pocket/test-support/fuzz';
 import { createRandom } from '@pocket/core/testing';
 
 const env = (globalThis as { process?: { env: Record<string, string | undefined> } }).process?.env ?? {};

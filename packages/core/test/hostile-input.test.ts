@@ -13,8 +13,8 @@ import {
   checkRefusedDocuments,
   checkRefusedQueries,
   checkStoredDocuments,
-} from './support/hostile-checks.js';
-import { ACCEPTED_COLLECTION_NAMES, catalogueSize } from './support/hostile-inputs.js';
+} from '@pocket/test-support/hostile-checks';
+import { ACCEPTED_COLLECTION_NAMES, catalogueSize } from '@pocket/test-support/hostile-inputs';
 
 const open = () => Database.create({ name: 'hostile', storage: createMemoryStorage() });
 

@@ -4,7 +4,7 @@
 import { createMemoryStorage, Database, toJsonObject, type Filter, type StoredDocument } from '@pocket/core';
 import { compareBy, evaluate, matches, readPath } from '@pocket/core/adapter';
 import { describe, expect, it } from 'vitest';
-import { expectNoPollution, prototypeSnapshot } from './support/hostile-inputs.js';
+import { expectNoPollution, prototypeSnapshot } from '@pocket/test-support/hostile-inputs';
 
 // JSON.parse makes "__proto__" an own key, as a request body would.
 const payloads = [

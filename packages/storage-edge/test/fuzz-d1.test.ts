@@ -1,5 +1,5 @@
 // Differential fuzzing of the D1 adapter in workerd against core's evaluator (see
-// packages/core/test/support/fuzz.ts). FUZZ_CASES and FUZZ_SEED come from scripts/fuzz.mjs.
+// packages/test-support/src/fuzz.ts). FUZZ_CASES and FUZZ_SEED come from scripts/fuzz.mjs.
 import type { StorageAdapter } from '@pocket/core';
 import { env } from 'cloudflare:workers';
 import { it } from 'vitest';

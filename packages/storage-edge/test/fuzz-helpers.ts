@@ -1,7 +1,7 @@
 import type { StorageAdapter } from '@pocket/core';
 import { env } from 'cloudflare:workers';
 import { expect } from 'vitest';
-import { describeFailure, describeReport, FUZZ_DEFAULT_SEED, runFuzz } from '../../core/test/support/fuzz.js';
+import { describeFailure, describeReport, FUZZ_DEFAULT_SEED, runFuzz } from '@pocket/test-support/fuzz';
 
 /** Cases and seed for this run: `node scripts/fuzz.mjs` sets them, the normal test run keeps them small. */
 export const FUZZ_CASES = Number(env.FUZZ_CASES || 200);

@@ -1,4 +1,4 @@
-// Core's hostile-input catalogue (packages/core/test/support) on every edge adapter: D1, the
+// Core's hostile-input catalogue (packages/test-support) on every edge adapter: D1, the
 // Durable Object KV store and the SQLite-backed Durable Object store, each on the real backend
 // in workerd. Every input is refused with a 400 PocketError and nothing written, or stored and
 // queried exactly as on the memory adapter; no prototype is polluted.
@@ -14,7 +14,7 @@ import {
   checkRefusedDocuments,
   checkRefusedQueries,
   checkStoredDocuments,
-} from '../../core/test/support/hostile-checks.js';
+} from '@pocket/test-support/hostile-checks';
 import { createD1Storage, createDurableObjectSqlStorage, createDurableObjectStorage } from '../src/index.js';
 import { inObject } from './do-helpers.js';
 

@@ -15,7 +15,7 @@ import { applyWrite, evaluate, matches, type DocumentState } from '@pocket/core/
 import { queryBuilderFor, createRandom, evaluatorDifference, rowDifference, randomDocuments, randomQuery, RANDOM_FIELDS, withRevision, type Random } from '@pocket/core/testing';
 // How a call becomes the operations a store receives: core's own translation, so that the
 // reference applies exactly what the adapter is given.
-import { deleteOperation, insertOperation, updateOperation, upsertOperation } from '../../src/patch.js';
+import { deleteOperation, insertOperation, updateOperation, upsertOperation } from '@pocket/core/adapter';
 
 export const FUZZ_DEFAULT_SEED = 424_242;
 
