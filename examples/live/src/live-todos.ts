@@ -26,6 +26,14 @@ export type ServerMessage = { type: 'todos'; todos: Array<WithRev<Todo>> } | { t
 /** Messages clients may send. */
 export type ClientMessage = { type: 'refresh' } | { type: 'add'; title: string };
 
+/** The longest title accepted, in characters: it bounds every todo, so every message. */
+export const MAX_TITLE_LENGTH = 200;
+/** How many todos a socket message or an HTTP page holds: the newest ones. */
+export const PAGE_SIZE = 100;
+/** The longest client message read, in characters; `add` with the longest title fits. */
+const MAX_CLIENT_MESSAGE_LENGTH = 4 * MAX_TITLE_LENGTH + 100;
+const USAGE = 'Send {"type":"refresh"} or {"type":"add","title":"…"}.';
+
 export class LiveTodos extends DurableObject<Env> {
   #db: Database | null = null;
   #stopLiveQuery: (() => void) | null = null;
@@ -50,10 +58,9 @@ export class LiveTodos extends DurableObject<Env> {
    */
   #startLiveQuery(): void {
     if (this.#stopLiveQuery) return;
-    this.#stopLiveQuery = this.#todos()
-      .find()
-      .sort('createdAt')
-      .limit(100)
+    // observe coalesces: the writes that land while a run is queued or in flight cost one more
+    // run together, so a burst of 3,000 adds sends a few lists, not 3,000.
+    this.#stopLiveQuery = this.#newest()
       .observe(
         (todos) => {
           this.#latest = todos;
@@ -64,6 +71,11 @@ export class LiveTodos extends DurableObject<Env> {
           this.#broadcast({ type: 'error', message: 'The live query failed; send {"type":"refresh"} to retry.' });
         },
       );
+  }
+
+  /** The newest todos first: the live query's, and the first HTTP page's. */
+  #newest() {
+    return this.#todos().find().sort('createdAt', 'desc').limit(PAGE_SIZE);
   }
 
   /** Writes happen only here, through this object's Database, so the live query sees them all. */
@@ -80,16 +92,21 @@ export class LiveTodos extends DurableObject<Env> {
     try {
       return await this.#handle(request);
     } catch (error) {
-      if (error instanceof PocketError && error.status < 500) {
-        return Response.json({ error: error.code, message: error.message }, { status: error.status });
+      if (error instanceof BadRequest) return Response.json({ error: 'BAD_REQUEST', message: error.message }, { status: 400 });
+      if (!(error instanceof PocketError) || error.status >= 500) console.error('LiveTodos failed:', error);
+      // toJSON() is safe to send: for a storage failure (5xx) its message is a fixed one, and
+      // the detail stays in the error, logged above.
+      if (error instanceof PocketError) {
+        const { code, message } = error.toJSON();
+        return Response.json({ error: code, message }, { status: error.status });
       }
-      console.error('LiveTodos failed:', error);
       return Response.json({ error: 'INTERNAL' }, { status: 500 });
     }
   }
 
   async #handle(request: Request): Promise<Response> {
-    const { pathname } = new URL(request.url);
+    const url = new URL(request.url);
+    const { pathname } = url;
     const action = pathname.split('/').slice(3); // /lists/:list/<action…>
 
     if (action.length === 1 && action[0] === 'live') {
@@ -106,26 +123,20 @@ export class LiveTodos extends DurableObject<Env> {
     }
 
     if (action.length === 1 && action[0] === 'todos') {
-      if (request.method === 'GET') return Response.json(await this.#todos().find().sort('createdAt').limit(100).exec());
+      if (request.method === 'GET') return this.#page(url);
       if (request.method === 'POST') {
-        const body: unknown = await request.json().catch(() => null);
-        const title = (body as { title?: unknown } | null)?.title;
-        if (typeof title !== 'string' || title.trim() === '') {
-          return Response.json({ error: 'BAD_REQUEST', message: '"title" must be a non-empty string.' }, { status: 400 });
-        }
+        const title = checkTitle((await readObject(request)).title);
+        if (typeof title === 'object') throw new BadRequest(title.error);
         this.#startLiveQueryIfWatched();
         return Response.json(await this.#add(title), { status: 201 });
       }
     }
 
     if (action.length === 2 && action[0] === 'todos') {
-      const id = decodeURIComponent(action[1]!);
+      const id = decodeSegment(action[1]!);
       if (request.method === 'PUT') {
-        const body: unknown = await request.json().catch(() => null);
-        const completed = (body as { completed?: unknown } | null)?.completed;
-        if (typeof completed !== 'boolean') {
-          return Response.json({ error: 'BAD_REQUEST', message: '"completed" must be true or false.' }, { status: 400 });
-        }
+        const { completed } = await readObject(request);
+        if (typeof completed !== 'boolean') throw new BadRequest('"completed" must be true or false.');
         this.#startLiveQueryIfWatched();
         return Response.json(await this.#todos().update(id, { completed }));
       }
@@ -139,6 +150,18 @@ export class LiveTodos extends DurableObject<Env> {
     return Response.json({ error: 'NOT_FOUND' }, { status: 404 });
   }
 
+  /**
+   * One page of the list, newest first; `?after=` continues from a page's end. The `Link` header
+   * names the next page, and is absent on the last one. A malformed cursor is a QueryError (400).
+   */
+  async #page(url: URL): Promise<Response> {
+    const after = url.searchParams.get('after');
+    const { docs, next } = await (after === null ? this.#newest() : this.#newest().after(after)).page();
+    const headers = new Headers();
+    if (next !== null) headers.set('link', `<${url.pathname}?after=${encodeURIComponent(next)}>; rel="next"`);
+    return Response.json(docs, { headers });
+  }
+
   #add(title: string): Promise<WithRev<Todo>> {
     return this.#todos().insert({ title, completed: false, createdAt: new Date().toISOString() });
   }
@@ -148,20 +171,21 @@ export class LiveTodos extends DurableObject<Env> {
   override async webSocketMessage(ws: WebSocket, message: string | ArrayBuffer): Promise<void> {
     // After a wake-up this is the first code to run: bring the live query back first.
     this.#startLiveQuery();
-    let parsed: ClientMessage;
-    try {
-      parsed = JSON.parse(typeof message === 'string' ? message : new TextDecoder().decode(message)) as ClientMessage;
-    } catch {
-      send(ws, JSON.stringify({ type: 'error', message: 'Send JSON: {"type":"refresh"} or {"type":"add","title":"…"}.' } satisfies ServerMessage));
+    const parsed = parseClientMessage(message);
+    if ('error' in parsed) {
+      send(ws, JSON.stringify({ type: 'error', message: parsed.error } satisfies ServerMessage));
       return;
     }
-    if (parsed.type === 'refresh') {
-      const todos = await this.#todos().find().sort('createdAt').limit(100).exec();
-      send(ws, JSON.stringify({ type: 'todos', todos } satisfies ServerMessage));
-    } else if (parsed.type === 'add' && typeof parsed.title === 'string' && parsed.title.trim() !== '') {
-      await this.#add(parsed.title); // the live query pushes the new list to every client
-    } else {
-      send(ws, JSON.stringify({ type: 'error', message: 'Unknown message; send {"type":"refresh"} or {"type":"add","title":"…"}.' } satisfies ServerMessage));
+    try {
+      if (parsed.type === 'refresh') {
+        send(ws, JSON.stringify({ type: 'todos', todos: await this.#newest().exec() } satisfies ServerMessage));
+      } else {
+        await this.#add(parsed.title); // the live query pushes the new list to every client
+      }
+    } catch (error) {
+      // A throw here would end the socket's connection: tell the client instead.
+      console.error('LiveTodos message failed:', error);
+      send(ws, JSON.stringify({ type: 'error', message: 'That failed on our side; try again later.' } satisfies ServerMessage));
     }
   }
 
@@ -177,6 +201,50 @@ export class LiveTodos extends DurableObject<Env> {
 
   override async webSocketError(ws: WebSocket): Promise<void> {
     closeQuietly(ws, 1011, 'error');
+  }
+}
+
+/** A mistake in the request, answered 400 with its message. */
+class BadRequest extends Error {}
+
+/** The client's message, or what is wrong with it: anything a client sends ends up here. */
+function parseClientMessage(message: string | ArrayBuffer): ClientMessage | { error: string } {
+  const length = typeof message === 'string' ? message.length : message.byteLength;
+  if (length > MAX_CLIENT_MESSAGE_LENGTH) return { error: `Messages are at most ${MAX_CLIENT_MESSAGE_LENGTH} characters. ${USAGE}` };
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(typeof message === 'string' ? message : new TextDecoder().decode(message));
+  } catch {
+    return { error: `Send JSON. ${USAGE}` };
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return { error: `Send a JSON object. ${USAGE}` };
+  const { type, title } = parsed as Record<string, unknown>;
+  if (type === 'refresh') return { type };
+  if (type !== 'add') return { error: `Unknown message. ${USAGE}` };
+  const checked = checkTitle(title);
+  return typeof checked === 'string' ? { type, title: checked } : checked;
+}
+
+/** The title, or what is wrong with it. */
+function checkTitle(title: unknown): string | { error: string } {
+  if (typeof title !== 'string' || title.trim() === '') return { error: '"title" must be a non-empty string.' };
+  if (title.length > MAX_TITLE_LENGTH) return { error: `"title" is ${title.length} characters long; the limit is ${MAX_TITLE_LENGTH}.` };
+  return title;
+}
+
+async function readObject(request: Request): Promise<Record<string, unknown>> {
+  const body: unknown = await request.json().catch(() => {
+    throw new BadRequest('The request body must be JSON.');
+  });
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new BadRequest('The request body must be a JSON object.');
+  return body as Record<string, unknown>;
+}
+
+function decodeSegment(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    throw new BadRequest('The id in the path is not valid percent-encoding.');
   }
 }
 

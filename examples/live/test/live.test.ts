@@ -2,7 +2,7 @@ import { reset, runInDurableObject } from 'cloudflare:test';
 import { env, exports } from 'cloudflare:workers';
 import type { WithRev } from '@pocket/core';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { ServerMessage, Todo } from '../src/live-todos.js';
+import { MAX_TITLE_LENGTH, PAGE_SIZE, type ServerMessage, type Todo } from '../src/live-todos.js';
 
 /** A todo as the object answers it: with the `_rev` Pocket keeps. */
 type StoredTodo = WithRev<Todo>;
@@ -32,15 +32,15 @@ async function connect(list: string) {
   open.push(ws);
   return {
     ws,
-    /** The next message, waiting up to 5 s for it. */
-    next(): Promise<ServerMessage> {
+    /** The next message, waiting up to `timeoutMs` for it. */
+    next(timeoutMs = 5000): Promise<ServerMessage> {
       const queued = queue.shift();
       if (queued) return Promise.resolve(queued);
       return new Promise((resolve, reject) => {
         const timer = setTimeout(() => {
           waiting.splice(waiting.indexOf(deliver), 1);
-          reject(new Error('no message within 5 s'));
-        }, 5000);
+          reject(new Error(`no message within ${timeoutMs} ms`));
+        }, timeoutMs);
         const deliver = (message: ServerMessage) => {
           clearTimeout(timer);
           resolve(message);
@@ -49,8 +49,8 @@ async function connect(list: string) {
       });
     },
     /** The titles of the next `todos` message. */
-    async titles(): Promise<string[]> {
-      const message = await this.next();
+    async titles(timeoutMs?: number): Promise<string[]> {
+      const message = await this.next(timeoutMs);
       if (message.type !== 'todos') throw new Error(`expected a todos message, got ${JSON.stringify(message)}`);
       return message.todos.map((t) => t.title);
     },
@@ -91,7 +91,8 @@ describe('a live query over WebSockets', () => {
     expect(await client.titles()).toEqual(['Existing']);
 
     await add('home', 'Inserted by another request');
-    expect(await client.titles()).toEqual(['Existing', 'Inserted by another request']);
+    // Newest first.
+    expect(await client.titles()).toEqual(['Inserted by another request', 'Existing']);
   });
 
   it('pushes updates and deletes to every client of the list', async () => {
@@ -143,6 +144,54 @@ describe('a live query over WebSockets', () => {
     expect(await reader.next()).toMatchObject({ type: 'error' });
   });
 
+  it('answers malformed and oversized messages with an error frame, and keeps the socket open', async () => {
+    const client = await connect('home');
+    expect(await client.titles()).toEqual([]);
+    const refused: Array<[unknown, string]> = [
+      ['null', 'Send a JSON object'],
+      ['[]', 'Send a JSON object'],
+      ['"add"', 'Send a JSON object'],
+      [{ type: 'add' }, '"title" must be a non-empty string'],
+      [{ type: 'add', title: 42 }, '"title" must be a non-empty string'],
+      [{ type: 'add', title: '   ' }, '"title" must be a non-empty string'],
+      [{ type: 'add', title: 'x'.repeat(MAX_TITLE_LENGTH + 1) }, `the limit is ${MAX_TITLE_LENGTH}`],
+      [JSON.stringify({ type: 'add', title: 'x'.repeat(1_000_000) }), 'Messages are at most'],
+    ];
+    for (const [message, error] of refused) {
+      client.send(message);
+      const reply = await client.next();
+      expect(reply, JSON.stringify(message).slice(0, 60)).toMatchObject({ type: 'error', message: expect.stringContaining(error) });
+    }
+    // The socket still works, and nothing was added.
+    client.send({ type: 'add', title: 'x'.repeat(MAX_TITLE_LENGTH) });
+    expect(await client.titles()).toEqual(['x'.repeat(MAX_TITLE_LENGTH)]);
+    expect(client.unread).toBe(0);
+  });
+
+  it('coalesces a burst: 3,000 adds over the socket send a few lists, and the last one is the final state', async () => {
+    const writer = await connect('burst');
+    const reader = await connect('burst');
+    expect(await writer.titles()).toEqual([]);
+    expect(await reader.titles()).toEqual([]);
+    const count = 3000;
+    for (let i = 0; i < count; i++) writer.send({ type: 'add', title: `t${i}` });
+    // Messages are handled in order: the answer to this refresh is the state after every add.
+    writer.send({ type: 'refresh' });
+    let final: string[];
+    do final = await writer.titles(50_000);
+    while (!final.includes(`t${count - 1}`));
+    expect(final).toHaveLength(PAGE_SIZE);
+    // The reader gets lists until one is the final state, and nothing after it.
+    const lists: string[][] = [];
+    do lists.push(await reader.titles(50_000));
+    while (JSON.stringify(lists.at(-1)) !== JSON.stringify(final));
+    expect(lists.length).toBeLessThan(count / 10);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(reader.unread).toBe(0);
+    const total = await runInDurableObject(stubOf('burst'), (_instance, state) => state.storage.sql.exec('SELECT count(*) AS n FROM pocket_todos').one().n);
+    expect(total).toBe(count);
+  }, 60_000);
+
   it('keeps lists apart', async () => {
     const home = await connect('home');
     expect(await home.titles()).toEqual([]);
@@ -193,7 +242,7 @@ describe('hibernation', () => {
 
     await waitForEviction('home');
     await add('home', 'Added after a wake-up by a request');
-    await expectList(client, ['Added after a wake-up by a message', 'Added after a wake-up by a request']);
+    await expectList(client, ['Added after a wake-up by a request', 'Added after a wake-up by a message']);
   }, 120_000);
 
   it('stops the live query when the last client leaves', async () => {
@@ -213,5 +262,46 @@ describe('plain HTTP', () => {
     expect((await http('PUT', '/lists/home/todos/nope', { completed: true })).status).toBe(404);
     expect((await http('GET', '/lists/home/live')).status).toBe(426);
     expect((await http('GET', '/lists/Bad Name/todos')).status).toBe(404);
+  });
+
+  it('answers 400 to malformed input: bad percent-encoding, bad JSON, an oversized title', async () => {
+    const todo = await add('home', 'One');
+    const cases: Array<[string, string, unknown, string]> = [
+      ['PUT', '/lists/home/todos/%E0%A4%A', undefined, 'percent-encoding'],
+      ['DELETE', '/lists/home/todos/%', undefined, 'percent-encoding'],
+      ['POST', '/lists/home/todos', '{"title":', 'must be JSON'],
+      ['POST', '/lists/home/todos', 'null', 'JSON object'],
+      ['POST', '/lists/home/todos', { title: 'x'.repeat(MAX_TITLE_LENGTH + 1) }, `the limit is ${MAX_TITLE_LENGTH}`],
+      ['PUT', `/lists/home/todos/${todo._id}`, '{', 'must be JSON'],
+      ['PUT', `/lists/home/todos/${todo._id}`, { completed: 'yes' }, 'true or false'],
+      ['GET', '/lists/home/todos?after=not-a-cursor', undefined, ''],
+    ];
+    for (const [method, path, body, message] of cases) {
+      const response = await exports.default.fetch(
+        new Request(`http://example.com${path}`, { method, body: body === undefined ? null : typeof body === 'string' ? body : JSON.stringify(body) }),
+      );
+      expect(response.status, `${method} ${path}`).toBe(400);
+      expect(await response.json(), `${method} ${path}`).toMatchObject({ message: expect.stringContaining(message) });
+    }
+    expect((await (await http('GET', '/lists/home/todos')).json<StoredTodo[]>()).map((t) => t.title)).toEqual(['One']);
+  });
+
+  it('pages the list, newest first: the Link header leads to the next page until the last', async () => {
+    const count = PAGE_SIZE * 2 + 5;
+    for (let i = 0; i < count; i++) await add('long', `t${i}`);
+    const seen: string[] = [];
+    let path: string | null = '/lists/long/todos';
+    let pages = 0;
+    while (path !== null) {
+      const response = await http('GET', path);
+      expect(response.status).toBe(200);
+      const page = await response.json<StoredTodo[]>();
+      expect(page.length).toBeLessThanOrEqual(PAGE_SIZE);
+      seen.push(...page.map((t) => t.title));
+      path = /^<([^>]+)>; rel="next"$/.exec(response.headers.get('link') ?? '')?.[1] ?? null;
+      pages++;
+    }
+    expect(pages).toBe(3);
+    expect(seen.toSorted()).toEqual(Array.from({ length: count }, (_, i) => `t${i}`).toSorted());
   });
 });
