@@ -5,7 +5,7 @@
 import { condition, createMemoryStorage, Database, QueryError, type Filter } from '@pocket/core';
 import { evaluate, matches } from '@pocket/core/adapter';
 import { describe, expect, it } from 'vitest';
-import { nestedQuantifier } from '../src/query/conditions.js';
+import { nestedQuantifier } from '../src/query/regex-safety.js';
 
 const refused: Array<[pattern: string, nested: string]> = [
   ['(a+)+$', '(a+)+'],

@@ -1,7 +1,7 @@
 import type { JsonValue } from '../document.js';
 import { QueryError } from '../errors.js';
 import type { Condition, Filter } from '../query/ast.js';
-import { assertLinearRegex } from '../query/conditions.js';
+import { assertLinearRegex } from '../query/regex-safety.js';
 import { parsePath } from '../query/path.js';
 import { compareValues, jsonEquals, MISSING, readPath, type Found } from './values.js';
 
