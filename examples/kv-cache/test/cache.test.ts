@@ -1,19 +1,28 @@
 import { reset } from 'cloudflare:test';
 import { env, exports } from 'cloudflare:workers';
-import { beforeEach, describe, expect, it } from 'vitest';
-import { cacheKey, type Todo } from '../src/cache.js';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { cacheKey, invalidateCache, MAX_TITLE_LENGTH, openDb, PAGE_SIZE, type Todo, type TodoPage } from '../src/cache.js';
 
 beforeEach(async () => {
   await reset();
 });
+afterEach(() => {
+  vi.restoreAllMocks();
+});
 
+/** A request as `user`; a string body is sent as it is, anything else as JSON. */
 async function call(user: string | null, method: string, path: string, body?: unknown): Promise<Response> {
   const headers: Record<string, string> = {};
   if (user !== null) headers['x-user-id'] = user;
   if (body !== undefined) headers['content-type'] = 'application/json';
-  return exports.default.fetch(
-    new Request(`http://example.com${path}`, { method, headers, body: body === undefined ? null : JSON.stringify(body) }),
-  );
+  const text = body === undefined ? null : typeof body === 'string' ? body : JSON.stringify(body);
+  return exports.default.fetch(new Request(`http://example.com${path}`, { method, headers, body: text }));
+}
+
+async function storedCount(): Promise<number> {
+  const row = await env.DB.prepare(`SELECT count(*) AS n FROM sqlite_master WHERE name = 'pocket_todos'`).first<{ n: number }>();
+  if (row?.n === 0) return 0;
+  return (await env.DB.prepare('SELECT count(*) AS n FROM pocket_todos').first<{ n: number }>())!.n;
 }
 
 async function list(user: string): Promise<{ cache: string | null; titles: string[] }> {
@@ -40,8 +49,9 @@ describe('read-through cache', () => {
     expect(await env.CACHE.get(cacheKey('alice'))).toBeNull();
 
     expect(await list('alice')).toEqual({ cache: 'MISS', titles: ['Buy milk'] });
-    const cached = await env.CACHE.get<Todo[]>(cacheKey('alice'), 'json');
-    expect(cached?.map((t) => t.title)).toEqual(['Buy milk']);
+    const cached = await env.CACHE.get<TodoPage>(cacheKey('alice'), 'json');
+    expect(cached?.todos.map((t) => t.title)).toEqual(['Buy milk']);
+    expect(cached?.next).toBeNull();
   });
 
   it('hits next: serves the list from KV without reading D1', async () => {
@@ -114,7 +124,84 @@ describe('requests', () => {
   it('need an x-user-id header and a title', async () => {
     expect((await call(null, 'GET', '/todos')).status).toBe(401);
     expect((await call('alice', 'POST', '/todos', { title: '' })).status).toBe(400);
-    expect((await call('alice', 'PUT', '/todos/%E0%A4%A', {})).status).toBe(400);
+    expect((await call('alice', 'PUT', '/todos/%E0%A4%A')).status).toBe(400);
     expect(await list('alice')).toEqual({ cache: 'MISS', titles: [] });
+  });
+
+  it('refuse a user id that cannot name a cache key before writing anything', async () => {
+    // 600 characters: KV keys are at most 512 bytes. Checked first, so no todo is saved that
+    // the invalidation would then fail on (a 500 after a saved write makes clients retry).
+    for (const user of ['u'.repeat(600), 'alice bob', '', 'alice/bob']) {
+      const response = await call(user, 'POST', '/todos', { title: 'Saved?' });
+      expect(response.status, user.slice(0, 20)).toBe(401);
+      expect(await response.json()).toMatchObject({ error: 'UNAUTHENTICATED' });
+    }
+    expect(await storedCount()).toBe(0);
+  });
+
+  it('validate PUT as POST: malformed JSON, an empty or oversized title, a non-boolean completed', async () => {
+    const todo = await create('alice', 'Draft');
+    const refused: Array<[unknown, string]> = [
+      ['{"title":', 'must be JSON'],
+      ['null', 'JSON object'],
+      ['[1]', 'JSON object'],
+      [{ title: '' }, 'non-empty string'],
+      [{ title: '  ' }, 'non-empty string'],
+      [{ title: 7 }, 'non-empty string'],
+      [{ title: 'x'.repeat(MAX_TITLE_LENGTH + 1) }, `the limit is ${MAX_TITLE_LENGTH}`],
+      [{ completed: 'yes' }, 'true or false'],
+    ];
+    for (const [body, message] of refused) {
+      const put = await call('alice', 'PUT', `/todos/${todo._id}`, body);
+      expect(put.status, JSON.stringify(body).slice(0, 40)).toBe(400);
+      expect(await put.json()).toMatchObject({ error: 'BAD_REQUEST', message: expect.stringContaining(message) });
+      if (typeof body === 'object' && body !== null && 'completed' in body) continue;
+      const post = await call('alice', 'POST', '/todos', body);
+      expect(post.status, JSON.stringify(body).slice(0, 40)).toBe(400);
+    }
+    expect(await list('alice')).toEqual({ cache: 'MISS', titles: ['Draft'] });
+    expect(await storedCount()).toBe(1);
+  });
+});
+
+describe('pages', () => {
+  it('page the list with Link headers; the first page is cached, the others read D1', async () => {
+    const count = PAGE_SIZE * 2 + 5;
+    const titles = Array.from({ length: count }, (_, i) => `t${String(i).padStart(3, '0')}`);
+    // Written straight to D1 through Pocket, as the Worker writes them (faster than 205 POSTs).
+    await openDb(env)
+      .collection<Todo>('todos')
+      .bulkInsert(titles.map((title, i) => ({ title, completed: false, userId: 'alice', createdAt: new Date(Date.UTC(2026, 0, 1, 0, 0, i)).toISOString() })));
+
+    const seen: string[] = [];
+    const caches: Array<string | null> = [];
+    let path: string | null = '/todos';
+    while (path !== null) {
+      const response = await call('alice', 'GET', path);
+      expect(response.status).toBe(200);
+      const page = await response.json<Todo[]>();
+      expect(page.length).toBeLessThanOrEqual(PAGE_SIZE);
+      seen.push(...page.map((t) => t.title));
+      caches.push(response.headers.get('x-cache'));
+      path = /^<([^>]+)>; rel="next"$/.exec(response.headers.get('link') ?? '')?.[1] ?? null;
+    }
+    expect(seen).toEqual(titles); // oldest first, each once
+    expect(caches).toEqual(['MISS', null, null]);
+    // The first page comes from KV now, with its link to the second.
+    const again = await call('alice', 'GET', '/todos');
+    expect(again.headers.get('x-cache')).toBe('HIT');
+    expect(again.headers.get('link')).toMatch(/^<\/todos\?after=[^>]+>; rel="next"$/);
+    expect((await call('alice', 'GET', '/todos?after=not-a-cursor')).status).toBe(400);
+  });
+});
+
+describe('a failed invalidation', () => {
+  it('is logged, not thrown: the write it follows is saved', async () => {
+    const logged = vi.spyOn(console, 'error').mockImplementation(() => {});
+    // KV refuses a key over 512 bytes: a real failure of the binding, not a stand-in.
+    const tooLong = 'u'.repeat(600);
+    await expect(env.CACHE.delete(cacheKey(tooLong))).rejects.toThrow();
+    await expect(invalidateCache(env, tooLong)).resolves.toBeUndefined();
+    expect(logged).toHaveBeenCalledWith(expect.stringContaining('cache invalidation failed'), expect.any(Error));
   });
 });
