@@ -11,8 +11,20 @@ const blocks = readdirSync(docsDir)
   .filter((f) => f.endsWith('.md'))
   .flatMap((f) => codeBlocks(f, readFileSync(join(docsDir, f), 'utf8')))
   .filter(isTypeScript);
-const files = blocks.map((b) => ({ name: `${b.file.replace('.md', '')}-${b.line}.ts`, code: /^\s*(import|export) /m.test(b.code) ? b.code : `${b.code}\nexport {};\n` }));
-const errors = typecheck(docsDir, files);
+// A block whose first line names a file (`// src/index.ts`, `// test/env.d.ts`) is that file of one
+// small Worker project, so the testing guide's tests import the getting-started Worker as a
+// user's tests would, and its env.d.ts declares global types as a real one does.
+const projectFile = /^\/\/ ((?:(?:src|test)\/)?[\w.-]+\.ts)\n/;
+const files = blocks.map((b) => {
+  const path = projectFile.exec(b.code)?.[1];
+  const name = path === undefined ? `${b.file.replace('.md', '')}-${b.line}.ts` : `project/${path}`;
+  const isModule = /^\s*(import|export) /m.test(b.code) || name.endsWith('.d.ts');
+  return { name, code: isModule ? b.code : `${b.code}\nexport {};\n` };
+});
+const duplicates = files.filter((f, i) => files.findIndex((g) => g.name === f.name) !== i);
+if (duplicates.length > 0) throw new Error(`Two blocks in docs/ name the same file: ${duplicates.map((f) => f.name).join(', ')}.`);
+// Test files of the project use the pool's `cloudflare:test` module.
+const errors = typecheck(docsDir, files, ['@cloudflare/vitest-pool-workers/types']);
 
 describe('code blocks in docs/', () => {
   it('finds the blocks, and the checker reports errors when there are some', () => {
