@@ -11,6 +11,14 @@ export interface Todo {
   createdAt: string;
 }
 
+/** The longest title accepted, in characters: it bounds every todo, so every page. */
+export const MAX_TITLE_LENGTH = 200;
+/** Todos per page of `GET /todos`. */
+export const PAGE_SIZE = 100;
+
+/** A mistake in the request, answered 400 with its message. */
+class BadRequest extends Error {}
+
 export class TodoListDO implements DurableObject {
   private db: Database | null = null;
 
@@ -38,10 +46,13 @@ export class TodoListDO implements DurableObject {
     try {
       return await this.handle(request);
     } catch (error) {
-      if (error instanceof PocketError && error.status < 500) {
-        return Response.json({ error: error.code, message: error.message }, { status: error.status });
+      if (error instanceof BadRequest) return Response.json({ error: 'BAD_REQUEST', message: error.message }, { status: 400 });
+      if (!(error instanceof PocketError) || error.status >= 500) console.error('TodoListDO failed:', error);
+      // toJSON() is safe to send: a storage failure (5xx) gets a fixed message; the detail is logged above.
+      if (error instanceof PocketError) {
+        const { code, message } = error.toJSON();
+        return Response.json({ error: code, message }, { status: error.status });
       }
-      console.error('TodoListDO failed:', error);
       return Response.json({ error: 'INTERNAL' }, { status: 500 });
     }
   }
@@ -55,7 +66,14 @@ export class TodoListDO implements DurableObject {
     switch (request.method) {
       case 'GET': {
         if (url.pathname === '/todos') {
-          return Response.json(await todos.find().sort('createdAt').limit(100).exec());
+          // Oldest first, a page at a time: ?after= continues where a page ended (a cursor page,
+          // so page 30 costs what page 1 does); the Link header names the next page.
+          const query = todos.find().sort('createdAt').limit(PAGE_SIZE);
+          const after = url.searchParams.get('after');
+          const { docs, next } = await (after === null ? query : query.after(after)).page();
+          const response = Response.json(docs);
+          if (next !== null) response.headers.set('link', `</todos?after=${encodeURIComponent(next)}>; rel="next"`);
+          return response;
         }
         if (id !== null) {
           const todo = await todos.get(id);
@@ -67,10 +85,9 @@ export class TodoListDO implements DurableObject {
       case 'POST': {
         if (url.pathname === '/todos') {
           const body = await readObject(request);
-          if (typeof body.title !== 'string' || body.title.trim() === '') return badRequest('"title" must be a non-empty string.');
           const todo = await todos.insert({
             _id: crypto.randomUUID(),
-            title: body.title,
+            title: titleOf(body.title),
             completed: false,
             createdAt: new Date().toISOString(),
           });
@@ -83,12 +100,9 @@ export class TodoListDO implements DurableObject {
         if (id !== null) {
           const body = await readObject(request);
           const changes: Partial<Pick<Todo, 'title' | 'completed'>> = {};
-          if (body.title !== undefined) {
-            if (typeof body.title !== 'string' || body.title.trim() === '') return badRequest('"title" must be a non-empty string.');
-            changes.title = body.title;
-          }
+          if (body.title !== undefined) changes.title = titleOf(body.title);
           if (body.completed !== undefined) {
-            if (typeof body.completed !== 'boolean') return badRequest('"completed" must be true or false.');
+            if (typeof body.completed !== 'boolean') throw new BadRequest('"completed" must be true or false.');
             changes.completed = body.completed;
           }
           // DocumentNotFoundError (404) when this user has no such todo.
@@ -110,23 +124,29 @@ export class TodoListDO implements DurableObject {
   }
 }
 
+/** The id in `/todos/:id`, decoded, or null when the path has another shape. */
 function todoId(pathname: string): string | null {
   const match = /^\/todos\/([^/]+)$/.exec(pathname);
   if (!match) return null;
   try {
     return decodeURIComponent(match[1]!);
   } catch {
-    return null;
+    throw new BadRequest('The todo id in the path is not valid percent-encoding.');
   }
 }
 
 async function readObject(request: Request): Promise<Record<string, unknown>> {
-  const body: unknown = await request.json().catch(() => null);
-  return typeof body === 'object' && body !== null && !Array.isArray(body) ? (body as Record<string, unknown>) : {};
+  const body: unknown = await request.json().catch(() => {
+    throw new BadRequest('The request body must be JSON.');
+  });
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new BadRequest('The request body must be a JSON object.');
+  return body as Record<string, unknown>;
 }
 
-function badRequest(message: string): Response {
-  return Response.json({ error: 'BAD_REQUEST', message }, { status: 400 });
+function titleOf(value: unknown): string {
+  if (typeof value !== 'string' || value.trim() === '') throw new BadRequest('"title" must be a non-empty string.');
+  if (value.length > MAX_TITLE_LENGTH) throw new BadRequest(`"title" is ${value.length} characters long; the limit is ${MAX_TITLE_LENGTH}.`);
+  return value;
 }
 
 function notFound(): Response {

@@ -1,8 +1,9 @@
 import { abortAllDurableObjects, listDurableObjectIds, reset, runInDurableObject } from 'cloudflare:test';
 import { env, exports } from 'cloudflare:workers';
-import type { WithRev } from '@pocket/core';
+import { Database, type WithRev } from '@pocket/core';
+import { createDurableObjectStorage } from '@pocket/storage-edge';
 import { beforeEach, describe, expect, it } from 'vitest';
-import type { Todo } from '../src/todo-list.js';
+import { MAX_TITLE_LENGTH, PAGE_SIZE, type Todo } from '../src/todo-list.js';
 
 /** A todo as the object answers it: with the `_rev` Pocket keeps. */
 type StoredTodo = WithRev<Todo>;
@@ -11,13 +12,13 @@ beforeEach(async () => {
   await reset();
 });
 
+/** A request as `user`; a string body is sent as it is, anything else as JSON. */
 async function call(user: string | null, method: string, path: string, body?: unknown): Promise<Response> {
   const headers: Record<string, string> = {};
   if (user !== null) headers['x-user-id'] = user;
   if (body !== undefined) headers['content-type'] = 'application/json';
-  return exports.default.fetch(
-    new Request(`http://example.com${path}`, { method, headers, body: body === undefined ? null : JSON.stringify(body) }),
-  );
+  const text = body === undefined ? null : typeof body === 'string' ? body : JSON.stringify(body);
+  return exports.default.fetch(new Request(`http://example.com${path}`, { method, headers, body: text }));
 }
 
 async function create(user: string, title: string): Promise<StoredTodo> {
@@ -86,6 +87,50 @@ describe('CRUD in one user\'s Durable Object', () => {
     expect((await call('alice', 'POST', '/todos', { title: 7 })).status).toBe(400);
     expect(await (await call('alice', 'GET', `/todos/${todo._id}`)).json()).toEqual(todo);
     expect((await call('alice', 'PATCH', '/todos')).status).toBe(404);
+  });
+
+  it('answers 400 to malformed JSON, an oversized title and bad percent-encoding, and writes nothing', async () => {
+    const todo = await create('alice', 'Keep');
+    const refused: Array<[string, string, unknown, string]> = [
+      ['PUT', `/todos/${todo._id}`, '{"completed":', 'must be JSON'],
+      ['PUT', `/todos/${todo._id}`, 'null', 'JSON object'],
+      ['PUT', `/todos/${todo._id}`, { title: 'x'.repeat(MAX_TITLE_LENGTH + 1) }, `the limit is ${MAX_TITLE_LENGTH}`],
+      ['POST', '/todos', '{"title":', 'must be JSON'],
+      ['POST', '/todos', { title: 'x'.repeat(MAX_TITLE_LENGTH + 1) }, `the limit is ${MAX_TITLE_LENGTH}`],
+      ['GET', '/todos/%E0%A4%A', undefined, 'percent-encoding'],
+      ['GET', '/todos?after=not-a-cursor', undefined, ''],
+    ];
+    for (const [method, path, body, message] of refused) {
+      const response = await call('alice', method, path, body);
+      expect(response.status, `${method} ${path}`).toBe(400);
+      expect(await response.json()).toMatchObject({ message: expect.stringContaining(message) });
+    }
+    expect(await titles('alice')).toEqual(['Keep']);
+    expect(await (await call('alice', 'GET', `/todos/${todo._id}`)).json()).toEqual(todo);
+  });
+
+  it('pages the list, oldest first: the Link header leads to the next page until the last', async () => {
+    const count = PAGE_SIZE * 2 + 5;
+    const all = Array.from({ length: count }, (_, i) => `t${String(i).padStart(3, '0')}`);
+    // Stored through Pocket inside alice's object, with distinct createdAt values (faster than 205 POSTs).
+    await runInDurableObject(env.TODO_LIST.get(env.TODO_LIST.idFromName('alice')), async (_instance, state) => {
+      const db = Database.open({ name: 'todo-list', storage: createDurableObjectStorage({ storage: state.storage, keyPrefix: 'pocket:' }) });
+      await db.collection<Todo>('todos').bulkInsert(all.map((title, i) => ({ title, completed: false, createdAt: new Date(Date.UTC(2026, 0, 1, 0, 0, i)).toISOString() })));
+    });
+    const seen: string[] = [];
+    let path: string | null = '/todos';
+    let pages = 0;
+    while (path !== null) {
+      const response = await call('alice', 'GET', path);
+      expect(response.status).toBe(200);
+      const page = await response.json<StoredTodo[]>();
+      expect(page.length).toBeLessThanOrEqual(PAGE_SIZE);
+      seen.push(...page.map((t) => t.title));
+      path = /^<([^>]+)>; rel="next"$/.exec(response.headers.get('link') ?? '')?.[1] ?? null;
+      pages++;
+    }
+    expect(pages).toBe(3);
+    expect(seen).toEqual(all);
   });
 
   it('keeps the data when the object is evicted and re-created', async () => {
