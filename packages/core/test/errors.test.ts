@@ -234,7 +234,7 @@ describe('fromRpcError', () => {
       new DocumentNotFoundError('notes', 'a "quoted" id. Check'),
       new DuplicateKeyError('notes', 'n1'),
       new DuplicateKeyError('notes', 'n"2', { repeatedInBatch: true }),
-      new StorageError('[pocket/d1] find failed: D1_ERROR: overloaded (transient: retrying may succeed)', { retryable: true }),
+      new StorageError('D1: find failed: D1_ERROR: overloaded (transient: retrying may succeed)', { retryable: true }),
     ];
     for (const original of originals) {
       const rebuilt = fromRpcError(overRpc(original)) as PocketError;
@@ -251,7 +251,7 @@ describe('fromRpcError', () => {
 
   it('turns the storage errors of every backend into a StorageError (503)', () => {
     for (const name of ['D1Error', 'DurableObjectStorageError']) {
-      const rebuilt = fromRpcError(Object.assign(new Error(`${name}: [pocket] put failed: disk full`), { remote: true }));
+      const rebuilt = fromRpcError(Object.assign(new Error(`${name}: Durable Object storage: put failed: disk full`), { remote: true }));
       expect(rebuilt).toBeInstanceOf(StorageError);
       expect((rebuilt as StorageError).status).toBe(503);
     }

@@ -418,7 +418,7 @@ describe('errors', () => {
     const d1 = error as D1Error;
     expect(d1.operation).toBe('find');
     expect(d1.d1Message).toMatch(/no such column: data/);
-    expect(d1.message).toMatch(/^\[pocket\/d1\] find failed: .*no such column: data/);
+    expect(d1.message).toMatch(/^D1: find failed: .*no such column: data/);
     expect(d1.retryable).toBe(false);
     expect(d1.status).toBe(503);
     expect(d1.cause).toBeInstanceOf(Error);

@@ -136,7 +136,7 @@ describe('Durable Object KV storage options', () => {
       for (const keyPrefix of ['pocket:todos:', 'x', '', ':', 'a:b', 'a::', 42, null]) {
         const create = () => createDurableObjectStorage({ storage, keyPrefix: keyPrefix as string });
         expect(create, JSON.stringify(keyPrefix)).toThrow(ValidationError);
-        expect(create).toThrow(/^\[pocket\/durable-object\] keyPrefix .* ends with ":" and has no other ":"/);
+        expect(create).toThrow(/^createDurableObjectStorage\(\): keyPrefix .* ends with ":" and has no other ":"/);
       }
       expect(createDurableObjectStorage({ storage, keyPrefix: 'tenant-42:' }).name).toBe('durable-object');
     });
@@ -158,7 +158,7 @@ describe('Durable Object KV storage options', () => {
       const todos = (await Database.create({ name: 'app', storage: createDurableObjectStorage({ storage }) })).collection('todos');
       const error = await todos.find().exec().catch((e: unknown) => e);
       expect(error).toBeInstanceOf(DurableObjectStorageError);
-      expect((error as DurableObjectStorageError).message).toMatch(/^\[pocket\/durable-object\] read failed: key "pocket:todos:x" holds a object/);
+      expect((error as DurableObjectStorageError).message).toMatch(/^Durable Object storage: read failed: key "pocket:todos:x" holds a object/);
       await expect(todos.update('x', { a: 1 })).rejects.toBeInstanceOf(DurableObjectStorageError);
       expect(await storage.get('pocket:todos:x')).toEqual({ not: 'text' });
     });

@@ -193,7 +193,7 @@ describe('Durable Object SQL storage', () => {
       const error = await broken.find().exec().catch((e: unknown) => e);
       expect(error).toBeInstanceOf(DurableObjectStorageError);
       expect(error).toBeInstanceOf(StorageError);
-      expect((error as DurableObjectStorageError).message).toMatch(/^\[pocket\/durable-object\] find failed: no such column: data/);
+      expect((error as DurableObjectStorageError).message).toMatch(/^Durable Object storage: find failed: no such column: data/);
       expect((error as DurableObjectStorageError).operation).toBe('find');
       expect((error as DurableObjectStorageError).status).toBe(503);
       expect((error as DurableObjectStorageError).retryable).toBe(false);
@@ -245,7 +245,7 @@ describe('Durable Object SQL storage', () => {
         }
       })();
       expect(error).toBeInstanceOf(ValidationError);
-      expect((error as Error).message).toMatch(/^\[pocket\/durable-object\] This Durable Object class has no SQLite storage.*"new_sqlite_classes".*createDurableObjectStorage\(\)/);
+      expect((error as Error).message).toMatch(/^This Durable Object class has no SQLite storage.*"new_sqlite_classes".*createDurableObjectStorage\(\)/);
       expect((error as Error).cause).toBeInstanceOf(Error);
     });
   });

@@ -107,7 +107,7 @@ export function recorder<T>(): Recorder<T> {
 
   const next = async (timeoutMs = 2000): Promise<T> => {
     if (!(await waitForValue(timeoutMs))) {
-      throw new Error(`No callback within ${timeoutMs} ms (received ${all.length} so far, all taken).`);
+      throw new Error(`[pocket/testing] No callback within ${timeoutMs} ms (received ${all.length} so far, all taken).`);
     }
     return all[taken++]!;
   };

@@ -5,8 +5,8 @@ const TRANSIENT = /network connection lost|object to be reset|transient issue|ov
 
 /**
  * A failure of the D1 binding that Pocket could not turn into a more precise error. It is a
- * `StorageError` (so a `PocketError`, status 503): the seed's handler that tests `D1Error`
- * first and `PocketError` second treats it as a 503, and code that only knows `PocketError`
+ * `StorageError` (so a `PocketError`, status 503): a handler that tests `D1Error` first and
+ * `PocketError` second treats it as a 503, and code that only knows `PocketError`
  * still sees a storage failure rather than a bad request.
  */
 export class D1Error extends StorageError {
@@ -20,7 +20,7 @@ export class D1Error extends StorageError {
     const d1Message = cause instanceof Error ? cause.message : String(cause);
     const retryable = TRANSIENT.test(d1Message);
     super(
-      `[pocket/d1] ${operation} failed: ${d1Message}${retryable ? ' (transient: retrying may succeed)' : ''}`,
+      `D1: ${operation} failed: ${d1Message}${retryable ? ' (transient: retrying may succeed)' : ''}`,
       { cause, retryable },
     );
     this.operation = operation;

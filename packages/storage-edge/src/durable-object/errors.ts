@@ -20,7 +20,7 @@ export class DurableObjectStorageError extends StorageError {
     const storageMessage = cause instanceof Error ? cause.message : String(cause);
     const retryable = isRetryable(cause, storageMessage);
     super(
-      `[pocket/durable-object] ${operation} failed: ${storageMessage}${retryable ? ' (transient: retrying may succeed)' : ''}`,
+      `Durable Object storage: ${operation} failed: ${storageMessage}${retryable ? ' (transient: retrying may succeed)' : ''}`,
       { cause, retryable },
     );
     this.operation = operation;

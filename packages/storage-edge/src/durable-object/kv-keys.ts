@@ -18,12 +18,12 @@ export function assertKeyPrefix(prefix: unknown): asserts prefix is string {
     // Storage keeps keys as UTF-8, where every lone surrogate becomes U+FFFD: 't-\uD800:' and
     // 't-\uD801:' would share keys, and no key read back would start with the prefix asked for.
     throw new ValidationError(
-      `[pocket/durable-object] keyPrefix ${JSON.stringify(prefix)} contains a lone UTF-16 surrogate; storage would keep it as U+FFFD, so two such prefixes would share keys. Use well-formed text.`,
+      `createDurableObjectStorage(): keyPrefix ${JSON.stringify(prefix)} contains a lone UTF-16 surrogate; storage would keep it as U+FFFD, so two such prefixes would share keys. Use well-formed text.`,
     );
   }
   if (typeof prefix !== 'string' || !KEY_PREFIX.test(prefix)) {
     throw new ValidationError(
-      `[pocket/durable-object] keyPrefix ${JSON.stringify(prefix)} is not valid: use a non-empty string that ends with ":" and has no other ":", such as 'pocket:' or 'tenant-42:'. A second ":" would let two databases' keys overlap.`,
+      `createDurableObjectStorage(): keyPrefix ${JSON.stringify(prefix)} is not valid: use a non-empty string that ends with ":" and has no other ":", such as 'pocket:' or 'tenant-42:'. A second ":" would let two databases' keys overlap.`,
     );
   }
 }
@@ -71,7 +71,7 @@ export function collectionKeys(keyPrefix: string, collection: string): Collectio
       const key = keyIfValid(id);
       if (key === null) {
         throw new ValidationError(
-          `[pocket/durable-object] The storage key of document ${JSON.stringify(id.length > 40 ? `${id.slice(0, 40)}…` : id)} in collection "${collection}" is ${utf8Length(prefix + id)} bytes; Durable Object storage allows ${MAX_KEY_BYTES}. Use a shorter _id or keyPrefix. Nothing was written.`,
+          `The storage key of document ${JSON.stringify(id.length > 40 ? `${id.slice(0, 40)}…` : id)} in collection "${collection}" is ${utf8Length(prefix + id)} bytes; Durable Object storage allows ${MAX_KEY_BYTES}. Use a shorter _id or keyPrefix. Nothing was written.`,
           { path: '_id' },
         );
       }

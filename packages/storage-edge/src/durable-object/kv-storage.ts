@@ -33,14 +33,14 @@ const DEFAULT_PAGE_SIZE = 256;
  */
 export function createDurableObjectStorage(options: DurableObjectStorageOptions): StorageAdapter {
   if (typeof options !== 'object' || options === null) {
-    throw new ValidationError(`[pocket/durable-object] createDurableObjectStorage() takes { storage: this.ctx.storage }, got ${describe(options)}.`);
+    throw new ValidationError(`createDurableObjectStorage() takes { storage: this.ctx.storage }, got ${describe(options)}.`);
   }
   const { storage, keyPrefix = DEFAULT_KEY_PREFIX, pageSize = DEFAULT_PAGE_SIZE } = options;
   assertKvStorage(storage);
   // The default needs no check: a Worker may make an adapter on every request.
   if (options.keyPrefix !== undefined) assertKeyPrefix(keyPrefix);
   if (!Number.isSafeInteger(pageSize) || pageSize < 1 || pageSize > 1000) {
-    throw new ValidationError(`[pocket/durable-object] pageSize must be an integer from 1 to 1000, got ${describe(pageSize)}.`);
+    throw new ValidationError(`createDurableObjectStorage(): pageSize must be an integer from 1 to 1000, got ${describe(pageSize)}.`);
   }
 
   return {
@@ -100,7 +100,7 @@ function assertKvStorage(storage: unknown): asserts storage is DurableObjectKvSt
   const methods = ['get', 'put', 'delete', 'list'] as const;
   if (typeof s !== 'object' || s === null || methods.some((m) => typeof s[m] !== 'function')) {
     throw new ValidationError(
-      `[pocket/durable-object] createDurableObjectStorage() needs a Durable Object's storage, got ${describe(storage)}. Pass this.ctx.storage from inside your DurableObject class.`,
+      `createDurableObjectStorage() needs a Durable Object's storage, got ${describe(storage)}. Pass this.ctx.storage from inside your DurableObject class.`,
     );
   }
 }

@@ -25,7 +25,7 @@ export function encode(doc: StoredDocument, collection: string): string {
   const size = storedSize(text);
   if (size > MAX_VALUE_BYTES) {
     throw new ValidationError(
-      `[pocket/durable-object] Document "${doc._id}" in collection "${collection}" is ${size} bytes when stored; Durable Object storage allows ${MAX_VALUE_BYTES} per value. Split it into several documents. Nothing of this write was stored.`,
+      `Document "${doc._id}" in collection "${collection}" is ${size} bytes when stored; Durable Object storage allows ${MAX_VALUE_BYTES} per value. Split it into several documents. Nothing of this write was stored.`,
     );
   }
   return text;

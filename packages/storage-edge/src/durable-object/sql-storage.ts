@@ -33,13 +33,13 @@ export interface DurableObjectSqlStorageOptions {
  */
 export function createDurableObjectSqlStorage(options: DurableObjectSqlStorageOptions): StorageAdapter {
   if (typeof options !== 'object' || options === null) {
-    throw new ValidationError(`[pocket/durable-object] createDurableObjectSqlStorage() takes { storage: this.ctx.storage }, got ${describe(options)}.`);
+    throw new ValidationError(`createDurableObjectSqlStorage() takes { storage: this.ctx.storage }, got ${describe(options)}.`);
   }
   const { storage } = options;
   assertSqlStorage(storage);
   return createSqlAdapter({
     name: 'durable-object-sql',
-    where: '[pocket/durable-object] createDurableObjectSqlStorage()',
+    where: 'createDurableObjectSqlStorage()',
     driver: sqlDriver(storage),
     backend: storage,
     atomicWrites: true,
@@ -102,11 +102,11 @@ function assertSqlStorage(storage: unknown): asserts storage is DurableObjectSql
   }
   if (cause === undefined && (typeof s !== 'object' || s === null || typeof s.sql !== 'object')) {
     throw new ValidationError(
-      `[pocket/durable-object] createDurableObjectSqlStorage() needs a Durable Object's storage, got ${describe(storage)}. Pass this.ctx.storage from inside your DurableObject class.`,
+      `createDurableObjectSqlStorage() needs a Durable Object's storage, got ${describe(storage)}. Pass this.ctx.storage from inside your DurableObject class.`,
     );
   }
   throw new ValidationError(
-    '[pocket/durable-object] This Durable Object class has no SQLite storage, which createDurableObjectSqlStorage() needs. Declare the class under "new_sqlite_classes" (not "new_classes") in the migrations of your wrangler config — a class already deployed as KV-backed cannot be converted, so use a new class name — or use createDurableObjectStorage() for KV-backed classes.',
+    'This Durable Object class has no SQLite storage, which createDurableObjectSqlStorage() needs. Declare the class under "new_sqlite_classes" (not "new_classes") in the migrations of your wrangler config — a class already deployed as KV-backed cannot be converted, so use a new class name — or use createDurableObjectStorage() for KV-backed classes.',
     { cause },
   );
 }

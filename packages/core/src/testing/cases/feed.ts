@@ -45,7 +45,7 @@ async function readAll(collection: Collection<AnyDocument>, since: string | unde
     pages.push(page.changes);
     checkpoint = page.checkpoint;
   }
-  throw new Error(`The feed did not end within ${max} pages.`);
+  throw new Error(`[pocket/testing] The feed did not end within ${max} pages.`);
 }
 
 export const feedCases = [
