@@ -1,0 +1,563 @@
+import { ConflictError, FilterBuilder, type AnyDocument, type Collection, type Database, type Filter, type JsonObject } from '@pocket/core';
+import { SYNC_LIMITS, type Mutation, type MutationResult, type PulledChange } from '../protocol.js';
+import { LocalState, type DocState } from './local-state.js';
+import { HttpTransport, SyncRequestError, WebSocketTransport, type Transport, type WebSocketFactory } from './transports.js';
+
+export type SyncStatus = 'connecting' | 'online' | 'syncing' | 'offline' | 'error' | 'stopped';
+
+/** Both sides of a conflict: the local document (`null`: deleted here) and the server's (`null`: deleted there, or not yours to read). */
+export interface SyncConflict {
+  collection: string;
+  id: string;
+  local: JsonObject | null;
+  server: JsonObject | null;
+  serverRev: number | null;
+}
+
+/**
+ * Decides a conflict: return the document to keep (pushed again, on top of the server's
+ * revision), `null` to delete it, or `undefined` to take the server's version (the default).
+ */
+export type ConflictResolver = (conflict: SyncConflict) => JsonObject | null | undefined | Promise<JsonObject | null | undefined>;
+
+export interface SyncedCollection {
+  /** The documents to sync: a builder function `(q) => q.where('listId').equals(id)`, or a filter; every document the server lets you read without one. */
+  filter?: ((q: FilterBuilder<AnyDocument>) => FilterBuilder<AnyDocument>) | Filter | null;
+}
+
+export interface SyncClientOptions {
+  /** The local database to keep in step; any storage adapter with a change feed (memory, D1, Durable Objects). */
+  database: Database;
+  /** `ws://` or `wss://` for a live connection to a Durable Object; `http://` or `https://` to poll `…/pull` and `…/push`. */
+  url: string;
+  /** The collections to sync, each with the documents wanted. */
+  collections: Record<string, SyncedCollection | true>;
+  resolve?: ConflictResolver;
+  /** The WebSocket class, where there is no global one (Node 20: the `ws` package). */
+  WebSocket?: WebSocketFactory;
+  fetch?: typeof fetch;
+  /** Headers for HTTP requests, e.g. `Authorization` (a WebSocket carries credentials in its URL or cookies). */
+  headers?: () => HeadersInit | Promise<HeadersInit>;
+  /** Milliseconds between polls over HTTP (default 2,000). */
+  pollInterval?: number;
+  /** The local collection for the client's own records (default `pocket_sync`). */
+  stateCollection?: string;
+  /** Reconnect delays in milliseconds: the first, doubling up to the last (default 250 to 10,000). */
+  retry?: { min: number; max: number };
+}
+
+export interface SyncEvents {
+  status: (status: SyncStatus) => void;
+  /** A push met a newer server version; `resolution` is what the client kept (`undefined`: the server's). */
+  conflict: (conflict: SyncConflict & { resolution: JsonObject | null | undefined }) => void;
+  /** The server refused a write (rules, validation); the local document went back to the server's. */
+  rejected: (rejection: SyncConflict & { code: string; message: string }) => void;
+  error: (error: Error) => void;
+}
+
+/**
+ * Keeps collections of a local `Database` in step with a sync server. Local writes are made as
+ * usual (`db.collection('todos').insert(…)`): the client finds them in the local change feed,
+ * pushes them, and writes what others changed into the local database, where live queries see it.
+ */
+export class SyncClient {
+  readonly #options: SyncClientOptions;
+  readonly #db: Database;
+  readonly #state: LocalState;
+  readonly #filters = new Map<string, Filter | null>();
+  readonly #listeners: { [E in keyof SyncEvents]: Set<SyncEvents[E]> } = { status: new Set(), conflict: new Set(), rejected: new Set(), error: new Set() };
+  #status: SyncStatus = 'stopped';
+  #transport: Transport | null = null;
+  #connected = false;
+  #started: Promise<void> | null = null;
+  /** Everything that touches the local state runs one after another on this queue. */
+  #queue: Promise<unknown> = Promise.resolve();
+  #caughtUp = new Set<string>();
+  #pushing = false;
+  #retryDelay: number;
+  #reconnectTimer: ReturnType<typeof setTimeout> | null = null;
+  #pollTimer: ReturnType<typeof setTimeout> | null = null;
+  #unsubscribeLocal: (() => void) | null = null;
+  #waiters: Array<{ resolve: () => void; round: number }> = [];
+  /** Polling rounds started and finished: `synced()` waits for a round that started after it was called. */
+  #roundsStarted = 0;
+  #roundsDone = 0;
+
+  constructor(options: SyncClientOptions) {
+    if (!/^(wss?|https?):\/\//.test(options.url)) throw new TypeError(`url must start with ws://, wss://, http:// or https://, got ${JSON.stringify(options.url).slice(0, 80)}.`);
+    this.#options = options;
+    this.#db = options.database;
+    this.#state = new LocalState(options.database, options.stateCollection ?? 'pocket_sync');
+    this.#retryDelay = options.retry?.min ?? 250;
+    for (const [name, spec] of Object.entries(options.collections)) {
+      this.#db.collection(name); // validates the name now, not at the first sync
+      const filter = spec === true ? null : spec.filter ?? null;
+      this.#filters.set(name, typeof filter === 'function' ? filter(new FilterBuilder()).filter : filter);
+    }
+  }
+
+  get status(): SyncStatus {
+    return this.#status;
+  }
+
+  /** The id this client pushes under, kept in local storage. */
+  get clientId(): string {
+    return this.#state.client.clientId;
+  }
+
+  on<E extends keyof SyncEvents>(event: E, listener: SyncEvents[E]): () => void {
+    this.#listeners[event].add(listener);
+    return () => this.#listeners[event].delete(listener);
+  }
+
+  /** Loads the client's records from local storage and connects. Resolves once it has started connecting. */
+  start(): Promise<void> {
+    this.#started ??= this.#enqueue(async () => {
+      await this.#state.load();
+      await this.#forgetChangedSubscriptions();
+      await this.#scanLocal();
+      this.#unsubscribeLocal = this.#db.onChange((changes) => {
+        if (changes.some((c) => this.#filters.has(c.collection))) this.#localChanged();
+      });
+      this.#connect();
+    });
+    return this.#started;
+  }
+
+  /** Disconnects; local writes made meanwhile are pushed after the next `start()`. */
+  async stop(): Promise<void> {
+    await this.#started;
+    this.#started = null;
+    this.#unsubscribeLocal?.();
+    this.#clearTimers();
+    const transport = this.#transport;
+    this.#transport = null;
+    this.#connected = false;
+    transport?.close();
+    await this.#queue.catch(() => undefined);
+    this.#setStatus('stopped');
+  }
+
+  /**
+   * Resolves when everything written locally so far has been pushed and answered, and every
+   * collection has pulled up to the server's latest change. Waits through disconnections.
+   */
+  synced(): Promise<void> {
+    return new Promise((resolve) => {
+      // Over HTTP, what others wrote is known only from a pull made after this call.
+      this.#waiters.push({ resolve, round: this.#roundsStarted + 1 });
+      this.#checkSynced();
+    });
+  }
+
+  // --- connection -------------------------------------------------------------------------
+
+  #connect(): void {
+    if (this.#started === null) return;
+    this.#setStatus('connecting');
+    this.#caughtUp.clear();
+    const transport = this.#makeTransport();
+    this.#transport = transport;
+    transport.connect({
+      open: () => {
+        if (this.#transport !== transport) return;
+        this.#connected = true;
+        this.#retryDelay = this.#options.retry?.min ?? 250;
+        this.#setStatus('syncing');
+        if (transport.live) {
+          for (const [collection, filter] of this.#filters) transport.subscribe(collection, filter, this.#state.collections.get(collection)?.since ?? null);
+        }
+        void this.#pushLoop();
+        if (!transport.live) void this.#poll(transport);
+      },
+      close: (reason) => {
+        if (this.#transport !== transport) return;
+        this.#transport = null;
+        this.#connected = false;
+        this.#emit('error', reason);
+        if (reason instanceof SyncRequestError && !reason.retryable) {
+          this.#setStatus('error');
+          return;
+        }
+        this.#setStatus('offline');
+        this.#scheduleReconnect();
+      },
+      changes: (message) => {
+        void this.#enqueue(() => this.#applyPulled(message.collection, message.changes, message.checkpoint, message.caughtUp)).catch((error) => this.#fail(error));
+      },
+      error: (code, message) => this.#emit('error', new SyncRequestError(code, message, false)),
+    });
+  }
+
+  #makeTransport(): Transport {
+    const { url } = this.#options;
+    if (url.startsWith('ws')) {
+      const WebSocket = this.#options.WebSocket ?? (globalThis as { WebSocket?: WebSocketFactory }).WebSocket;
+      if (WebSocket === undefined) throw new TypeError('There is no global WebSocket here (Node 20): pass one, e.g. createSyncClient({ WebSocket: (await import("ws")).WebSocket, … }).');
+      return new WebSocketTransport(url, WebSocket);
+    }
+    return new HttpTransport(url, this.#options.fetch ?? fetch.bind(globalThis), this.#options.headers ?? (() => ({})));
+  }
+
+  #scheduleReconnect(): void {
+    if (this.#started === null || this.#reconnectTimer !== null) return;
+    const delay = this.#retryDelay * (0.75 + Math.random() * 0.5);
+    this.#retryDelay = Math.min(this.#retryDelay * 2, this.#options.retry?.max ?? 10_000);
+    this.#reconnectTimer = setTimeout(() => {
+      this.#reconnectTimer = null;
+      this.#connect();
+    }, delay);
+  }
+
+  /** A request failed: drop the connection and try again after a pause. */
+  #dropConnection(error: Error): void {
+    const transport = this.#transport;
+    this.#transport = null;
+    this.#connected = false;
+    transport?.close();
+    this.#emit('error', error);
+    if (error instanceof SyncRequestError && !error.retryable) {
+      this.#setStatus('error');
+      return;
+    }
+    this.#setStatus('offline');
+    this.#scheduleReconnect();
+  }
+
+  async #poll(transport: Transport): Promise<void> {
+    const round = ++this.#roundsStarted;
+    try {
+      for (const [collection, filter] of this.#filters) {
+        for (;;) {
+          const since = this.#state.collections.get(collection)?.since ?? null;
+          const page = await transport.pull({ collection, filter, since, limit: SYNC_LIMITS.maxPullLimit });
+          if (this.#transport !== transport) return;
+          await this.#enqueue(() => this.#applyPulled(collection, page.changes, page.checkpoint, page.caughtUp));
+          if (page.caughtUp) break;
+        }
+      }
+    } catch (error) {
+      if (this.#transport === transport) this.#dropConnection(error as Error);
+      return;
+    }
+    this.#roundsDone = Math.max(this.#roundsDone, round);
+    this.#checkSynced();
+    this.#pollTimer = setTimeout(() => {
+      this.#pollTimer = null;
+      if (this.#transport === transport) void this.#poll(transport);
+    }, this.#options.pollInterval ?? 2_000);
+  }
+
+  // --- local writes ------------------------------------------------------------------------
+
+  #localScanScheduled = false;
+
+  #localChanged(): void {
+    if (this.#localScanScheduled) return;
+    this.#localScanScheduled = true;
+    void this.#enqueue(async () => {
+      this.#localScanScheduled = false;
+      await this.#scanLocal();
+    })
+      .then(() => this.#pushLoop())
+      .catch((error) => this.#fail(error));
+  }
+
+  /**
+   * Finds local writes in the local change feed: an entry whose `_rev` is not the one the client
+   * recorded for that document was written by someone else than the sync, so it is pushed.
+   */
+  async #scanLocal(): Promise<void> {
+    for (const collection of this.#filters.keys()) {
+      const state = this.#collectionState(collection);
+      let since = state.localSince;
+      for (;;) {
+        const page = await this.#db.collection(collection).changes({ since, limit: 1_000 });
+        const updates: Array<[string, DocState]> = [];
+        for (const change of page.changes) {
+          const key = LocalState.key(collection, change.id);
+          const doc = this.#state.docs.get(key);
+          if (doc !== undefined && change.rev === doc.localRev) continue;
+          if (doc === undefined && change.deleted) continue;
+          if (!LocalState.fits(collection, change.id)) {
+            this.#emit('error', new Error(`Document "${change.id.slice(0, 40)}…" of "${collection}" has an id too long to sync (the collection name and id together are at most ${500} characters); it stays local.`));
+            continue;
+          }
+          updates.push([key, { ...(doc ?? { rev: 0, exists: false, localRev: 0, inflight: null }), seenLocalRev: change.rev, dirty: true }]);
+        }
+        await this.#state.saveDocs(updates);
+        since = page.checkpoint;
+        await this.#state.saveCollection(collection, { ...this.#collectionState(collection), localSince: since });
+        if (page.changes.length < 1_000) break;
+      }
+    }
+  }
+
+  // --- pull --------------------------------------------------------------------------------
+
+  /** Writes the server's changes into the local database, except over local writes not yet pushed (the push decides those). */
+  async #applyPulled(collection: string, changes: readonly PulledChange[], checkpoint: string, caughtUp: boolean): Promise<void> {
+    if (!this.#filters.has(collection)) return;
+    const local = this.#db.collection(collection);
+    const updates: Array<[string, DocState | null]> = [];
+    const inserts: JsonObject[] = [];
+    for (const change of changes) {
+      const key = LocalState.key(collection, change.id);
+      const known = this.#state.docs.get(key);
+      if (known !== undefined && (known.dirty || known.inflight !== null)) continue;
+      if (known !== undefined && change.rev <= known.rev) continue;
+      if (known === undefined && change.doc !== null) {
+        inserts.push(change.doc);
+        continue;
+      }
+      updates.push([key, await this.#writeLocal(local, change.id, known, change.doc, change.rev)]);
+    }
+    if (inserts.length > 0) updates.push(...(await this.#insertLocal(collection, local, inserts, changes)));
+    await this.#state.saveDocs(updates);
+    await this.#state.saveCollection(collection, { ...this.#collectionState(collection), since: checkpoint });
+    if (caughtUp) this.#caughtUp.add(collection);
+    this.#checkSynced();
+  }
+
+  /** New documents in one bulk insert; one that exists locally already (written here meanwhile) is left to the push. */
+  async #insertLocal(collection: string, local: Collection, docs: JsonObject[], changes: readonly PulledChange[]): Promise<Array<[string, DocState | null]>> {
+    const revs = new Map(changes.map((c) => [c.id, c.rev]));
+    try {
+      const written = await local.bulkInsert(docs.map(withoutRev) as never[]);
+      return written.map((doc) => [LocalState.key(collection, doc._id), fresh(revs.get(doc._id)!, doc._rev)]);
+    } catch {
+      const out: Array<[string, DocState | null]> = [];
+      for (const doc of docs) out.push([LocalState.key(collection, doc._id as string), await this.#writeLocal(local, doc._id as string, undefined, doc, revs.get(doc._id as string)!)]);
+      return out;
+    }
+  }
+
+  /**
+   * Writes one server document locally, on the condition that the local copy is still the one
+   * the client recorded: a local write in between wins here and is pushed.
+   */
+  async #writeLocal(local: Collection, id: string, known: DocState | undefined, doc: JsonObject | null, rev: number): Promise<DocState | null> {
+    // A tombstone has no revision to expect: a document the server had deleted is expected absent.
+    const expectedRev = known?.exists === true ? known.localRev : 0;
+    try {
+      if (doc === null) {
+        if (known === undefined || !known.exists) return known === undefined ? null : { ...known, rev };
+        const deleted = await local.delete(id, { expectedRev });
+        return { ...known, rev, exists: false, localRev: deleted ? expectedRev + 1 : known.localRev, seenLocalRev: deleted ? expectedRev + 1 : known.seenLocalRev };
+      }
+      const written = await local.upsert(withoutRev(doc) as never, { expectedRev });
+      return fresh(rev, written._rev);
+    } catch (error) {
+      if (error instanceof ConflictError) return known ?? null;
+      throw error;
+    }
+  }
+
+  // --- push --------------------------------------------------------------------------------
+
+  async #pushLoop(): Promise<void> {
+    if (this.#pushing) return;
+    this.#pushing = true;
+    try {
+      while (this.#connected && this.#transport !== null) {
+        const transport = this.#transport;
+        const batch = await this.#enqueue(() => this.#nextBatch());
+        if (batch.length === 0) break;
+        this.#setStatus('syncing');
+        let response;
+        try {
+          response = await transport.push({ clientId: this.#state.client.clientId, mutations: batch });
+        } catch (error) {
+          if (this.#transport === transport) this.#dropConnection(error as Error);
+          return;
+        }
+        await this.#enqueue(() => this.#applyResults(response.results));
+      }
+    } catch (error) {
+      this.#fail(error);
+    } finally {
+      this.#pushing = false;
+      this.#checkSynced();
+    }
+  }
+
+  /** The next mutations to send: the unanswered ones again (same numbers, so the server answers rather than applies them twice), then new ones. */
+  async #nextBatch(): Promise<Mutation[]> {
+    const inflight: Array<[string, DocState]> = [];
+    const dirty: Array<[string, DocState]> = [];
+    for (const entry of this.#state.docs) {
+      if (entry[1].inflight !== null) inflight.push(entry);
+      else if (entry[1].dirty && dirty.length < SYNC_LIMITS.maxMutationsPerPush) dirty.push(entry);
+    }
+    inflight.sort((a, b) => a[1].inflight!.mid - b[1].inflight!.mid);
+    const chosen = [...inflight, ...dirty].slice(0, SYNC_LIMITS.maxMutationsPerPush);
+    const batch: Mutation[] = [];
+    const updates: Array<[string, DocState]> = [];
+    let bytes = 0;
+    for (const [key, state] of chosen) {
+      const slash = key.indexOf('/');
+      const collection = key.slice(0, slash);
+      const id = key.slice(slash + 1);
+      const current = (await this.#db.collection(collection).get(id)) as JsonObject | null;
+      const localRev = current === null ? state.seenLocalRev : (current._rev as number);
+      const mid = state.inflight?.mid ?? this.#state.client.nextMid++;
+      const mutation: Mutation = { mid, collection, id, baseRev: state.exists ? state.rev : 0, doc: current === null ? null : withoutRev(current) };
+      bytes += JSON.stringify(mutation).length;
+      if (batch.length > 0 && bytes > SYNC_LIMITS.maxMessageBytes / 2) break;
+      batch.push(mutation);
+      if (state.inflight === null || state.inflight.localRev !== localRev) updates.push([key, { ...state, inflight: { mid, localRev, deleted: current === null } }]);
+    }
+    await this.#state.saveClient();
+    await this.#state.saveDocs(updates);
+    return batch;
+  }
+
+  async #applyResults(results: readonly MutationResult[]): Promise<void> {
+    const byMid = new Map<number, string>();
+    for (const [key, state] of this.#state.docs) if (state.inflight !== null) byMid.set(state.inflight.mid, key);
+    for (const result of results) {
+      const key = byMid.get(result.mid);
+      const state = key === undefined ? undefined : this.#state.docs.get(key);
+      if (key === undefined || state === undefined || state.inflight === null) continue;
+      const slash = key.indexOf('/');
+      const collection = key.slice(0, slash);
+      const id = key.slice(slash + 1);
+      if (result.status === 'accepted') {
+        const { localRev, deleted } = state.inflight;
+        // A local write after the pushed one keeps the document dirty: it goes in the next push.
+        await this.#state.saveDocs([[key, { rev: Math.max(result.rev, state.rev), exists: !deleted && result.rev > 0, localRev, seenLocalRev: Math.max(state.seenLocalRev, localRev), dirty: state.seenLocalRev > localRev, inflight: null }]]);
+        continue;
+      }
+      await this.#settleConflict(collection, id, key, state, result);
+    }
+  }
+
+  /** A conflict or a rejection: the resolver (or the server) decides what the document becomes here. */
+  async #settleConflict(collection: string, id: string, key: string, state: DocState, result: Exclude<MutationResult, { status: 'accepted' }>): Promise<void> {
+    const local = this.#db.collection(collection);
+    const current = (await local.get(id)) as JsonObject | null;
+    const conflict: SyncConflict = { collection, id, local: current === null ? null : withoutRev(current), server: result.doc === null ? null : withoutRev(result.doc), serverRev: result.rev };
+    let resolution: JsonObject | null | undefined;
+    if (result.status === 'conflict' && this.#options.resolve !== undefined) {
+      try {
+        resolution = await this.#options.resolve(conflict);
+      } catch (error) {
+        this.#emit('error', error as Error);
+        resolution = undefined;
+      }
+    }
+    const serverExists = result.rev !== null && result.doc !== null;
+    const base = { rev: result.rev ?? state.rev, exists: result.rev !== null, inflight: null };
+    const kept = resolution === undefined ? conflict.server : resolution;
+    const localRev = await this.#overwriteLocal(local, id, current, kept);
+    await this.#state.saveDocs([[key, { ...base, exists: base.exists && (resolution !== undefined || serverExists), localRev, seenLocalRev: localRev, dirty: resolution !== undefined }]]);
+    if (result.status === 'conflict') this.#emit('conflict', { ...conflict, resolution });
+    else this.#emit('rejected', { ...conflict, code: result.code, message: result.message });
+  }
+
+  /** Makes the local document `doc` (`null`: deleted), whatever it is now, and returns its local `_rev`. */
+  async #overwriteLocal(local: Collection, id: string, current: JsonObject | null, doc: JsonObject | null): Promise<number> {
+    if (doc === null) {
+      if (current === null) return this.#state.docs.get(LocalState.key(local.name, id))?.seenLocalRev ?? 0;
+      await local.delete(id);
+      return (current._rev as number) + 1;
+    }
+    return (await local.upsert({ ...withoutRev(doc), _id: id } as never))._rev;
+  }
+
+  // --- bookkeeping -------------------------------------------------------------------------
+
+  /** A collection whose filter changed since the last run starts over: its synced documents are dropped and pulled again. */
+  async #forgetChangedSubscriptions(): Promise<void> {
+    for (const [collection, filter] of this.#filters) {
+      const filterKey = JSON.stringify(filter);
+      const state = this.#state.collections.get(collection);
+      if (state !== undefined && state.filterKey === filterKey) continue;
+      if (state !== undefined) {
+        const local = this.#db.collection(collection);
+        const forget: Array<[string, null]> = [];
+        for (const [key, doc] of this.#state.docs) {
+          if (!key.startsWith(`${collection}/`) || doc.dirty || doc.inflight !== null) continue;
+          const id = key.slice(collection.length + 1);
+          await local.delete(id).catch(() => false);
+          forget.push([key, null]);
+        }
+        await this.#state.saveDocs(forget);
+      }
+      // The local feed is read from where it is now: what is there already was synced, or is in `docs` as dirty.
+      const head = await this.#localHead(collection, state?.localSince ?? null);
+      await this.#state.saveCollection(collection, { filterKey, since: null, localSince: state === undefined ? null : head });
+    }
+  }
+
+  async #localHead(collection: string, since: string | null): Promise<string | null> {
+    let checkpoint = since;
+    for (;;) {
+      const page = await this.#db.collection(collection).changes({ since: checkpoint, limit: 10_000 });
+      if (page.changes.length === 0) return checkpoint;
+      checkpoint = page.checkpoint;
+    }
+  }
+
+  #collectionState(collection: string) {
+    return this.#state.collections.get(collection) ?? { filterKey: JSON.stringify(this.#filters.get(collection) ?? null), since: null, localSince: null };
+  }
+
+  #checkSynced(): void {
+    const pending = [...this.#state.docs.values()].some((d) => d.dirty || d.inflight !== null);
+    const done = this.#connected && !pending && !this.#pushing && !this.#localScanScheduled && [...this.#filters.keys()].every((c) => this.#caughtUp.has(c));
+    if (!done) return;
+    if (this.#status === 'syncing' || this.#status === 'connecting') this.#setStatus('online');
+    const live = this.#transport?.live === true;
+    const ready = this.#waiters.filter((w) => live || w.round <= this.#roundsDone);
+    this.#waiters = this.#waiters.filter((w) => !ready.includes(w));
+    for (const { resolve } of ready) resolve();
+  }
+
+  #enqueue<R>(task: () => Promise<R>): Promise<R> {
+    const run = this.#queue.then(task);
+    this.#queue = run.catch(() => undefined);
+    return run;
+  }
+
+  #fail(error: unknown): void {
+    this.#emit('error', error instanceof Error ? error : new Error(String(error)));
+  }
+
+  #clearTimers(): void {
+    if (this.#reconnectTimer !== null) clearTimeout(this.#reconnectTimer);
+    if (this.#pollTimer !== null) clearTimeout(this.#pollTimer);
+    this.#reconnectTimer = null;
+    this.#pollTimer = null;
+  }
+
+  #setStatus(status: SyncStatus): void {
+    if (this.#status === status) return;
+    this.#status = status;
+    this.#emit('status', status);
+  }
+
+  #emit<E extends keyof SyncEvents>(event: E, value: Parameters<SyncEvents[E]>[0]): void {
+    for (const listener of [...this.#listeners[event]]) {
+      try {
+        (listener as (v: typeof value) => void)(value);
+      } catch (error) {
+        console.error(`[pocket/sync] a ${event} listener threw:`, error);
+      }
+    }
+  }
+}
+
+/** Starts keeping `options.collections` of `options.database` in step with the server at `options.url`. Call `start()` on the result. */
+export function createSyncClient(options: SyncClientOptions): SyncClient {
+  return new SyncClient(options);
+}
+
+function fresh(rev: number, localRev: number): DocState {
+  return { rev, exists: true, localRev, seenLocalRev: localRev, dirty: false, inflight: null };
+}
+
+function withoutRev(doc: JsonObject): JsonObject {
+  const { _rev: _ignored, ...rest } = doc;
+  return rest;
+}
