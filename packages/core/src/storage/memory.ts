@@ -73,16 +73,21 @@ function createMemoryStore(collection: string, metered: MeteredStore, load: () =
 
   function write(operations: readonly WriteOperation[]): WriteResult[] {
     const table = load();
-    const rows = new Map(table.rows);
+    // Rows written by this batch, kept aside until every operation has applied: a batch that
+    // throws halfway leaves the table as it was. Only the written rows are copied, so a write
+    // costs the same whatever the collection's size.
+    const staged = new Map<string, Row>();
     let seq = table.seq;
     const results: WriteResult[] = operations.map((op) => {
       const id = op.type === 'insert' || op.type === 'upsert' ? op.doc._id : op.id;
-      const row = rows.get(id);
+      const row = staged.get(id) ?? table.rows.get(id);
       const { result, next } = applyWrite(collection, op, row && { doc: row.text === null ? null : parse(row.text), rev: row.rev });
-      if (next !== null) rows.set(id, { text: next.doc === null ? null : JSON.stringify(next.doc), rev: next.rev, seq: ++seq });
+      if (next !== null) staged.set(id, { text: next.doc === null ? null : JSON.stringify(next.doc), rev: next.rev, seq: ++seq });
       // Results are fresh objects (parsed text, core's own copies): the store keeps only text.
       return result;
     });
+    const rows = table === EMPTY ? new Map<string, Row>() : table.rows;
+    for (const [id, row] of staged) rows.set(id, row);
     save({ rows, seq });
     return results;
   }
