@@ -5,9 +5,9 @@
 //   /object/notes[/:id]    one Durable Object per tenant, with its own SQLite database
 //   /shared/todos[/:id]    D1, one table for everyone; every document has a tenantId that is
 //                          always set from the context and always filtered on
-import { fromRpcError, PocketError } from '@pocket/core';
+import { fromRpcError, PocketError, type QueryPage } from '@pocket/core';
 import { TenantDO } from './tenant-do.js';
-import { getTenantDb, getTenantStub, sharedDb, tenantTodos, type Env, type Todo } from './tenant-storage.js';
+import { getTenantDb, getTenantStub, MAX_TITLE_LENGTH, PAGE_SIZE, sharedDb, tenantTodos, type Env, type Todo } from './tenant-storage.js';
 import { TenantError, tenantOf } from './tenant.js';
 
 export { TenantDO };
@@ -24,10 +24,12 @@ export default {
     } catch (error) {
       if (error instanceof TenantError) return Response.json({ error: 'TENANT', message: error.message }, { status: error.status });
       if (error instanceof BadRequest) return Response.json({ error: 'BAD_REQUEST', message: error.message }, { status: 400 });
-      if (error instanceof PocketError && error.status < 500) {
-        return Response.json({ error: error.code, message: error.message }, { status: error.status });
+      if (!(error instanceof PocketError) || error.status >= 500) console.error('request failed:', error);
+      // toJSON() is safe to send: a storage failure (5xx) gets a fixed message; the detail is logged above.
+      if (error instanceof PocketError) {
+        const { code, message } = error.toJSON();
+        return Response.json({ error: code, message }, { status: error.status });
       }
-      console.error('request failed:', error);
       return Response.json({ error: 'INTERNAL' }, { status: 500 });
     }
   },
@@ -35,7 +37,9 @@ export default {
 
 async function route(request: Request, env: Env): Promise<Response> {
   const tenantId = tenantOf(request); // before anything else touches storage
-  const { pathname } = new URL(request.url);
+  const url = new URL(request.url);
+  const { pathname } = url;
+  const after = url.searchParams.get('after');
   const [, area, collection, rawId, ...rest] = pathname.split('/');
   const id = rawId === undefined ? null : decodeId(rawId);
   const method = request.method;
@@ -43,7 +47,10 @@ async function route(request: Request, env: Env): Promise<Response> {
 
   if (area === 'prefixed' && collection === 'todos') {
     const todos = getTenantDb(env, tenantId).collection<Todo>('todos');
-    if (id === null && method === 'GET') return Response.json(await todos.find().sort('createdAt').limit(100).exec());
+    if (id === null && method === 'GET') {
+      const query = todos.find().sort('createdAt').limit(PAGE_SIZE);
+      return pageResponse(url, await (after === null ? query : query.after(after)).page());
+    }
     if (id === null && method === 'POST') {
       const { title } = await readTitle(request);
       const todo = await todos.insert({ title, completed: false, createdAt: new Date().toISOString() });
@@ -57,9 +64,11 @@ async function route(request: Request, env: Env): Promise<Response> {
 
   if (area === 'object' && collection === 'notes') {
     const stub = getTenantStub(env, tenantId);
-    if (id === null && method === 'GET') return Response.json(await rpc(stub.listNotes()));
+    if (id === null && method === 'GET') return pageResponse(url, await rpc(stub.listNotes(after)));
     if (id === null && method === 'POST') {
-      const { title } = await readTitle(request);
+      // The object checks the note's length itself: its ValidationError comes back as a 400.
+      const { title } = await readBody(request);
+      if (typeof title !== 'string' || title.trim() === '') throw new BadRequest('"title" must be a non-empty string.');
       return Response.json(await rpc(stub.addNote(title)), { status: 201 });
     }
     if (id !== null && method === 'DELETE') {
@@ -70,7 +79,7 @@ async function route(request: Request, env: Env): Promise<Response> {
 
   if (area === 'shared' && collection === 'todos') {
     const todos = tenantTodos(sharedDb(env), tenantId);
-    if (id === null && method === 'GET') return Response.json(await todos.list());
+    if (id === null && method === 'GET') return pageResponse(url, await todos.list(after));
     if (id === null && method === 'POST') return Response.json(await todos.create(await readTitle(request)), { status: 201 });
     if (id !== null && method === 'GET') return Response.json(await todos.get(id));
     if (id !== null && method === 'PUT') return Response.json(await todos.update(id, await readChanges(request)));
@@ -102,17 +111,31 @@ async function readBody(request: Request): Promise<Record<string, unknown>> {
 }
 
 async function readTitle(request: Request): Promise<{ title: string }> {
-  const { title } = await readBody(request);
-  if (typeof title !== 'string' || title.trim() === '') throw new BadRequest('"title" must be a non-empty string.');
-  return { title };
+  return { title: titleOf((await readBody(request)).title) };
 }
 
 async function readChanges(request: Request): Promise<Partial<Pick<Todo, 'title' | 'completed'>>> {
   const body = await readBody(request);
   const changes: Partial<Pick<Todo, 'title' | 'completed'>> = {};
-  if (typeof body.title === 'string' && body.title.trim() !== '') changes.title = body.title;
-  if (typeof body.completed === 'boolean') changes.completed = body.completed;
+  if (body.title !== undefined) changes.title = titleOf(body.title);
+  if (body.completed !== undefined) {
+    if (typeof body.completed !== 'boolean') throw new BadRequest('"completed" must be true or false.');
+    changes.completed = body.completed;
+  }
   return changes;
+}
+
+function titleOf(value: unknown): string {
+  if (typeof value !== 'string' || value.trim() === '') throw new BadRequest('"title" must be a non-empty string.');
+  if (value.length > MAX_TITLE_LENGTH) throw new BadRequest(`"title" is ${value.length} characters long; the limit is ${MAX_TITLE_LENGTH}.`);
+  return value;
+}
+
+/** A page as the body, and the next page's address in a Link header when there is one. */
+function pageResponse(url: URL, page: QueryPage<unknown>): Response {
+  const response = Response.json(page.docs);
+  if (page.next !== null) response.headers.set('link', `<${url.pathname}?after=${encodeURIComponent(page.next)}>; rel="next"`);
+  return response;
 }
 
 /**

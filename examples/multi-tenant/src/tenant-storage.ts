@@ -1,6 +1,6 @@
 // The three ways to store a tenant's data. Kept out of src/index.ts, whose exports are what
 // the runtime loads (the default handler and the Durable Object class).
-import { Database, DocumentNotFoundError, type WithRev } from '@pocket/core';
+import { Database, DocumentNotFoundError, type QueryPage, type WithRev } from '@pocket/core';
 import { createD1Storage } from '@pocket/storage-edge';
 import type { TenantDO } from './tenant-do.js';
 
@@ -8,6 +8,11 @@ export interface Env {
   DB: D1Database;
   TENANT_DO: DurableObjectNamespace<TenantDO>;
 }
+
+/** The longest title accepted, in characters: it bounds every todo, so every page. */
+export const MAX_TITLE_LENGTH = 200;
+/** Todos per page. */
+export const PAGE_SIZE = 100;
 
 export interface Todo {
   _id: string;
@@ -42,8 +47,8 @@ export function getTenantStub(env: Env, tenantId: string): DurableObjectStub<Ten
 // ---- Shared table with a tenantId on every row ---------------------------------------------
 
 export function sharedDb(env: Env): Database {
-  // Every list filters on tenantId and sorts by createdAt: one index serves both, so a tenant's
-  // first 100 todos read 100 rows however many the table holds.
+  // Every list filters on tenantId and sorts by createdAt: one index serves both, so a page of a
+  // tenant's todos reads the rows it returns however many the table holds.
   return Database.open({
     name: 'shared',
     storage: createD1Storage({ database: env.DB, indexes: { todos: [['tenantId', 'createdAt']] } }),
@@ -65,8 +70,10 @@ export function tenantTodos(db: Database, tenantId: string) {
   }
 
   return {
-    list(): Promise<Array<WithRev<SharedTodo>>> {
-      return todos.find().where('tenantId').equals(tenantId).sort('createdAt').limit(100).exec();
+    /** A page of the tenant's todos, oldest first: the first, or the one after `cursor`. */
+    list(cursor: string | null): Promise<QueryPage<WithRev<SharedTodo>>> {
+      const query = todos.find().where('tenantId').equals(tenantId).sort('createdAt').limit(PAGE_SIZE);
+      return (cursor === null ? query : query.after(cursor)).page();
     },
     get: own,
     create(data: Pick<Todo, 'title'>): Promise<WithRev<SharedTodo>> {

@@ -2,9 +2,9 @@ import { listDurableObjectIds, reset, runInDurableObject } from 'cloudflare:test
 import { env, exports } from 'cloudflare:workers';
 import type { WithRev } from '@pocket/core';
 import { beforeEach, describe, expect, it } from 'vitest';
-import type { Note } from '../src/tenant-do.js';
+import { MAX_NOTE_LENGTH, NOTES_PAGE_SIZE, type Note } from '../src/tenant-do.js';
 import { compileFind } from '@pocket/storage-edge/sql';
-import { getTenantDb, sharedDb, type SharedTodo, type Todo } from '../src/tenant-storage.js';
+import { getTenantDb, MAX_TITLE_LENGTH, PAGE_SIZE, sharedDb, type SharedTodo, type Todo } from '../src/tenant-storage.js';
 import { TENANT_ID } from '../src/tenant.js';
 
 beforeEach(async () => {
@@ -120,6 +120,75 @@ describe('errors from the tenant object', () => {
       expect(response.status, area).toBe(400);
       expect(await response.json(), area).toMatchObject({ error: 'VALIDATION_ERROR', message: expect.stringContaining('600 characters') });
     }
+  });
+
+  it('an oversized note is the object\'s ValidationError, a 400 in the Worker, and nothing is stored', async () => {
+    const response = await call('acme', 'POST', '/object/notes', { title: 'n'.repeat(MAX_NOTE_LENGTH + 1) });
+    expect(response.status).toBe(400);
+    expect(await response.json()).toEqual({ error: 'VALIDATION_ERROR', message: `The note is ${MAX_NOTE_LENGTH + 1} characters long; the limit is ${MAX_NOTE_LENGTH}.` });
+    expect(await ok(call('acme', 'GET', '/object/notes'))).toEqual([]);
+    await ok(call('acme', 'POST', '/object/notes', { title: 'n'.repeat(MAX_NOTE_LENGTH) }), 201);
+  });
+
+  it('a malformed cursor is the object\'s QueryError, a 400 in the Worker', async () => {
+    const response = await call('acme', 'GET', '/object/notes?after=not-a-cursor');
+    expect(response.status).toBe(400);
+    expect(await response.json()).toMatchObject({ error: 'QUERY_ERROR' });
+  });
+});
+
+describe('input and pages, on every route', () => {
+  it('answers 400 to an oversized or empty title, a non-boolean completed and a malformed cursor', async () => {
+    const shared = await ok<WithRev<SharedTodo>>(call('acme', 'POST', '/shared/todos', { title: 'Keep' }), 201);
+    const long = 'x'.repeat(MAX_TITLE_LENGTH + 1);
+    const refused: Array<[string, string, unknown]> = [
+      ['POST', '/prefixed/todos', { title: long }],
+      ['POST', '/shared/todos', { title: long }],
+      ['PUT', `/shared/todos/${shared._id}`, { title: long }],
+      ['PUT', `/shared/todos/${shared._id}`, { title: '' }],
+      ['PUT', `/shared/todos/${shared._id}`, { completed: 'yes' }],
+      ['GET', '/prefixed/todos?after=not-a-cursor', undefined],
+      ['GET', '/shared/todos?after=not-a-cursor', undefined],
+    ];
+    for (const [method, path, body] of refused) expect((await call('acme', method, path, body)).status, `${method} ${path}`).toBe(400);
+    expect(await ok(call('acme', 'GET', '/shared/todos'))).toEqual([shared]);
+  });
+
+  /** Follows Link headers from `path` to the last page; the titles or texts of every page, in order. */
+  async function allPages(path: string): Promise<{ items: string[]; pages: number }> {
+    const items: string[] = [];
+    let pages = 0;
+    let next: string | null = path;
+    while (next !== null) {
+      const response = await call('acme', 'GET', next);
+      expect(response.status).toBe(200);
+      const page = await response.json<Array<{ title?: string; text?: string }>>();
+      expect(page.length).toBeLessThanOrEqual(PAGE_SIZE);
+      items.push(...page.map((item) => item.title ?? item.text!));
+      next = /^<([^>]+)>; rel="next"$/.exec(response.headers.get('link') ?? '')?.[1] ?? null;
+      pages++;
+    }
+    return { items, pages };
+  }
+
+  it('pages every list: the Link header leads through all of it, each item once, oldest first', async () => {
+    const count = PAGE_SIZE * 2 + 5;
+    const titles = Array.from({ length: count }, (_, i) => `t${String(i).padStart(3, '0')}`);
+    const at = (i: number) => new Date(Date.UTC(2026, 0, 1, 0, 0, i)).toISOString();
+    // Stored through Pocket as the routes store them, with distinct createdAt values.
+    await getTenantDb(env, 'acme').collection<Todo>('todos').bulkInsert(titles.map((title, i) => ({ title, completed: false, createdAt: at(i) })));
+    await sharedDb(env)
+      .collection<SharedTodo>('todos')
+      .bulkInsert(titles.map((title, i) => ({ title, completed: false, createdAt: at(i), tenantId: i % 2 === 0 ? 'acme' : 'globex' })));
+    await runInDurableObject(env.TENANT_DO.get(env.TENANT_DO.idFromName('acme')), async (instance) => {
+      for (const title of titles) await instance.addNote(title);
+    });
+
+    expect(await allPages('/prefixed/todos')).toEqual({ items: titles, pages: 3 });
+    expect(await allPages('/shared/todos')).toEqual({ items: titles.filter((_, i) => i % 2 === 0), pages: 2 });
+    const notes = await allPages('/object/notes');
+    expect(notes.pages).toBe(Math.ceil(count / NOTES_PAGE_SIZE));
+    expect(notes.items.toSorted()).toEqual(titles); // added within one event: createdAt ties, broken by _id
   });
 });
 
