@@ -18,12 +18,11 @@ export interface ErrorBody {
  * - `D1Error`: D1 failed (unavailable, overloaded, a broken table…). 503, a fixed message; D1's
  *   own message can contain SQL and table names, so it only goes to the log. Tested first: a
  *   `D1Error` is also a `PocketError` (a `StorageError`).
- * - Other `PocketError`s below 500 (`ValidationError`, `QueryError` → 400,
- *   `DocumentNotFoundError` → 404, `DuplicateKeyError`, `ConflictError` → 409): their own
- *   `status`, `code` and `message`. Pocket writes those messages for the caller: they name the
- *   field or id at fault, never a stack or a statement.
- * - Other `PocketError`s (storage failures of other backends): their status and code, a fixed
- *   message.
+ * - Other `PocketError`s: their `status`, and the `code` and `message` of `toJSON()`, which is
+ *   safe to send. Below 500 (`ValidationError`, `QueryError` → 400, `DocumentNotFoundError` →
+ *   404, `DuplicateKeyError`, `ConflictError` → 409) that is Pocket's message, written for the
+ *   caller: it names the field or id at fault, never a stack or a statement. From 500 (storage
+ *   failures of other backends) it is a fixed message; the error itself is logged.
  * - Anything else is a bug: 500, a fixed message.
  *
  * Every 5xx is logged with a request id that is also sent to the client.
@@ -36,12 +35,10 @@ export function errorResponse(error: unknown): Response {
     const requestId = logFailure('D1 failure', error, { operation: error.operation, retryable: error.retryable });
     return reply(503, { code: 'DATABASE_UNAVAILABLE', message: 'The database is unavailable. Try again later.', requestId });
   }
-  if (error instanceof PocketError && error.status < 500) {
-    return reply(error.status, { code: error.code, message: error.message });
-  }
   if (error instanceof PocketError) {
-    const requestId = logFailure('storage failure', error);
-    return reply(error.status, { code: error.code, message: 'Storage failed. Try again later.', requestId });
+    const { code, message } = error.toJSON();
+    if (error.status < 500) return reply(error.status, { code, message });
+    return reply(error.status, { code, message, requestId: logFailure('storage failure', error) });
   }
   const requestId = logFailure('unexpected error', error);
   return reply(500, { code: 'INTERNAL_ERROR', message: 'Something went wrong on our side.', requestId });

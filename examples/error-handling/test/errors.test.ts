@@ -4,6 +4,7 @@ import { D1Error } from '@pocket/storage-edge';
 import { afterEach, beforeEach, describe, expect, it, vi, type MockInstance } from 'vitest';
 import type { ErrorBody } from '../src/errors.js';
 import type { Todo } from '../src/index.js';
+import { MAX_BODY_LENGTH, MAX_PAGE_SIZE, MAX_TITLE_LENGTH } from '../src/limits.js';
 
 // The Worker runs in the same isolate as the tests, so this sees what it logs.
 let logged: MockInstance<typeof console.error>;
@@ -111,10 +112,11 @@ describe('PocketError → its own status and code', () => {
     expect(logged).not.toHaveBeenCalled();
   });
 
-  it('QueryError → 400 for a limit Pocket refuses', async () => {
-    for (const limit of ['-1', '2.5', 'ten']) {
+  it('QueryError → 400 for a limit or a cursor Pocket refuses', async () => {
+    for (const limit of ['-1', '0', '2.5', 'ten']) {
       expect(await errorOf(await call('GET', `/todos?limit=${limit}`), 400), limit).toMatchObject({ code: 'QUERY_ERROR' });
     }
+    expect(await errorOf(await call('GET', '/todos?after=not-a-cursor'), 400)).toMatchObject({ code: 'QUERY_ERROR' });
   });
 });
 
@@ -138,8 +140,41 @@ describe('the Worker\'s own 400 and 404', () => {
     expect(await errorOf(await call('GET', '/todos/%E0%A4%A'), 400)).toMatchObject({ code: 'BAD_REQUEST' });
   });
 
+  it('rejects an oversized body or title before Pocket sees it', async () => {
+    const big = await errorOf(await call('POST', '/todos', { title: 'ok', note: 'x'.repeat(MAX_BODY_LENGTH) }), 400);
+    expect(big).toEqual({ code: 'BAD_REQUEST', message: expect.stringContaining(`the limit is ${MAX_BODY_LENGTH}`) });
+    const title = await errorOf(await call('POST', '/todos', { title: 't'.repeat(MAX_TITLE_LENGTH + 1) }), 400);
+    expect(title.message).toContain(`the limit is ${MAX_TITLE_LENGTH}`);
+    expect((await call('POST', '/todos', { _id: 'kept', title: 'kept' })).status).toBe(201);
+    expect(await errorOf(await call('PUT', '/todos/kept', { title: 't'.repeat(MAX_TITLE_LENGTH + 1) }), 400)).toMatchObject({ code: 'BAD_REQUEST' });
+    expect(await errorOf(await call('PUT', '/todos/kept', { note: 'x'.repeat(MAX_BODY_LENGTH) }), 400)).toMatchObject({ code: 'BAD_REQUEST' });
+    expect(await (await call('GET', '/todos/kept')).json()).toMatchObject({ title: 'kept', _rev: 1 });
+  });
+
   it('answers unknown routes with 404 NOT_FOUND', async () => {
     expect(await errorOf(await call('GET', '/elsewhere'), 404)).toMatchObject({ code: 'NOT_FOUND' });
     expect(await errorOf(await call('PATCH', '/todos/x'), 404)).toMatchObject({ code: 'NOT_FOUND' });
   });
+});
+
+describe('lists', () => {
+  it('hold at most 100 todos, whatever ?limit= asks; the Link header leads to the rest', async () => {
+    const count = MAX_PAGE_SIZE + 20;
+    for (let i = 0; i < count; i++) expect((await call('POST', '/todos', { _id: `t${String(i).padStart(3, '0')}`, title: `T${i}` })).status).toBe(201);
+    const seen: string[] = [];
+    let path: string | null = '/todos?limit=1000';
+    const sizes: number[] = [];
+    while (path !== null) {
+      const response = await call('GET', path);
+      expect(response.status).toBe(200);
+      const page = await response.json<Todo[]>();
+      sizes.push(page.length);
+      seen.push(...page.map((t) => t._id));
+      path = /^<([^>]+)>; rel="next"$/.exec(response.headers.get('link') ?? '')?.[1] ?? null;
+    }
+    expect(sizes).toEqual([MAX_PAGE_SIZE, count - MAX_PAGE_SIZE]);
+    expect(seen.toSorted()).toEqual(Array.from({ length: count }, (_, i) => `t${String(i).padStart(3, '0')}`));
+    expect(await (await call('GET', '/todos')).json<Todo[]>()).toHaveLength(MAX_PAGE_SIZE);
+    expect(await (await call('GET', '/todos?limit=5')).json<Todo[]>()).toHaveLength(5);
+  }, 30_000);
 });
