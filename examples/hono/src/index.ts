@@ -1,26 +1,18 @@
 // The guide's Hono app on D1, with the database typed on the context (no casts in routes),
 // full CRUD, Pocket errors answered with their own HTTP status, and each todo's `_rev` as its
 // ETag: If-Match makes a write conditional (412 when stale), If-None-Match makes a GET a 304.
-// Every response says in a Server-Timing header what Pocket did for it.
+// Every response says in a Server-Timing header what Pocket did for it. /todos is open to
+// anyone; /me/todos (src/me.ts) are each user's own, behind a verified JWT (src/auth.ts).
 import { Hono } from 'hono';
 import { HTTPException } from 'hono/http-exception';
-import { Database, DocumentNotFoundError, PocketError, serverTiming, type OperationRecord, type OperationTotals } from '@pocket/core';
-import { createD1Storage, d1SessionMiddleware, type D1SessionLike } from '@pocket/storage-edge';
+import { Database, DocumentNotFoundError, PocketError, serverTiming, type OperationRecord } from '@pocket/core';
+import { createD1Storage, d1SessionMiddleware } from '@pocket/storage-edge';
+import type { AppEnv, Todo } from './app-env.js';
 import { etag, failedPrecondition, PreconditionFailed, preconditionsOf, writeIf } from './conditional.js';
+import { pageResponse, readObject, titleOf } from './http.js';
+import { me } from './me.js';
 
-export interface Env {
-  DB: D1Database;
-}
-
-export interface Todo {
-  _id: string;
-  title: string;
-  completed: boolean;
-  createdAt: string;
-}
-
-/** What the app keeps on the context: `c.get('db')` is a `Database`, typed, in every route. */
-export type AppEnv = { Bindings: Env; Variables: { db: Database; d1: D1SessionLike; pocketTimings: OperationTotals } };
+export type { AppEnv, Env, Todo, UserTodo } from './app-env.js';
 
 const app = new Hono<AppEnv>();
 
@@ -41,7 +33,8 @@ app.use('*', async (c, next) => {
   const request = `${c.req.method} ${c.req.path}`;
   const db = await Database.create({
     name: 'my-app',
-    storage: createD1Storage({ database: c.get('d1') }),
+    // A user's todos are filtered by userId and sorted by createdAt: one index serves both.
+    storage: createD1Storage({ database: c.get('d1'), indexes: { user_todos: [['userId', 'createdAt']] } }),
     onOperation: (record) => {
       timings.record(record);
       logCostly(record, request);
@@ -66,7 +59,7 @@ app.get('/todos', async (c) => {
   let query = c.get('db').collection<Todo>('todos').find();
   const completed = c.req.query('completed');
   if (completed !== undefined) query = query.where('completed').equals(parseBoolean(completed));
-  return c.json(await query.sort('createdAt').limit(100).exec());
+  return pageResponse(c, query.sort('createdAt'));
 });
 
 app.post('/todos', async (c) => {
@@ -130,11 +123,16 @@ app.delete('/todos/:id', async (c) => {
   return c.body(null, 204);
 });
 
+app.route('/me', me);
+
 app.notFound((c) => c.json({ error: 'NOT_FOUND', message: 'Try GET /todos.' }, 404));
 
 app.onError((error, c) => {
   if (error instanceof HTTPException) {
-    return c.json({ error: 'BAD_REQUEST', message: error.message }, error.status);
+    // hono/jwt's 401s carry a WWW-Authenticate challenge that says what was wrong: keep it.
+    const challenge = error.res?.headers.get('WWW-Authenticate');
+    if (challenge) c.header('WWW-Authenticate', challenge);
+    return c.json({ error: error.status === 401 ? 'UNAUTHENTICATED' : 'BAD_REQUEST', message: error.message }, error.status);
   }
   // A stale If-Match (the ConflictError of the write it became) or another false precondition:
   // 412, with the todo's current ETag so the client sees that it changed.
@@ -144,37 +142,21 @@ app.onError((error, c) => {
   }
   // Pocket errors say how to answer: ValidationError/QueryError 400, DocumentNotFoundError 404,
   // DuplicateKeyError/ConflictError 409 (writeIf gives up with a ConflictError only when the
-  // todo kept changing while it evaluated the preconditions again). Storage failures (D1Error,
-  // 503) keep their details in the log: D1's message can contain SQL.
-  if (error instanceof PocketError && error.status < 500) {
-    return c.json({ error: error.code, message: error.message }, error.status);
+  // todo kept changing while it evaluated the preconditions again). toJSON() is safe to send:
+  // for a storage failure (D1Error, 503) its message is a fixed one; D1's own, which can
+  // contain SQL, stays in the error, for the log.
+  if (!(error instanceof PocketError) || error.status >= 500) console.error(`${c.req.method} ${c.req.path} failed:`, error);
+  if (error instanceof PocketError) {
+    const { code, message } = error.toJSON();
+    return c.json({ error: code, message }, error.status);
   }
-  console.error(`${c.req.method} ${c.req.path} failed:`, error);
-  if (error instanceof PocketError) return c.json({ error: error.code }, error.status);
   return c.json({ error: 'INTERNAL' }, 500);
 });
 
 export default app;
 
-async function readObject(request: Request): Promise<Record<string, unknown>> {
-  const body: unknown = await request.json().catch(() => {
-    throw new HTTPException(400, { message: 'The request body must be JSON.' });
-  });
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
-    throw new HTTPException(400, { message: 'The request body must be a JSON object.' });
-  }
-  return body as Record<string, unknown>;
-}
-
 function notFound(id: string): never {
   throw new DocumentNotFoundError('todos', id);
-}
-
-function titleOf(value: unknown): string {
-  if (typeof value !== 'string' || value.trim() === '') {
-    throw new HTTPException(400, { message: '"title" must be a non-empty string.' });
-  }
-  return value;
 }
 
 function parseBoolean(value: string): boolean {

@@ -252,6 +252,14 @@ describe('errors', () => {
     expect(await (await call('GET', `/todos/${todo._id}`)).json()).toEqual(todo);
   });
 
+  it('answers an oversized title and a malformed cursor with 400', async () => {
+    expect(await (await call('POST', '/todos', { title: 'x'.repeat(201) })).json()).toMatchObject({ error: 'BAD_REQUEST', message: expect.stringContaining('the limit is 200') });
+    const todo = await create('Unchanged');
+    expect((await call('PATCH', `/todos/${todo._id}`, { title: 'x'.repeat(201) })).status).toBe(400);
+    expect(await (await call('GET', '/todos?after=not-a-cursor')).json()).toMatchObject({ error: 'QUERY_ERROR' });
+    expect(await (await call('GET', `/todos/${todo._id}`)).json()).toEqual(todo);
+  });
+
   it('answers unknown routes with a JSON 404', async () => {
     const response = await call('GET', '/nothing-here');
     expect(response.status).toBe(404);
@@ -264,7 +272,8 @@ describe('errors', () => {
     const response = await call('GET', '/todos');
     expect(response.status).toBe(503);
     const text = await response.text();
-    expect(JSON.parse(text)).toEqual({ error: 'STORAGE_ERROR' });
+    // toJSON()'s message: a fixed one for a storage failure.
+    expect(JSON.parse(text)).toEqual({ error: 'STORAGE_ERROR', message: 'Storage is unavailable; try again later.' });
     expect(text).not.toMatch(/SELECT|no such column|pocket_todos/i);
   });
 });
@@ -367,5 +376,28 @@ describe('Server-Timing', () => {
     log.mockClear();
     expect((await call('GET', '/todos/t1')).status).toBe(200); // one row: no line
     expect(log).not.toHaveBeenCalled();
+  });
+});
+
+describe('pages', () => {
+  it('lists 100 todos a page, oldest first; the Link header leads to the next page, keeping the filter', async () => {
+    const db = Database.open({ name: 'my-app', storage: createD1Storage({ database: env.DB }) });
+    const at = (i: number) => new Date(Date.UTC(2026, 0, 1, 0, 0, i)).toISOString();
+    await db.collection<Todo>('todos').bulkInsert(Array.from({ length: 250 }, (_, i) => ({ title: `t${i}`, completed: i % 2 === 0, createdAt: at(i) })));
+    const walk = async (path: string) => {
+      const titles: string[] = [];
+      let next: string | null = path;
+      while (next !== null) {
+        const response = await call('GET', next);
+        expect(response.status).toBe(200);
+        const page = await response.json<Todo[]>();
+        expect(page.length).toBeLessThanOrEqual(100);
+        titles.push(...page.map((t) => t.title));
+        next = /^<([^>]+)>; rel="next"$/.exec(response.headers.get('link') ?? '')?.[1] ?? null;
+      }
+      return titles;
+    };
+    expect(await walk('/todos')).toEqual(Array.from({ length: 250 }, (_, i) => `t${i}`));
+    expect(await walk('/todos?completed=true')).toEqual(Array.from({ length: 125 }, (_, i) => `t${2 * i}`));
   });
 });
