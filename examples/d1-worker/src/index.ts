@@ -1,8 +1,9 @@
 // A plain Cloudflare Worker (no framework) that keeps todos in D1 through Pocket. The routes are
 // in src/routes.ts:
 //
-//   GET    /todos            list (optional ?userId=…&completed=true|false), oldest first, at most 100
-//   POST   /todos            create from { title, userId? }
+//   GET    /todos            list (optional ?userId=…&completed=true|false), oldest first, 100 a
+//                            page; ?after= continues where the Link header says
+//   POST   /todos            create from { title, userId? } (a title of at most 200 characters)
 //   GET    /todos/:id        one todo, or 404
 //   PUT    /todos/:id        merge { title?, completed? } into the todo, or 404
 //   DELETE /todos/:id        remove it; 204 whether or not it existed (DELETE is idempotent)

@@ -1,11 +1,17 @@
 // The routes of the Worker in src/index.ts, on whatever database it hands them.
 //
-//   GET    /todos            list (optional ?userId=…&completed=true|false), oldest first, at most 100
-//   POST   /todos            create from { title, userId? }
+//   GET    /todos            list (optional ?userId=…&completed=true|false), oldest first, 100 a
+//                            page; ?after= continues where the Link header says
+//   POST   /todos            create from { title, userId? } (a title of at most 200 characters)
 //   GET    /todos/:id        one todo, or 404
 //   PUT    /todos/:id        merge { title?, completed? } into the todo, or 404
 //   DELETE /todos/:id        remove it; 204 whether or not it existed (DELETE is idempotent)
 import { PocketError, type Database } from '@pocket/core';
+
+/** The longest title accepted, in characters: it bounds every todo, so every page. */
+export const MAX_TITLE_LENGTH = 200;
+/** Todos per page of `GET /todos`. */
+export const PAGE_SIZE = 100;
 
 export interface Todo {
   _id: string;
@@ -43,14 +49,26 @@ export async function handle(request: Request, db: Database): Promise<Response> 
       if (userId !== null) query = query.where('userId').equals(userId);
       const completed = url.searchParams.get('completed');
       if (completed !== null) query = query.where('completed').equals(parseBoolean(completed, 'completed'));
-      // Always bound a query at the edge.
-      return Response.json(await query.sort('createdAt').limit(100).exec());
+      // Always bound a query at the edge: a page at a time, each a Pocket cursor page, so page
+      // 30 costs what page 1 does. A malformed ?after= is Pocket's QueryError, a 400.
+      const after = url.searchParams.get('after');
+      const sorted = query.sort('createdAt').limit(PAGE_SIZE);
+      const { docs, next } = await (after === null ? sorted : sorted.after(after)).page();
+      const response = Response.json(docs);
+      if (next !== null) {
+        const nextUrl = new URL(url);
+        nextUrl.searchParams.set('after', next); // keeps ?userId= and ?completed=
+        response.headers.set('link', `<${nextUrl.pathname}${nextUrl.search}>; rel="next"`);
+      }
+      return response;
     }
     if (request.method === 'POST') {
       const body = await readObject(request);
       const todo = await todos.insert({
         _id: crypto.randomUUID(),
-        title: requireString(body, 'title'),
+        title: titleOf(requireString(body, 'title')),
+        // The client names the user here (and in ?userId=): a demo of filtering, not of
+        // identity. A real app takes the user from a verified token (see examples/hono).
         userId: optionalString(body, 'userId') ?? 'anonymous',
         completed: false,
         createdAt: new Date().toISOString(),
@@ -69,7 +87,7 @@ export async function handle(request: Request, db: Database): Promise<Response> 
       const body = await readObject(request);
       const changes: Partial<Pick<Todo, 'title' | 'completed'>> = {};
       const title = optionalString(body, 'title');
-      if (title !== undefined) changes.title = title;
+      if (title !== undefined) changes.title = titleOf(title);
       if (body.completed !== undefined) {
         if (typeof body.completed !== 'boolean') throw new HttpError(400, '"completed" must be true or false.');
         changes.completed = body.completed;
@@ -124,6 +142,11 @@ function optionalString(body: Record<string, unknown>, field: string): string | 
   return value;
 }
 
+function titleOf(title: string): string {
+  if (title.length > MAX_TITLE_LENGTH) throw new HttpError(400, `"title" is ${title.length} characters long; the limit is ${MAX_TITLE_LENGTH}.`);
+  return title;
+}
+
 function parseBoolean(value: string, name: string): boolean {
   if (value === 'true') return true;
   if (value === 'false') return false;
@@ -138,12 +161,13 @@ export function errorResponse(error: unknown): Response {
   if (error instanceof HttpError) {
     return Response.json({ error: 'BAD_REQUEST', message: error.message }, { status: error.status });
   }
-  // Pocket's own errors carry the status to answer with: 400 for bad input, 404, 409…
-  // A storage failure (D1Error, status 503) keeps its details in the log, not in the response.
-  if (error instanceof PocketError && error.status < 500) {
-    return Response.json({ error: error.code, message: error.message }, { status: error.status });
+  // Pocket's own errors carry the status to answer with: 400 for bad input, 404, 409, 503…
+  // toJSON() is safe to send: for a storage failure (D1Error, 503) its message is a fixed one,
+  // and D1's own, which can contain SQL, stays in the error, logged here.
+  if (!(error instanceof PocketError) || error.status >= 500) console.error('request failed:', error);
+  if (error instanceof PocketError) {
+    const { code, message } = error.toJSON();
+    return Response.json({ error: code, message }, { status: error.status });
   }
-  console.error('request failed:', error);
-  const status = error instanceof PocketError ? error.status : 500;
-  return Response.json({ error: status === 503 ? 'UNAVAILABLE' : 'INTERNAL' }, { status });
+  return Response.json({ error: 'INTERNAL' }, { status: 500 });
 }

@@ -1,8 +1,10 @@
 import { env, exports } from 'cloudflare:workers';
 import { createMemoryStorage, Database } from '@pocket/core';
+import { createD1Storage } from '@pocket/storage-edge';
 import { compileFind } from '@pocket/storage-edge/sql';
 import { describe, expect, it } from 'vitest';
 import type { Todo } from '../src/index.js';
+import { MAX_TITLE_LENGTH, PAGE_SIZE } from '../src/routes.js';
 
 /** Sends an HTTP request into the Worker's default export, the way a client's request arrives. */
 async function call(method: string, path: string, body?: unknown): Promise<Response> {
@@ -157,6 +159,36 @@ describe('/todos/:id', () => {
     expect((await call('PUT', `/todos/${todo._id}`, { completed: 'yes' })).status).toBe(400);
     expect((await call('PUT', `/todos/${todo._id}`, 'nope')).status).toBe(400);
     expect(await (await call('GET', `/todos/${todo._id}`)).json()).toEqual(todo);
+  });
+
+  it('refuses an oversized title on POST and PUT, and a malformed cursor', async () => {
+    const long = 'x'.repeat(MAX_TITLE_LENGTH + 1);
+    expect(await (await call('POST', '/todos', { title: long })).json()).toMatchObject({ error: 'BAD_REQUEST', message: expect.stringContaining(`the limit is ${MAX_TITLE_LENGTH}`) });
+    const todo = await create('x'.repeat(MAX_TITLE_LENGTH));
+    expect((await call('PUT', `/todos/${todo._id}`, { title: long })).status).toBe(400);
+    expect(await (await call('GET', '/todos?after=not-a-cursor')).json()).toMatchObject({ error: 'QUERY_ERROR' });
+    expect(await (await call('GET', `/todos/${todo._id}`)).json()).toEqual(todo);
+  });
+
+  it('pages the list: the Link header leads through every todo once, oldest first, keeping the filters', async () => {
+    const todos = Database.open({ name: 'my-app', storage: createD1Storage({ database: env.DB }) }).collection<Todo>('todos');
+    const at = (i: number) => new Date(Date.UTC(2026, 0, 1, 0, 0, i)).toISOString();
+    await todos.bulkInsert(Array.from({ length: 230 }, (_, i) => ({ title: `t${i}`, completed: false, userId: i % 2 === 0 ? 'u1' : 'u2', createdAt: at(i) })));
+    const walk = async (path: string) => {
+      const titles: string[] = [];
+      let next: string | null = path;
+      while (next !== null) {
+        const response = await call('GET', next);
+        expect(response.status).toBe(200);
+        const page = await response.json<Todo[]>();
+        expect(page.length).toBeLessThanOrEqual(PAGE_SIZE);
+        titles.push(...page.map((t) => t.title));
+        next = /^<([^>]+)>; rel="next"$/.exec(response.headers.get('link') ?? '')?.[1] ?? null;
+      }
+      return titles;
+    };
+    expect(await walk('/todos')).toEqual(Array.from({ length: 230 }, (_, i) => `t${i}`));
+    expect(await walk('/todos?userId=u1&completed=false')).toEqual(Array.from({ length: 115 }, (_, i) => `t${2 * i}`));
   });
 
   it('deletes a todo; deleting again is still 204', async () => {
