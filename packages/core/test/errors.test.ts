@@ -50,6 +50,51 @@ describe('error classes', () => {
   });
 });
 
+describe('toJSON() is safe to send', () => {
+  /** What a backend's own error text can hold, which must never reach a client. */
+  const backendText = "D1_ERROR: no such column: secret_column at offset 7: SQLITE_ERROR in SELECT data FROM pocket_todos WHERE json_extract(data, '$.a') = ?";
+
+  it('sends no backend text, SQL, cause or stack for any failure on Pocket\'s side (5xx), whatever the class', () => {
+    // A backend's error class, as adapters write them (storage-edge's D1Error is one).
+    class BackendError extends StorageError {
+      override readonly name = 'BackendError';
+      readonly sql = 'SELECT data FROM pocket_todos';
+    }
+    const failures: PocketError[] = [
+      new StorageError(backendText),
+      new StorageError(backendText, { status: 500, cause: new Error(backendText) }),
+      new BackendError(backendText, { retryable: true }),
+      new PocketError('STORAGE_ERROR', 500, backendText),
+      fromRpcError(Object.assign(new Error(`D1Error: ${backendText}`), { remote: true })) as PocketError,
+    ];
+    for (const error of failures) {
+      const sent = JSON.stringify(error);
+      expect(sent, error.name).not.toMatch(/D1_ERROR|SQLITE|SELECT|pocket_todos|secret_column|json_extract|offset|stack|cause/);
+      expect(JSON.parse(sent), error.name).toStrictEqual({
+        name: error.name,
+        code: 'STORAGE_ERROR',
+        status: error.status,
+        message: error.status === 503 ? 'Storage is unavailable; try again later.' : 'Storage failed.',
+      });
+      // The detail stays in the error, for the log.
+      expect(error.message).toContain('secret_column');
+    }
+  });
+
+  it('keeps the message of the caller\'s mistakes (4xx), which Pocket writes for them, and nothing else', () => {
+    const mistakes: PocketError[] = [
+      new ValidationError('id is 600 characters long; the limit is 512.', { path: 'x', cause: new Error('inner') }),
+      new QueryError('limit() takes a whole number of 0 or more, got -1.'),
+      new DocumentNotFoundError('todos', 'a'),
+      new DuplicateKeyError('todos', 'a'),
+      ConflictError.revision({ collection: 'todos', id: 'a', expectedRev: 2, currentRev: 3 }),
+    ];
+    for (const error of mistakes) {
+      expect(JSON.parse(JSON.stringify(error)), error.name).toStrictEqual({ name: error.name, code: error.code, status: error.status, message: error.message });
+    }
+  });
+});
+
 describe('database and collection names', () => {
   it('collection names follow COLLECTION_NAME_PATTERN', () => {
     const d = db();
