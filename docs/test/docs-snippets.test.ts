@@ -1,16 +1,14 @@
 import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { codeBlocks, isTypeScript } from './markdown.js';
 import { here, typecheck } from './typecheck.js';
 
-// Every TypeScript block in docs/ is a complete module: it must compile against the published
-// types of our packages exactly as written.
+// Every TypeScript block in docs/ and in the README is a complete module: it must compile against
+// the published types of our packages exactly as written.
 const docsDir = join(here(import.meta.url), '..');
-const blocks = readdirSync(docsDir)
-  .filter((f) => f.endsWith('.md'))
-  .flatMap((f) => codeBlocks(f, readFileSync(join(docsDir, f), 'utf8')))
-  .filter(isTypeScript);
+const pages = [...readdirSync(docsDir).filter((f) => f.endsWith('.md')).map((f) => join(docsDir, f)), join(docsDir, '../README.md')];
+const blocks = pages.flatMap((path) => codeBlocks(basename(path), readFileSync(path, 'utf8'))).filter(isTypeScript);
 // A block whose first line names a file (`// src/index.ts`, `// test/env.d.ts`) is that file of one
 // small Worker project, so the testing guide's tests import the getting-started Worker as a
 // user's tests would, and its env.d.ts declares global types as a real one does.
