@@ -43,9 +43,9 @@ describe('the getting-started Worker under the testing guide', () => {
 
     // A vitest of its own, as the reader runs it; this run's VITEST_* variables would confuse it.
     const env = Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith('VITEST')));
-    const run = spawnSync(join(project, 'node_modules/.bin/vitest'), ['run'], { cwd: project, env, encoding: 'utf8', timeout: 120_000 });
+    const run = spawnSync(join(project, 'node_modules/.bin/vitest'), ['run'], { cwd: project, env, encoding: 'utf8', timeout: 170_000 });
     const output = `${run.stdout}\n${run.stderr}`.replace(/\x1b\[[0-9;]*m/g, '');
     expect(output).toMatch(/Tests\s+3 passed \(3\)/);
     expect(run.status, output).toBe(0);
-  });
+  }, 180_000);
 });
