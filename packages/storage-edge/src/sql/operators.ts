@@ -1,5 +1,7 @@
 import type { FieldUpdate } from '@pocket/core';
 import { jsonPath, quoteLiteral } from './identifiers.js';
+import { PATHS_PER_JSON_REMOVE, removeFieldsSql } from './json-fields.js';
+import { utf8Length } from './json-text.js';
 
 /**
  * Raised inside a statement when an operator meets a field of the wrong type (`increment` on a
@@ -15,12 +17,29 @@ export const OVERFLOW_GUARD = 'pocket-operator-overflow-';
  * value from the JSON expression `old`, with the semantics of core's `applyOperators`. Operator
  * arguments come from the JSON array parameter `args` (`args -> '$[i]'`), so the statement text
  * depends only on the operators' kinds and fields, and numbers keep their JSON type (D1 binds
- * every number as REAL: an integer would come back as 2.0).
+ * every number as REAL: an integer would come back as 2.0). `first` is the position of
+ * `operators[0]` in its write, where a write's operators are applied by several statements
+ * (`operatorSteps`): arguments and guards count from the start of the write.
+ *
+ * Each operator wraps `target` once, so the text grows with the operators, never faster:
+ * consecutive `deleteField`s share one json_remove.
  */
-export function operatorsSql(target: string, old: string, operators: readonly FieldUpdate[], args: string): string {
+export function operatorsSql(target: string, old: string, operators: readonly FieldUpdate[], args: string, first = 0): string {
   let sql = target;
-  operators.forEach((op, i) => {
+  let removed: string[] = [];
+  const removeFields = () => {
+    sql = removeFieldsSql(sql, removed);
+    removed = [];
+  };
+  operators.forEach((op, at) => {
+    const i = first + at;
     const path = quoteLiteral(jsonPath([op.field]));
+    if (op.kind === 'deleteField') {
+      removed.push(path);
+      if (removed.length === PATHS_PER_JSON_REMOVE) removeFields();
+      return;
+    }
+    removeFields();
     const type = `json_type(${old}, ${path})`;
     const wrongType = `json_extract('{}', '${WRONG_TYPE_GUARD}${i}')`;
     const arg = `${args} -> '$[${i}]'`;
@@ -41,18 +60,53 @@ export function operatorsSql(target: string, old: string, operators: readonly Fi
           `WHERE NOT EXISTS (SELECT 1 FROM json_each(${old}, ${path}) AS e WHERE ${sameValue('e', 'v')}))) ELSE ${wrongType} END)`;
         break;
       case 'arrayRemove':
-        // A missing or null field stays as it is.
+        // A missing or null field stays as it is: json_set skips a NULL path. (Not a CASE around
+        // two versions of `sql`: each operator would double the text of the ones before it.)
         sql =
-          `CASE WHEN ${type} IS NULL OR ${type} = 'null' THEN ${sql} WHEN ${type} = 'array' THEN json_set(${sql}, ${path}, ` +
+          `json_set(${sql}, CASE WHEN ${type} IS NULL OR ${type} = 'null' THEN NULL ELSE ${path} END, CASE WHEN ${type} IS NULL OR ${type} = 'null' THEN NULL WHEN ${type} = 'array' THEN ` +
           `(SELECT json_group_array(json(${old} -> e.fullkey) ORDER BY e.key) FROM json_each(${old}, ${path}) AS e ` +
-          `WHERE NOT EXISTS (SELECT 1 FROM json_each(${arg}) AS v WHERE ${sameValue('e', 'v')}))) ELSE ${wrongType} END`;
-        break;
-      case 'deleteField':
-        sql = `json_remove(${sql}, ${path})`;
+          `WHERE NOT EXISTS (SELECT 1 FROM json_each(${arg}) AS v WHERE ${sameValue('e', 'v')})) ELSE ${wrongType} END)`;
         break;
     }
   });
+  removeFields();
   return sql;
+}
+
+/**
+ * Nesting levels a statement gives its operators. D1 and SQLite storage refuse an expression
+ * more than 100 levels deep, and each operator (or run of 31 `deleteField`s) adds one around
+ * the ones before it, beside the levels of its own expression and of the statement around it.
+ */
+const OPERATOR_LEVELS_PER_STATEMENT = 40;
+
+/**
+ * A write's operators in steps, each few enough for one statement: deep enough for SQLite, and
+ * at most `maxBytes` of SQL text (their fields' names are in it, several times each). Most
+ * writes have one step.
+ */
+export function operatorSteps(operators: readonly FieldUpdate[], maxBytes: number): FieldUpdate[][] {
+  const steps: FieldUpdate[][] = [];
+  let step: FieldUpdate[] = [];
+  let levels = 0;
+  let bytes = 0;
+  let deletes = 0;
+  // A deleteField opens a json_remove call unless it follows another with room in its call.
+  const opensCall = (op: FieldUpdate) => op.kind !== 'deleteField' || deletes % PATHS_PER_JSON_REMOVE === 0;
+  operators.forEach((op, i) => {
+    const opBytes = utf8Length(operatorsSql('', 'data', [op], '?3', i));
+    if (step.length > 0 && ((opensCall(op) && levels === OPERATOR_LEVELS_PER_STATEMENT) || bytes + opBytes > maxBytes)) {
+      steps.push(step);
+      step = [];
+      levels = bytes = deletes = 0;
+    }
+    if (opensCall(op)) levels++;
+    deletes = op.kind === 'deleteField' ? deletes + 1 : 0;
+    bytes += opBytes;
+    step.push(op);
+  });
+  if (step.length > 0 || steps.length === 0) steps.push(step);
+  return steps;
 }
 
 /**

@@ -42,3 +42,11 @@ export function feedIndexesSql(table: string): string[] {
 function indexName(table: string, what: string): string {
   return `${table.slice(0, -1)}:${what}"`;
 }
+
+/**
+ * The new document with its revision, one more than the row's, as its last key: removed first
+ * (by the caller) and set last, so every store returns documents with `_rev` last.
+ */
+export function lastRev(data: string): string {
+  return `json_set(${data}, '$._rev', ${REVISION} + 1)`;
+}

@@ -28,7 +28,18 @@ export interface SqlDriver {
 export interface PlannedStatement extends SqlStatement {
   /** The operations it carries out, by index into the batch. */
   ops: number[];
-  kind: 'insert' | 'update' | 'upsert' | 'delete' | 'guard';
+  /**
+   * `step`: part of one write that needs several statements (many field operators), which
+   * returns nothing and carries out no operation alone; the write's last statement does.
+   */
+  kind: 'insert' | 'update' | 'upsert' | 'delete' | 'guard' | 'step';
+}
+
+/** The operation indexes `from` to `to` (exclusive). */
+export function operationRange(from: number, to: number): number[] {
+  const out: number[] = [];
+  for (let k = from; k < to; k++) out.push(k);
+  return out;
 }
 
 /**
