@@ -1,4 +1,5 @@
 import { runConformanceSuite, runDifferentialSuite } from '@pocket/core/testing';
+import { SQLITE_EXACT_NUMBERS } from '@pocket/test-support/sqlite-numbers';
 import { createDurableObjectSqlStorage } from '../src/index.js';
 import { perTestObject } from './do-helpers.js';
 
@@ -15,4 +16,5 @@ runDifferentialSuite({
   wrap: differential.wrap,
   createStorage: () => createDurableObjectSqlStorage({ storage: differential.storage() }),
   cases: 300,
+  exactNumbers: SQLITE_EXACT_NUMBERS,
 });

@@ -6,6 +6,9 @@
  */
 export { runConformanceSuite, CONFORMANCE_TESTS, type ConformanceOptions, type SuiteOptions } from './conformance.js';
 export type { ConformanceContext } from './cases/case.js';
-export { runDifferentialSuite, checkAgainstEvaluator, evaluatorDifference, expectEvaluatorResult, rowDifference, queryBuilderFor, withRevision, DEFAULT_SEED, type DifferentialOptions } from './differential.js';
+export { runDifferentialSuite, checkAgainstEvaluator, evaluatorDifference, expectEvaluatorResult, queryBuilderFor, DEFAULT_SEED, type DifferentialOptions } from './differential.js';
+export { rowDifference, withRevision } from './rows.js';
+export { checkNumberNeighbours, type ExactNumbers } from './numbers.js';
+export { nextDouble, stepsBetween, withNeighbours } from './doubles.js';
 export { createRandom, randomDocuments, randomQuery, RANDOM_FIELDS, RANDOM_OPERATORS, type Random } from './random.js';
 export { recorder, expectRejection, expectThrow, idsOf, idsFound, byCodePoint, type Recorder, type ErrorClass } from './helpers.js';

@@ -1,6 +1,7 @@
 import type { JsonObject, JsonValue } from '../document.js';
 import type { Filter, FindQuery, RangeValue, SortSpec } from '../query/ast.js';
 import { and, condition, or } from '../query/conditions.js';
+import { withNeighbours } from './doubles.js';
 import type { StoredDocument } from '../storage/adapter.js';
 
 /** A small deterministic random source: the same seed gives the same sequence everywhere. */
@@ -46,7 +47,10 @@ const STRINGS = [
   '😀x', '𝔸', '\uE000', '\uFFFD', '0', '1', '10', '9', '-1', '1.5', 'true', 'null', 'a%b', 'a_b', 'a.b', 'x y', "it's", 'quote"d',
 ];
 const INTEGERS = [-100, -7, -1, 0, 1, 2, 3, 5, 7, 10, 42, 100, Number.MAX_SAFE_INTEGER, Number.MIN_SAFE_INTEGER];
-const FLOATS = [-2.5, -0.5, 0.1, 0.5, 1.5, 2.5, 3.14159, 0.1 + 0.2, 0.3, 1e21, -1e-7, 2.0000000001];
+// Each with its neighbours one double away, so equality and ranges must tell them apart. All are
+// inside the range every adapter reads exactly (docs/limitations.md); checkNumberNeighbours
+// covers numbers outside it.
+const FLOATS = [-2.5, -0.5, 0.1, 0.5, 1.5, 2.5, 3.14159, 0.1 + 0.2, 0.3, 1e21, -1e-7, 2.0000000001, 5e-50, 1e100].flatMap(withNeighbours);
 const ELEMENTS: JsonValue[] = ['a', 'b', 'c', 'é', '😀', '', '1', 1, 2, 0, 1.5, true, false, null];
 const WHOLE_VALUES: JsonValue[] = [{ x: 1, y: 2 }, { y: 2, x: 1 }, { x: 1 }, {}, { x: 1.5, y: -1, s: 'é' }, [1, 2], [2, 1], [], [[1]], ['a', 'b'], [1, 'a', true, null]];
 const ID_PREFIXES = ['d', 'D', 'é', '😀', '\uE000', 'a b', '10'];
