@@ -16,6 +16,9 @@ const app = await Application.bootstrapWithPlugins({
     '../packages/core/src/testing/index.ts',
     '../packages/storage-edge/src/index.ts',
     '../packages/storage-edge/src/sql-compiler.ts',
+    '../packages/sync/src/index.ts',
+    '../packages/sync/src/client/index.ts',
+    '../packages/sync/src/server/index.ts',
   ].map((p) => resolve(docs, p)),
   plugin: ['typedoc-plugin-markdown'],
   out,
@@ -39,6 +42,9 @@ const importNames = {
   'core/src/testing': '@pocket/core/testing',
   'storage-edge/src': '@pocket/storage-edge',
   'storage-edge/src/sql-compiler': '@pocket/storage-edge/sql',
+  'sync/src': '@pocket/sync',
+  'sync/src/client': '@pocket/sync/client',
+  'sync/src/server': '@pocket/sync/server',
 };
 
 rmSync(out, { recursive: true, force: true });
