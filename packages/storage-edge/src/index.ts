@@ -17,4 +17,5 @@ export { DEFAULT_SQL_LIMITS, type SqlLimits } from './sql/limits.js';
 export { createDurableObjectStorage, type DurableObjectStorageOptions } from './durable-object/kv-storage.js';
 export type { DurableObjectKvStorageLike } from './durable-object/kv-types.js';
 export { createDurableObjectSqlStorage, type DurableObjectSqlStorageOptions, type DurableObjectSqlStorageLike } from './durable-object/sql-storage.js';
+export { initializeDurableObjectSqlSchema, type DurableObjectSqlSchemaOptions } from './durable-object/sql-schema.js';
 export { DurableObjectStorageError } from './durable-object/errors.js';

@@ -1,9 +1,4 @@
-import { assertCollectionName as assertName, ValidationError } from '@pocket/core';
-import { describeValue as describe } from '@pocket/core/adapter';
-import { assertTableName, assertTablePrefix } from '../sql/identifiers.js';
-import { createIndexSql, createTableStatements, DEFAULT_TABLE_PREFIX, indexKeys, type SqlIndexes } from '../sql/schema.js';
-import { feedColumnsSql } from '../sql/revisions.js';
-import { quoteIdentifier } from '../sql/identifiers.js';
+import { feedUpgradeStatements, lacksFeedColumns, schemaStatements, upgradeNotNeeded, type SqlIndexes, type SqlSchemaOptions } from '../sql/schema.js';
 import { assertD1Binding, type D1DatabaseLike } from './d1-binding.js';
 import { D1Error } from './d1-error.js';
 
@@ -13,14 +8,8 @@ import { D1Error } from './d1-error.js';
  */
 export type D1Indexes = SqlIndexes;
 
-export interface D1SchemaOptions {
-  collections: readonly string[];
-  /** Default `'pocket_'`. */
-  tablePrefix?: string;
-  /** `{ todos: ['userId', ['userId', { path: 'createdAt', direction: 'desc' }]] }` */
-  indexes?: D1Indexes;
-}
-
+/** The collections whose tables (and declared indexes) `d1SchemaSql` and `initializeD1Schema` create. */
+export type D1SchemaOptions = SqlSchemaOptions;
 
 /**
  * The statements that create the tables and indexes, for a wrangler migration file
@@ -40,7 +29,7 @@ export async function initializeD1Schema(database: D1DatabaseLike, options: D1Sc
   try {
     await database.batch(statements.map((sql) => database.prepare(sql)));
   } catch (error) {
-    if (!String((error as Error)?.message).includes('no such column: _seq')) throw new D1Error('initialize schema', error);
+    if (!lacksFeedColumns(error)) throw new D1Error('initialize schema', error);
     // A table of the first release: give each table the change feed's columns, then try again.
     await addFeedColumns(database, options);
     try {
@@ -51,42 +40,13 @@ export async function initializeD1Schema(database: D1DatabaseLike, options: D1Sc
   }
 }
 
-/** ALTER TABLE has no IF NOT EXISTS: each table on its own, a column already there is fine. */
+/** Each upgrade statement on its own, so that one with nothing to do does not stop the others. */
 async function addFeedColumns(database: D1DatabaseLike, options: D1SchemaOptions): Promise<void> {
-  const prefix = options.tablePrefix ?? DEFAULT_TABLE_PREFIX;
-  for (const collection of options.collections) {
-    for (const sql of feedColumnsSql(quoteIdentifier(prefix + collection))) {
-      try {
-        await database.batch([database.prepare(sql)]);
-      } catch (error) {
-        const message = String((error as Error)?.message);
-        if (!message.includes('duplicate column') && !message.includes('no such table')) throw new D1Error('initialize schema', error);
-      }
+  for (const sql of feedUpgradeStatements(options)) {
+    try {
+      await database.batch([database.prepare(sql)]);
+    } catch (error) {
+      if (!upgradeNotNeeded(error)) throw new D1Error('initialize schema', error);
     }
   }
-}
-
-function schemaStatements(options: D1SchemaOptions, where: string): string[] {
-  if (typeof options !== 'object' || options === null || !Array.isArray(options.collections)) {
-    throw new ValidationError(`${where} takes { collections: ['todos', …] }, got ${describe(options)}.`);
-  }
-  const prefix = options.tablePrefix === undefined ? DEFAULT_TABLE_PREFIX : options.tablePrefix;
-  assertTablePrefix(prefix, where);
-  const indexes = options.indexes ?? {};
-  for (const name of Object.keys(indexes)) {
-    if (!options.collections.includes(name)) {
-      throw new ValidationError(`${where} declares indexes for "${name}", which is not in collections; add it there.`);
-    }
-  }
-  return options.collections.flatMap((collection) => {
-    assertCollectionName(collection, where);
-    const table = prefix + collection;
-    assertTableName(table, collection);
-    return [...createTableStatements(table), ...indexKeys(indexes[collection], where).map((keys) => createIndexSql(table, keys))];
-  });
-}
-
-
-export function assertCollectionName(name: unknown, where: string): asserts name is string {
-  assertName(name, `${where}: collection name`);
 }

@@ -83,7 +83,7 @@ const checkedSqlStorage = new WeakSet<object>();
  * configuration error. Once per storage object, so an adapter made per request costs no
  * statement after the first.
  */
-function assertSqlStorage(storage: unknown): asserts storage is DurableObjectSqlStorageLike {
+export function assertSqlStorage(storage: unknown, where = 'createDurableObjectSqlStorage()'): asserts storage is DurableObjectSqlStorageLike {
   if (typeof storage === 'object' && storage !== null && checkedSqlStorage.has(storage)) return;
   const s = storage as { sql?: { exec?: unknown }; transactionSync?: unknown } | null | undefined;
   let enabled = false;
@@ -102,11 +102,11 @@ function assertSqlStorage(storage: unknown): asserts storage is DurableObjectSql
   }
   if (cause === undefined && (typeof s !== 'object' || s === null || typeof s.sql !== 'object')) {
     throw new ValidationError(
-      `createDurableObjectSqlStorage() needs a Durable Object's storage, got ${describe(storage)}. Pass this.ctx.storage from inside your DurableObject class.`,
+      `${where} needs a Durable Object's storage, got ${describe(storage)}. Pass this.ctx.storage from inside your DurableObject class.`,
     );
   }
   throw new ValidationError(
-    'This Durable Object class has no SQLite storage, which createDurableObjectSqlStorage() needs. Declare the class under "new_sqlite_classes" (not "new_classes") in the migrations of your wrangler config — a class already deployed as KV-backed cannot be converted, so use a new class name — or use createDurableObjectStorage() for KV-backed classes.',
+    `This Durable Object class has no SQLite storage, which ${where} needs. Declare the class under "new_sqlite_classes" (not "new_classes") in the migrations of your wrangler config — a class already deployed as KV-backed cannot be converted, so use a new class name — or use createDurableObjectStorage() for KV-backed classes.`,
     { cause },
   );
 }

@@ -1,8 +1,8 @@
-import { parsePath, ValidationError } from '@pocket/core';
+import { assertCollectionName, parsePath, ValidationError } from '@pocket/core';
 import { describeValue as describe } from '@pocket/core/adapter';
-import { jsonPath, quoteIdentifier, quoteLiteral } from './identifiers.js';
+import { assertTableName, assertTablePrefix, jsonPath, quoteIdentifier, quoteLiteral } from './identifiers.js';
 import { sortKeySql } from './sort-key.js';
-import { feedIndexesSql, LIVE } from './revisions.js';
+import { feedColumnsSql, feedIndexesSql, LIVE } from './revisions.js';
 
 /**
  * The table of one collection: the documented migration's columns, then the change feed's
@@ -112,4 +112,55 @@ function indexKey(field: unknown, where: string): IndexKey {
     throw new ValidationError(`${where}: index field ${JSON.stringify(path)} is not a valid field path: ${(error as Error).message}`);
   }
   return { path, direction };
+}
+
+/** The collections whose tables (and declared indexes) to create up front. */
+export interface SqlSchemaOptions {
+  collections: readonly string[];
+  /** Default `'pocket_'`. */
+  tablePrefix?: string;
+  /** `{ todos: ['userId', ['userId', { path: 'createdAt', direction: 'desc' }]] }` */
+  indexes?: SqlIndexes;
+}
+
+/** The idempotent statements that create the collections' tables, then their declared indexes, checked. */
+export function schemaStatements(options: SqlSchemaOptions, where: string): string[] {
+  if (typeof options !== 'object' || options === null || !Array.isArray(options.collections)) {
+    throw new ValidationError(`${where} takes { collections: ['todos', …] }, got ${describe(options)}.`);
+  }
+  const prefix = options.tablePrefix === undefined ? DEFAULT_TABLE_PREFIX : options.tablePrefix;
+  assertTablePrefix(prefix, where);
+  const indexes = options.indexes ?? {};
+  for (const name of Object.keys(indexes)) {
+    if (!options.collections.includes(name)) {
+      throw new ValidationError(`${where} declares indexes for "${name}", which is not in collections; add it there.`);
+    }
+  }
+  return options.collections.flatMap((collection) => {
+    assertCollectionName(collection, `${where}: collection name`);
+    const table = prefix + collection;
+    assertTableName(table, collection);
+    return [...createTableStatements(table), ...indexKeys(indexes[collection], where).map((keys) => createIndexSql(table, keys))];
+  });
+}
+
+/**
+ * For each collection's table, the statements that give a table of the first release the change
+ * feed's columns and index. ALTER TABLE has no IF NOT EXISTS: run each on its own, and take
+ * "duplicate column" (added already) and "no such table" (created by the schema) as done.
+ */
+export function feedUpgradeStatements(options: SqlSchemaOptions): string[] {
+  const prefix = options.tablePrefix ?? DEFAULT_TABLE_PREFIX;
+  return options.collections.flatMap((collection) => feedColumnsSql(quoteIdentifier(prefix + collection)));
+}
+
+/** Whether a schema statement failed only because a table predates the change feed's columns. */
+export function lacksFeedColumns(error: unknown): boolean {
+  return /no such column: _(seq|deleted)/.test(String((error as Error)?.message));
+}
+
+/** Whether an upgrade statement's failure means it has nothing to do. */
+export function upgradeNotNeeded(error: unknown): boolean {
+  const message = String((error as Error)?.message);
+  return message.includes('duplicate column') || message.includes('no such table');
 }
