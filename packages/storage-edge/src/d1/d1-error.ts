@@ -15,8 +15,13 @@ export class D1Error extends StorageError {
   readonly operation: string;
   /** D1's own message, unchanged. */
   readonly d1Message: string;
+  /**
+   * The SQL that failed, for logs: the statement, or a batch's statements in order (D1 does not
+   * say which of them failed). Never the bound values, and never in `toJSON()`.
+   */
+  readonly sql: string | undefined;
 
-  constructor(operation: string, cause: unknown) {
+  constructor(operation: string, cause: unknown, sql?: string) {
     const d1Message = cause instanceof Error ? cause.message : String(cause);
     const retryable = TRANSIENT.test(d1Message);
     super(
@@ -25,5 +30,6 @@ export class D1Error extends StorageError {
     );
     this.operation = operation;
     this.d1Message = d1Message;
+    this.sql = sql;
   }
 }

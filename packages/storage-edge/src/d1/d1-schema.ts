@@ -29,13 +29,13 @@ export async function initializeD1Schema(database: D1DatabaseLike, options: D1Sc
   try {
     await database.batch(statements.map((sql) => database.prepare(sql)));
   } catch (error) {
-    if (!lacksFeedColumns(error)) throw new D1Error('initialize schema', error);
+    if (!lacksFeedColumns(error)) throw new D1Error('initialize schema', error, statements.join(';\n'));
     // A table of the first release: give each table the change feed's columns, then try again.
     await addFeedColumns(database, options);
     try {
       await database.batch(statements.map((sql) => database.prepare(sql)));
     } catch (retryError) {
-      throw new D1Error('initialize schema', retryError);
+      throw new D1Error('initialize schema', retryError, statements.join(';\n'));
     }
   }
 }
@@ -46,7 +46,7 @@ async function addFeedColumns(database: D1DatabaseLike, options: D1SchemaOptions
     try {
       await database.batch([database.prepare(sql)]);
     } catch (error) {
-      if (!upgradeNotNeeded(error)) throw new D1Error('initialize schema', error);
+      if (!upgradeNotNeeded(error)) throw new D1Error('initialize schema', error, sql);
     }
   }
 }

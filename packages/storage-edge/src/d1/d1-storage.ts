@@ -1,7 +1,7 @@
 import { ValidationError, type StorageAdapter } from '@pocket/core';
 import { describeValue as describe, type OperationMeter } from '@pocket/core/adapter';
 import { createSqlAdapter } from '../sql/adapter.js';
-import { PartialBatchError, type Row, type SqlDriver, type SqlStatement } from '../sql/statement.js';
+import { failedSqlOf, PartialBatchError, withFailedSql, type Row, type SqlDriver, type SqlStatement } from '../sql/statement.js';
 import type { SqlLimits } from '../sql/limits.js';
 import { assertD1Binding, type D1DatabaseLike, type D1ResultLike } from './d1-binding.js';
 import { D1Error } from './d1-error.js';
@@ -49,6 +49,16 @@ export function createD1Storage(options: D1StorageOptions): StorageAdapter {
 
 function d1Driver(db: D1DatabaseLike, useBatch: boolean): SqlDriver {
   const prepare = (s: SqlStatement) => db.prepare(s.sql).bind(...s.params);
+  /** Runs `statements` (one, or a batch), recording their SQL on a failure. */
+  const run = async <R>(statements: readonly SqlStatement[], send: () => Promise<R>): Promise<R> => {
+    try {
+      return await send();
+    } catch (error) {
+      // D1 does not say which statement of a batch failed: the error carries them all, in order.
+      throw withFailedSql(error, statements.map((s) => s.sql).join(';\n'));
+    }
+  };
+  const all = (s: SqlStatement) => run([s], () => prepare(s).all());
   const rowsOf = (result: D1ResultLike) => (result.results ?? []) as Row[];
   const resultOf = (s: SqlStatement, result: D1ResultLike, meter: OperationMeter | undefined): Row[] => {
     if (meter !== undefined) measure(meter, s, result);
@@ -56,15 +66,15 @@ function d1Driver(db: D1DatabaseLike, useBatch: boolean): SqlDriver {
   };
   return {
     async all(statement, meter) {
-      return resultOf(statement, await prepare(statement).all(), meter);
+      return resultOf(statement, await all(statement), meter);
     },
     async batch(statements, meter) {
-      if (statements.length === 1) return [resultOf(statements[0]!, await prepare(statements[0]!).all(), meter)];
-      if (useBatch) return (await db.batch(statements.map(prepare))).map((result, i) => resultOf(statements[i]!, result, meter));
+      if (statements.length === 1) return [resultOf(statements[0]!, await all(statements[0]!), meter)];
+      if (useBatch) return (await run(statements, () => db.batch(statements.map(prepare)))).map((result, i) => resultOf(statements[i]!, result, meter));
       const out: Row[][] = [];
       for (const statement of statements) {
         try {
-          out.push(resultOf(statement, await prepare(statement).all(), meter));
+          out.push(resultOf(statement, await all(statement), meter));
         } catch (error) {
           throw new PartialBatchError(out.length, error);
         }
@@ -72,7 +82,7 @@ function d1Driver(db: D1DatabaseLike, useBatch: boolean): SqlDriver {
       return out;
     },
     wrap(error, operation) {
-      return error instanceof D1Error ? error : new D1Error(operation, error);
+      return error instanceof D1Error ? error : new D1Error(operation, error, failedSqlOf(error));
     },
   };
 }

@@ -15,8 +15,10 @@ export class DurableObjectStorageError extends StorageError {
   readonly operation: string;
   /** The platform's own message, unchanged. */
   readonly storageMessage: string;
+  /** The SQL statement that failed (SQLite-backed objects), for logs; never the bound values, and never in `toJSON()`. */
+  readonly sql: string | undefined;
 
-  constructor(operation: string, cause: unknown) {
+  constructor(operation: string, cause: unknown, sql?: string) {
     const storageMessage = cause instanceof Error ? cause.message : String(cause);
     const retryable = isRetryable(cause, storageMessage);
     super(
@@ -25,6 +27,7 @@ export class DurableObjectStorageError extends StorageError {
     );
     this.operation = operation;
     this.storageMessage = storageMessage;
+    this.sql = sql;
   }
 }
 

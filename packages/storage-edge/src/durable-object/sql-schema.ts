@@ -1,4 +1,5 @@
 import { feedUpgradeStatements, lacksFeedColumns, schemaStatements, upgradeNotNeeded, type SqlSchemaOptions } from '../sql/schema.js';
+import { failedSqlOf, withFailedSql } from '../sql/statement.js';
 import { DurableObjectStorageError } from './errors.js';
 import { assertSqlStorage, type DurableObjectSqlStorageLike } from './sql-storage.js';
 
@@ -25,23 +26,32 @@ export function initializeDurableObjectSqlSchema(storage: DurableObjectSqlStorag
   const where = 'initializeDurableObjectSqlSchema()';
   assertSqlStorage(storage, where);
   const statements = schemaStatements(options, where);
-  const run = () => storage.transactionSync(() => statements.forEach((sql) => storage.sql.exec(sql)));
+  const run = () =>
+    storage.transactionSync(() =>
+      statements.forEach((sql) => {
+        try {
+          storage.sql.exec(sql);
+        } catch (error) {
+          throw withFailedSql(error, sql);
+        }
+      }),
+    );
   try {
     run();
   } catch (error) {
-    if (!lacksFeedColumns(error)) throw new DurableObjectStorageError('initialize schema', error);
+    if (!lacksFeedColumns(error)) throw new DurableObjectStorageError('initialize schema', error, failedSqlOf(error));
     // A table of the first release: give each table the change feed's columns, then try again.
     for (const sql of feedUpgradeStatements(options)) {
       try {
         storage.sql.exec(sql);
       } catch (upgradeError) {
-        if (!upgradeNotNeeded(upgradeError)) throw new DurableObjectStorageError('initialize schema', upgradeError);
+        if (!upgradeNotNeeded(upgradeError)) throw new DurableObjectStorageError('initialize schema', upgradeError, sql);
       }
     }
     try {
       run();
     } catch (retryError) {
-      throw new DurableObjectStorageError('initialize schema', retryError);
+      throw new DurableObjectStorageError('initialize schema', retryError, failedSqlOf(retryError));
     }
   }
 }

@@ -2,7 +2,7 @@ import { ValidationError, type StorageAdapter } from '@pocket/core';
 import { describeValue as describe, type OperationMeter } from '@pocket/core/adapter';
 import { createSqlAdapter } from '../sql/adapter.js';
 import type { SqlIndexes } from '../sql/schema.js';
-import type { Row, SqlDriver, SqlStatement } from '../sql/statement.js';
+import { failedSqlOf, withFailedSql, type Row, type SqlDriver, type SqlStatement } from '../sql/statement.js';
 import type { SqlLimits } from '../sql/limits.js';
 import { DurableObjectStorageError } from './errors.js';
 
@@ -51,8 +51,14 @@ export function createDurableObjectSqlStorage(options: DurableObjectSqlStorageOp
 
 function sqlDriver(storage: DurableObjectSqlStorageLike): SqlDriver {
   const run = (s: SqlStatement, meter?: OperationMeter): Row[] => {
-    const cursor = storage.sql.exec(s.sql, ...s.params);
-    const rows = cursor.toArray();
+    let cursor: ReturnType<DurableObjectSqlStorageLike['sql']['exec']>;
+    let rows: Row[];
+    try {
+      cursor = storage.sql.exec(s.sql, ...s.params);
+      rows = cursor.toArray();
+    } catch (error) {
+      throw withFailedSql(error, s.sql);
+    }
     if (meter !== undefined) {
       // Read once the rows are: the cursor counts as it goes.
       meter.statements.push(s.sql);
@@ -69,7 +75,7 @@ function sqlDriver(storage: DurableObjectSqlStorageLike): SqlDriver {
       return statements.length === 1 ? [run(statements[0]!, meter)] : storage.transactionSync(() => statements.map((s) => run(s, meter)));
     },
     wrap(error, operation) {
-      return error instanceof DurableObjectStorageError ? error : new DurableObjectStorageError(operation, error);
+      return error instanceof DurableObjectStorageError ? error : new DurableObjectStorageError(operation, error, failedSqlOf(error));
     },
   };
 }

@@ -44,7 +44,7 @@ export function assertTableName(table: string, collection: string): void {
 
 /** A SQL identifier in double quotes, with embedded quotes doubled. */
 export function quoteIdentifier(name: string): string {
-  // Checked table names never hold a quote; replaceAll was a fifth of making a store.
+  // Checked table names never hold a quote, and a store is made per request: no replaceAll then.
   return name.includes('"') ? `"${name.replaceAll('"', '""')}"` : `"${name}"`;
 }
 

@@ -16,7 +16,7 @@ const REVIVED = `data ->> '$._rev' AS rev`;
  * documents, or `VALUES (?, ?)` for a document alone.
  *
  * Documents are serialised in groups, one JSON.stringify each: serialising, measuring and
- * joining 1,000 texts one by one was two thirds of Pocket's JavaScript for a bulk insert. A
+ * joining the documents' texts one by one would be most of a bulk insert's JavaScript. A
  * group is sized, from the average document so far, to about a quarter of a packed parameter, so
  * three or four groups fill a statement and a typical bulk insert is one group, sent to SQLite as
  * the very text JSON.stringify made. A group within both limits cannot hold a document over

@@ -42,7 +42,7 @@ export function createTableStatements(table: string): string[] {
  *
  * The index holds documents only (`WHERE _deleted IS NULL`, a partial index every query of the
  * compiler matches, since each says the same): the tombstones deletes leave for the change feed
- * are never read through it, and cost it nothing, as deleted rows did before there was a feed.
+ * are never read through it, and cost it nothing.
  */
 export function createIndexSql(table: string, keys: readonly IndexKey[]): string {
   return `CREATE INDEX IF NOT EXISTS ${quoteIdentifier(indexName(table, keys))} ON ${quoteIdentifier(table)} (${indexColumns(keys).join(', ')}) WHERE ${LIVE}`;

@@ -52,5 +52,25 @@ export class PartialBatchError extends Error {
   constructor(applied: number, cause: unknown) {
     super(cause instanceof Error ? cause.message : String(cause), { cause });
     this.applied = applied;
+    const sql = failedSqlOf(cause);
+    if (sql !== undefined) withFailedSql(this, sql);
   }
+}
+
+/**
+ * The SQL of the statement a backend error came from, as the driver that ran it records it, so
+ * the adapter's error can carry it for logs (`D1Error.sql`). Never the bound values. Kept beside
+ * the error rather than on it: the error is the platform's own object.
+ */
+const FAILED_SQL = new WeakMap<object, string>();
+
+/** Records that `error` came from `sql` (the first record stays: it is the innermost); returns `error`. */
+export function withFailedSql(error: unknown, sql: string): unknown {
+  if (typeof error === 'object' && error !== null && !FAILED_SQL.has(error)) FAILED_SQL.set(error, sql);
+  return error;
+}
+
+/** The SQL `error` came from, where a driver recorded it. */
+export function failedSqlOf(error: unknown): string | undefined {
+  return typeof error === 'object' && error !== null ? FAILED_SQL.get(error) : undefined;
 }

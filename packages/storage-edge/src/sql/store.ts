@@ -68,12 +68,12 @@ export function createSqlStore(options: SqlStoreOptions): CollectionStore {
 
 /**
  * A class, not a closure over the options: a Worker may make a store per collection on every
- * request, and methods on a prototype cost nothing to make, where a dozen closures did.
+ * request, and methods on a prototype cost nothing to make, where closures would be made each time.
  *
  * Each method goes straight from the driver's answer to its own when the driver is synchronous
- * (SQLite storage), with no promise in between but the one it returns. A get there takes about
- * 10 µs; the four awaited layers this replaced made it 1.17× raw code instead of 1.04× (bench/,
- * 20 rounds).
+ * (SQLite storage), with no promise in between but the one it returns: a get there takes
+ * microseconds, so every awaited layer between the driver and the caller is a large share of it
+ * (docs/performance.md compares Pocket with raw code).
  */
 class SqlStore implements CollectionStore {
   readonly #options: SqlStoreOptions;
