@@ -4,8 +4,8 @@
 // every top-level declaration in packages/*/dist/**/*.d.ts is reachable from a public signature;
 // each must also be exported by some entry of its package. Run after `pnpm run build`.
 //
-//   node scripts/check-public-types.mjs
-import { readFileSync, readdirSync } from 'node:fs';
+//   node scripts/check-public-types.mjs [packages/core …]
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createRequire } from 'node:module';
@@ -41,6 +41,7 @@ function readDeclarations(file) {
 function checkPackage(dir) {
   const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8'));
   const dist = join(dir, 'dist');
+  if (!existsSync(join(dist, 'index.d.ts'))) throw new Error(`${dist} has no declarations: run \`npx -y pnpm@12.4.2 run build\` first.`);
   const files = new Map();
   const read = (file) => files.get(file) ?? files.set(file, readDeclarations(file)).get(file);
   const walk = (d) => readdirSync(d, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? walk(join(d, e.name)) : e.name.endsWith('.d.ts') ? [join(d, e.name)] : []));
@@ -74,7 +75,11 @@ function checkPackage(dir) {
   return missing;
 }
 
-const missing = ['packages/core', 'packages/storage-edge'].flatMap((p) => checkPackage(join(root, p)));
+// Every published package: private ones (test support) have no public signatures.
+const published = readdirSync(join(root, 'packages'))
+  .map((p) => join(root, 'packages', p))
+  .filter((dir) => JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')).private !== true);
+const missing = (process.argv.length > 2 ? process.argv.slice(2).map((p) => resolve(p)) : published).flatMap(checkPackage);
 if (missing.length > 0) {
   console.error(`Public signatures name types that no entry point exports; export them (or stop using them in public signatures):\n  ${missing.join('\n  ')}`);
   process.exit(1);
