@@ -9,7 +9,7 @@
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { dirname, join, relative } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { gzipSync } from 'node:zlib';
@@ -166,7 +166,7 @@ const pocketAdds = rows.find((r) => r.name === 'pocket').addsGzipBytes;
 const goalAdds = rows.find((r) => r.name === WORKERS[1].goal).addsGzipBytes;
 console.log(`\nPocket adds ${fmt(pocketAdds)} gzipped over raw D1, ${WORKERS[1].goal} ${fmt(goalAdds)}: ${pocketAdds <= goalAdds ? 'at or under' : `${fmt(pocketAdds - goalAdds)} OVER`} the goal.`);
 
-const outFile = join(here, args.json);
+const outFile = resolve(here, args.json);
 mkdirSync(dirname(outFile), { recursive: true });
 writeFileSync(outFile, JSON.stringify({ date: new Date().toISOString(), rows, noKeepNames: { pocketMinified: noKeepNames.pocket.minified, pocketGzip: noKeepNames.pocket.gzip, rawGzip: noKeepNames.raw.gzip, addsGzip: noKeepNamesAdds }, pocket }, null, 1));
 console.log(`wrote ${args.json}`);
