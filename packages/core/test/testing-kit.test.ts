@@ -4,7 +4,11 @@ import { compareValues, evaluate, project, readPath } from '@pocket/core/adapter
 import {
   queryBuilderFor,
   checkAgainstEvaluator,
+  checkNumberNeighbours,
   CONFORMANCE_TESTS,
+  nextDouble,
+  stepsBetween,
+  withNeighbours,
   createRandom,
   randomDocuments,
   randomQuery,
@@ -208,6 +212,36 @@ describe('checkAgainstEvaluator', () => {
   ])('fails, naming the seed and the query, for an adapter with %s', async (_what, createStorage) => {
     const run = checkAgainstEvaluator({ name: 'broken', createStorage, seed: 11, cases: 300 });
     await expect(run).rejects.toThrow(/seed 11, case \d+ of 300, query \{"filter":/);
+  });
+});
+
+describe('numbers one step apart', () => {
+  it('nextDouble, stepsBetween and withNeighbours step one double at a time, on both sides of 0', () => {
+    expect(nextDouble(0.1, 1)).toBe(0.10000000000000002);
+    expect(nextDouble(0.1, -1)).toBe(0.09999999999999999);
+    expect(nextDouble(-0.1, 1)).toBe(-0.09999999999999999);
+    expect(nextDouble(1, 1)).toBe(1 + Number.EPSILON);
+    expect(nextDouble(0, 1)).toBe(Number.MIN_VALUE);
+    expect(nextDouble(0, -1)).toBe(-Number.MIN_VALUE);
+    expect(() => nextDouble(Infinity, 1)).toThrow(RangeError);
+    expect(stepsBetween(5e-99, 5.0000000000000005e-99)).toBe(1);
+    expect(stepsBetween(1, 1)).toBe(0);
+    expect(stepsBetween(1, nextDouble(nextDouble(1, 1), 1))).toBe(2);
+    expect(withNeighbours(1e100)).toEqual([nextDouble(1e100, -1), 1e100, nextDouble(1e100, 1)]);
+  });
+
+  it('random documents hold numbers one double apart', () => {
+    const numbers = new Set(randomDocuments(createRandom(3), 400).flatMap((d) => [d.n, d.score]).filter((n): n is number => typeof n === 'number'));
+    expect([...numbers].some((n) => numbers.has(nextDouble(n, 1)))).toBe(true);
+  });
+
+  it('passes for the memory adapter, which reads every double exactly', async () => {
+    await checkNumberNeighbours({ name: 'memory', createStorage: createMemoryStorage, seed: 5 });
+  });
+
+  it('fails when a store declares a range but reads numbers outside it exactly, so the range can widen', async () => {
+    const check = checkNumberNeighbours({ name: 'memory', createStorage: createMemoryStorage, seed: 5, exactNumbers: { min: 1e-80, max: 1e115 } });
+    await expect(check).rejects.toThrow(/agreed with the evaluator: the store reads them exactly now\. Widen exactNumbers/);
   });
 });
 
