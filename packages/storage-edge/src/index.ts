@@ -1,6 +1,6 @@
 export { createD1Storage, type D1StorageOptions } from './d1/d1-storage.js';
 export { initializeD1Schema, d1SchemaSql, type D1SchemaOptions, type D1Indexes } from './d1/d1-schema.js';
-export type { IndexField, SqlIndexes } from './sql/schema.js';
+export type { IndexField, SqlIndexes, SqlSchemaOptions } from './sql/schema.js';
 export { D1Error } from './d1/d1-error.js';
 export {
   d1Session,
