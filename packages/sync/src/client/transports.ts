@@ -151,7 +151,7 @@ export class HttpTransport implements Transport {
   readonly #headers: () => HeadersInit | Promise<HeadersInit>;
 
   constructor(url: string, fetchImpl: typeof fetch, headers: () => HeadersInit | Promise<HeadersInit>) {
-    this.#base = url.replace(/\/+$/, '');
+    this.#base = url;
     this.#fetch = fetchImpl;
     this.#headers = headers;
   }
@@ -179,7 +179,10 @@ export class HttpTransport implements Transport {
     try {
       const headers = new Headers(await this.#headers());
       headers.set('content-type', 'application/json');
-      response = await this.#fetch(`${this.#base}/${action}`, { method: 'POST', headers, body: JSON.stringify({ v: SYNC_PROTOCOL_VERSION, ...body }), signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) });
+      // The endpoint is the base URL's path plus /pull or /push; its query (a token, say) stays.
+      const url = new URL(this.#base);
+      url.pathname = `${url.pathname.replace(/\/+$/, '')}/${action}`;
+      response = await this.#fetch(url.href, { method: 'POST', headers, body: JSON.stringify({ v: SYNC_PROTOCOL_VERSION, ...body }), signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) });
     } catch (error) {
       throw new SyncRequestError('CLOSED', `The sync server could not be reached: ${(error as Error).message}`, true);
     }
