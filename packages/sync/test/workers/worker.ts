@@ -23,19 +23,19 @@ export class SyncRoom extends DurableObject {
   readonly database: Promise<Database>;
   readonly sync: Promise<DurableObjectSync<User>>;
 
-  constructor(ctx: DurableObjectState, env: unknown) {
+  constructor(ctx: DurableObjectState, env: Cloudflare.Env) {
     super(ctx, env);
     this.database = Database.create({ name: 'room', storage: createDurableObjectSqlStorage({ storage: ctx.storage }) });
     this.sync = this.database.then((database) => new DurableObjectSync(ctx, { database, rules }));
   }
 
-  async fetch(request: Request): Promise<Response> {
+  override async fetch(request: Request): Promise<Response> {
     return (await this.sync).fetch(request);
   }
-  async webSocketMessage(ws: WebSocket, message: string | ArrayBuffer): Promise<void> {
+  override async webSocketMessage(ws: WebSocket, message: string | ArrayBuffer): Promise<void> {
     return (await this.sync).webSocketMessage(ws, message);
   }
-  async webSocketClose(ws: WebSocket, code: number): Promise<void> {
+  override async webSocketClose(ws: WebSocket, code: number): Promise<void> {
     (await this.sync).webSocketClose(ws, code);
   }
   /** For tests: write as server code would, outside sync. */
@@ -52,7 +52,7 @@ export class SyncRoom extends DurableObject {
 }
 
 export default {
-  async fetch(request: Request, env: { ROOM: DurableObjectNamespace<SyncRoom>; DB: D1Database }): Promise<Response> {
+  async fetch(request: Request, env: Cloudflare.Env): Promise<Response> {
     const url = new URL(request.url);
     const room = /^\/rooms\/([a-z0-9-]{1,40})\/sync(?:\/(pull|push))?$/.exec(url.pathname);
     if (room !== null) return env.ROOM.get(env.ROOM.idFromName(room[1]!)).fetch(request);
