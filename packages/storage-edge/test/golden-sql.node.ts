@@ -3,13 +3,16 @@
 // `json_extract(data, '$.userId') = ?`, a sort key that no longer matches the declared indexes)
 // shows up here as a diff to read, before any backend runs it. Each field's sort key is written
 // `key('$.field')` below; the first test pins that expression itself.
+// Writes are pinned too, with their long fixed parts named (`shortWrite`).
 // Every read keeps to live rows (`WHERE _deleted IS NULL AND (…)`: a delete leaves a tombstone
 // row for the change feed), the filter in parentheses so a bare OR in it cannot escape the AND.
-import type { Filter, FindQuery } from '@pocket/core';
+import type { Filter, FindQuery, WriteOperation } from '@pocket/core';
 import { describe, expect, it } from 'vitest';
 import { d1SchemaSql } from '../src/index.js';
 import { compileCount, compileFind } from '../src/sql-compiler.js';
+import { DEFAULT_SQL_LIMITS } from '../src/sql/limits.js';
 import { sortKeySql } from '../src/sql/sort-key.js';
+import { planWrites } from '../src/sql/writes.js';
 
 /** The compiled SQL with each field's sort key written `key('$.field')`. */
 function short(sql: string): string {
@@ -89,5 +92,57 @@ describe('golden SQL', () => {
       `CREATE INDEX IF NOT EXISTS "pocket_todos_userId__createdAt_desc_n4ljz0" ON "pocket_todos" (key('$.userId'), key('$.createdAt') DESC, _id) WHERE _deleted IS NULL;`,
       '',
     ]);
+  });
+});
+
+/**
+ * A write statement with its long, fixed parts named: the next sequence number, the row's
+ * revision, the size guard, an increment's sum and an arrayRemove's filtered array.
+ */
+function shortWrite(sql: string): string {
+  return sql
+    .replaceAll(`(SELECT coalesce(max(_seq), 0) FROM "t")`, 'next_seq')
+    .replaceAll(`coalesce(data ->> '$._rev', 1)`, 'rev')
+    .replaceAll(`CASE WHEN length(CAST(data AS BLOB)) > ${DEFAULT_SQL_LIMITS.maxDocumentBytes} THEN json_extract('{}', 'pocket-document-too-large') END AS too_large`, 'too_large')
+    .replace(/json\(\(SELECT CASE WHEN abs\(s\) >= 9e999 .*? AS s\)\)\)/g, 'incremented')
+    .replace(/\(SELECT json_group_array\(json\(data -> e\.fullkey\) ORDER BY e\.key\) FROM json_each\(data, ('[^']*')\) AS e WHERE NOT EXISTS .*?\)\)/g, 'without($1)');
+}
+
+const fields = (n: number) => Object.fromEntries(Array.from({ length: n }, (_, i) => [`f${i}`, i]));
+
+const WRITES: Array<[string, WriteOperation[], string[]]> = [
+  ["an update of one field", [{ type: 'update', id: 'a', patch: { title: 'x' } }], [
+    "UPDATE \"t\" SET data = json_set(json_set(json_remove(data, '$._rev'), '$.title', ?1 -> '$.title'), '$._rev', rev + 1), _seq = next_seq + 1, updated_at = unixepoch() WHERE _id = ?2 AND _deleted IS NULL RETURNING data, too_large",
+  ]],
+  // D1 allows a function 32 arguments: 15 fields are one json_set call, more are merged by one expression of fixed size.
+  ["an update of 15 fields", [{ type: 'update', id: 'a', patch: fields(15) }], [
+    `UPDATE "t" SET data = json_set(json_set(json_remove(data, '$._rev')${Object.keys(fields(15)).map((k) => `, '$.${k}', ?1 -> '$.${k}'`).join('')}), '$._rev', rev + 1), _seq = next_seq + 1, updated_at = unixepoch() WHERE _id = ?2 AND _deleted IS NULL RETURNING data, too_large`,
+  ]],
+  ["an update of 16 fields", [{ type: 'update', id: 'a', patch: fields(16) }], [
+    "UPDATE \"t\" SET data = json_set((WITH x AS MATERIALIZED (SELECT json_remove(data, '$._rev') AS bd, ?1 AS pd) SELECT json_group_object(m.k, json(m.v) ORDER BY m.s, m.i) FROM (SELECT 0 AS s, b.id AS i, b.key AS k, CASE WHEN q.key IS NULL THEN x.bd -> b.fullkey ELSE x.pd -> q.fullkey END AS v FROM x, json_each(x.bd) AS b LEFT JOIN json_each(x.pd) AS q ON q.key = b.key UNION ALL SELECT 1, q.id, q.key, x.pd -> q.fullkey FROM x, json_each(x.pd) AS q WHERE NOT EXISTS (SELECT 1 FROM json_each(x.bd) AS b WHERE b.key = q.key)) AS m), '$._rev', rev + 1), _seq = next_seq + 1, updated_at = unixepoch() WHERE _id = ?2 AND _deleted IS NULL RETURNING data, too_large",
+  ]],
+  ["updates of the same field, grouped behind a guard", [{ type: 'update', id: 'a', patch: { done: true } }, { type: 'update', id: 'b', patch: { done: true } }], [
+    "SELECT json_extract('{}', 'pocket-precondition-failed') WHERE (SELECT count(*) FROM \"t\", json_each(?) AS p WHERE \"t\"._id = p.value ->> '$.id' AND \"t\"._deleted IS NULL) < ?",
+    "UPDATE \"t\" SET data = json_set(json_set(json_remove(data, '$._rev'), '$.done', p.value -> '$.c.done'), '$._rev', rev + 1), _seq = next_seq + p.key + 1, updated_at = unixepoch() FROM json_each(?) AS p WHERE \"t\"._id = p.value ->> '$.id' AND \"t\"._deleted IS NULL RETURNING \"t\"._id, \"t\".data, CASE WHEN length(CAST(\"t\".data AS BLOB)) > 1995904 THEN json_extract('{}', 'pocket-document-too-large') END AS too_large",
+  ]],
+  // Each operator wraps the SQL before it once (an arrayRemove skips a missing field with a NULL path); deleteFields share a json_remove.
+  ["field operators", [{ type: 'update', id: 'a', patch: {}, operators: [{ field: 'n', kind: 'increment', by: 1 }, { field: 'tags', kind: 'arrayRemove', values: ['x'] }, { field: 'a', kind: 'deleteField' }, { field: 'b', kind: 'deleteField' }] }], [
+    "UPDATE \"t\" SET data = json_set(json_remove(json_set(json_set(json_set(json_remove(data, '$._rev')), '$.n', incremented), CASE WHEN json_type(data, '$.tags') IS NULL OR json_type(data, '$.tags') = 'null' THEN NULL ELSE '$.tags' END, CASE WHEN json_type(data, '$.tags') IS NULL OR json_type(data, '$.tags') = 'null' THEN NULL WHEN json_type(data, '$.tags') = 'array' THEN without('$.tags') ELSE json_extract('{}', 'pocket-operator-wrong-type-1') END), '$.a', '$.b'), '$._rev', rev + 1), _seq = next_seq + 1, updated_at = unixepoch() WHERE _id = ?2 AND _deleted IS NULL RETURNING data, too_large",
+  ]],
+  // The operators' fields leave the document as inserted, and come back in the operators' order, as every store places them.
+  ["an upsert with an increment", [{ type: 'upsert', doc: { _id: 'a', title: 'x', _rev: 1 }, operators: [{ field: 'n', kind: 'increment', by: 1 }] }], [
+    "INSERT INTO \"t\" (_id, data, _seq) VALUES (?1, ?2, next_seq + 1) ON CONFLICT (_id) DO UPDATE SET data = json_set(json_set(json_remove(excluded.data, '$._rev', '$.n'), '$.n', incremented), '$._rev', rev + 1), _deleted = NULL, _seq = excluded._seq, updated_at = unixepoch() RETURNING data, too_large",
+  ]],
+  ["a conditional delete", [{ type: 'delete', id: 'a', expectedRev: 2 }], [
+    "UPDATE \"t\" SET data = json_object('_id', _id, '_rev', rev + 1), _deleted = 1, _seq = next_seq + 1, updated_at = unixepoch() WHERE _id = ? AND _deleted IS NULL AND rev = ? RETURNING data ->> '$._rev' AS rev",
+  ]],
+  ["deletes, grouped", [{ type: 'delete', id: 'a' }, { type: 'delete', id: 'b' }], [
+    "UPDATE \"t\" SET data = json_object('_id', \"t\"._id, '_rev', rev + 1), _deleted = 1, _seq = next_seq + p.key + 1, updated_at = unixepoch() FROM json_each(?) AS p WHERE \"t\"._id = p.value AND \"t\"._deleted IS NULL RETURNING \"t\"._id, \"t\".data ->> '$._rev' AS rev",
+  ]],
+];
+
+describe('golden SQL of writes', () => {
+  it.each(WRITES)('%s', (_name, operations, statements) => {
+    expect(planWrites('"t"', operations, DEFAULT_SQL_LIMITS, new Map()).map((s) => shortWrite(s.sql))).toEqual(statements);
   });
 });

@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { compileCount, compileFind } from '../src/sql-compiler.js';
 import { DEFAULT_SQL_LIMITS, type SqlLimits } from '../src/sql/limits.js';
 import { fitStatement, packRuns } from '../src/sql/parameters.js';
+import { bind, bindList, sql } from '../src/sql/parts.js';
 import type { PlannedStatement } from '../src/sql/statement.js';
 import { planWrites } from '../src/sql/writes.js';
 
@@ -167,8 +168,19 @@ describe('lists in reads', () => {
     expect(() => compileFind('"t"', { filter: wide, sort: [], skip: 0, limit: null }, small(1_000, { maxBoundParameters: 0 }))).toThrow(QueryError);
   });
 
-  it('leaves a list that fits as it was', () => {
-    const statement = { sql: 'SELECT 1 WHERE ? IN (SELECT value FROM json_each(?))', params: ['x', '["a"]'] };
-    expect(fitStatement(statement, DEFAULT_SQL_LIMITS)).toBe(statement);
+  it('writes a statement that fits with a ? per value and one json_each(?) per list', () => {
+    const statement = sql`SELECT 1 WHERE ${bind('x')} IN ${bindList('["a"]')} AND ${bind("it's ? not a placeholder")} = '?'`;
+    expect(fitStatement(statement, DEFAULT_SQL_LIMITS)).toEqual({
+      sql: `SELECT 1 WHERE ? IN (SELECT value FROM json_each(?)) AND ? = '?'`,
+      params: ['x', '["a"]', "it's ? not a placeholder"],
+    });
+  });
+
+  it('leaves a question mark in SQL text alone when it packs values', () => {
+    const statement = sql`SELECT '?' AS q WHERE ${bind('x')} IN ${bindList('["a"]')} AND "col?" = ${bind(1)}`;
+    expect(fitStatement(statement, small(1_000, { maxBoundParameters: 0 }))).toEqual({
+      sql: `SELECT '?' AS q WHERE json_extract(?1, '$[0]') IN (SELECT value FROM json_each(?1, '$[1]')) AND "col?" = json_extract(?1, '$[2]')`,
+      params: ['["x",["a"],1]'],
+    });
   });
 });

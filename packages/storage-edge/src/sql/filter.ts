@@ -1,10 +1,20 @@
 import { QueryError, type Condition, type Filter, type JsonValue } from '@pocket/core';
 import { jsonPathLiteral } from './identifiers.js';
 import { utf8Length } from './json-text.js';
+import { bind, bindList, joinParts, raw, render, sql, type SqlParts } from './parts.js';
 import type { SqlFragment } from './statement.js';
 
+/** A condition's field, as SQL over the `data` column. */
+interface Field {
+  /** `json_extract(data, path)`: the value, with JSON's types folded into SQLite's. */
+  readonly value: string;
+  /** `json_type(data, path)`: the JSON type, NULL where the field is missing. */
+  readonly type: string;
+  /** The JSON path, as a quoted SQL literal. */
+  readonly path: string;
+}
 
-type Handlers = { [Op in Condition['op']]: (c: Condition & { op: Op }, x: string, t: string, p: string) => SqlFragment | null };
+type Handlers = { [Op in Condition['op']]: (condition: Condition & { op: Op }, field: Field) => SqlParts | null };
 
 /**
  * Compiles a filter to a SQL boolean expression over the `data` column.
@@ -18,17 +28,22 @@ type Handlers = { [Op in Condition['op']]: (c: Condition & { op: Op }, x: string
  * filter with `splitFilter` (residual.ts) first.
  */
 export function compileFilter(filter: Filter): SqlFragment {
+  return render(filterSql(filter));
+}
+
+/** `compileFilter`'s SQL, with its parameters where they go (parts.ts). */
+export function filterSql(filter: Filter): SqlParts {
   switch (filter.kind) {
     case 'and':
     case 'or': {
-      const parts = filter.filters.map(compileFilter);
-      if (parts.length === 0) return { sql: filter.kind === 'and' ? '1' : '0', params: [] };
+      const parts = filter.filters.map(filterSql);
+      if (parts.length === 0) return raw(filter.kind === 'and' ? '1' : '0');
       return join(parts, filter.kind === 'and' ? ' AND ' : ' OR ');
     }
     case 'condition': {
-      const p = jsonPathLiteral(filter.path);
-      const handler = handlers[filter.op] as (c: Condition, x: string, t: string, p: string) => SqlFragment | null;
-      const out = handler(filter, `json_extract(data, ${p})`, `json_type(data, ${p})`, p);
+      const path = jsonPathLiteral(filter.path);
+      const handler = handlers[filter.op] as (condition: Condition, field: Field) => SqlParts | null;
+      const out = handler(filter, { value: `json_extract(data, ${path})`, type: `json_type(data, ${path})`, path });
       if (out === null) throw new QueryError(`The ${filter.op} condition on "${filter.path}" cannot be compiled to SQL.`);
       return out;
     }
@@ -46,32 +61,28 @@ const CHAIN = 4;
  * nested and/or groups add up: a list longer than 4 is split in halves, each parenthesised, so
  * 1,000 terms are 12 deep instead of 1,000. Short lists keep the flat form.
  */
-export function join(parts: SqlFragment[], op: string): SqlFragment {
-  if (parts.length <= CHAIN) return { sql: parts.map((p) => `(${p.sql})`).join(op), params: parts.flatMap((p) => p.params) };
+export function join(parts: readonly SqlParts[], op: string): SqlParts {
+  if (parts.length <= CHAIN) return joinParts(parts.map((p) => sql`(${p})`), op);
   const half = Math.ceil(parts.length / 2);
-  const left = join(parts.slice(0, half), op);
-  const right = join(parts.slice(half), op);
-  return { sql: `(${left.sql})${op}(${right.sql})`, params: [...left.params, ...right.params] };
+  return sql`(${join(parts.slice(0, half), op)})${op}(${join(parts.slice(half), op)})`;
 }
 
 const handlers: Handlers = {
-  eq: (c, x, t) => equals(x, t, c.value),
-  ne: (c, x, t) => not(equals(x, t, c.value)),
-  gt: (c, x, t) => range('>', x, t, c.value),
-  gte: (c, x, t) => range('>=', x, t, c.value),
-  lt: (c, x, t) => range('<', x, t, c.value),
-  lte: (c, x, t) => range('<=', x, t, c.value),
-  in: (c, x, t) => oneOf(x, t, c.values),
-  nin: (c, x, t) => not(oneOf(x, t, c.values)),
-  exists: (c, _x, t) => ({ sql: c.exists ? `${t} IS NOT NULL` : `${t} IS NULL`, params: [] }),
+  eq: (condition, field) => equals(field, condition.value),
+  ne: (condition, field) => not(equals(field, condition.value)),
+  gt: (condition, field) => range('>', field, condition.value),
+  gte: (condition, field) => range('>=', field, condition.value),
+  lt: (condition, field) => range('<', field, condition.value),
+  lte: (condition, field) => range('<=', field, condition.value),
+  in: (condition, field) => oneOf(field, condition.values),
+  nin: (condition, field) => not(oneOf(field, condition.values)),
+  exists: (condition, { type }) => raw(condition.exists ? `${type} IS NOT NULL` : `${type} IS NULL`),
   // Compared as bytes: SQLite's substr() of text stops at the first NUL character, so
   // `substr('x\0y', 1, 2)` is 'x' and a prefix with a NUL in it would never match. (And substr()
   // of an empty blob is NULL, so the empty prefix, which every string has, is not compared.)
-  startsWith: (c, x, t) =>
-    c.prefix === ''
-      ? { sql: `${t} = 'text'`, params: [] }
-      : { sql: `${t} = 'text' AND substr(CAST(${x} AS BLOB), 1, ${utf8Length(c.prefix)}) = CAST(? AS BLOB)`, params: [c.prefix] },
-  contains: (c, x, t, p) => contains(x, t, p, c.value),
+  startsWith: ({ prefix }, { value, type }) =>
+    prefix === '' ? raw(`${type} = 'text'`) : sql`${type} = 'text' AND substr(CAST(${value} AS BLOB), 1, ${String(utf8Length(prefix))}) = CAST(${bind(prefix)} AS BLOB)`,
+  contains: (condition, field) => contains(field, condition.value),
   regex: () => null,
 };
 
@@ -79,8 +90,8 @@ const handlers: Handlers = {
  * SQL's NOT turns an unknown (NULL, e.g. a missing field) into unknown, which filters the row
  * out; core's `notEquals` must keep it, so unknown counts as false before negating.
  */
-function not(f: SqlFragment): SqlFragment {
-  return { sql: `NOT IFNULL((${f.sql}), 0)`, params: f.params };
+function not(f: SqlParts): SqlParts {
+  return sql`NOT IFNULL((${f}), 0)`;
 }
 
 /** An array or object value's text may look like a string value; only then is the type checked. */
@@ -95,43 +106,45 @@ const looksLikeBoolean = (n: number): boolean => n === 0 || n === 1;
  * 66882035120801100 is the double 66882035120801104, and SQLite's text-to-float conversion is
  * off by an ulp for many large exponents (1e-300 is read as slightly less than 1e-300).
  */
-export const NUMBER = `json_extract(?, '$')`;
+export function numberSql(n: number): SqlParts {
+  return sql`json_extract(${bind(JSON.stringify(n))}, '$')`;
+}
 /** SQLite reads this literal as +Infinity: every number is at most it, and no text is. */
 const INFINITY = '9e999';
 
-function equals(x: string, t: string, v: JsonValue): SqlFragment {
-  if (v === null) return { sql: `${x} IS NULL`, params: [] };
+function equals({ value: x, type: t }: Field, v: JsonValue): SqlParts {
+  if (v === null) return raw(`${x} IS NULL`);
   switch (typeof v) {
     case 'string':
-      return { sql: looksLikeJson(v) ? `${x} = ? AND ${t} = 'text'` : `${x} = ?`, params: [v] };
+      return looksLikeJson(v) ? sql`${x} = ${bind(v)} AND ${t} = 'text'` : sql`${x} = ${bind(v)}`;
     case 'number':
-      return { sql: looksLikeBoolean(v) ? `${x} = ${NUMBER} AND ${t} IN ('integer', 'real')` : `${x} = ${NUMBER}`, params: [JSON.stringify(v)] };
+      return looksLikeBoolean(v) ? sql`${x} = ${numberSql(v)} AND ${t} IN ('integer', 'real')` : sql`${x} = ${numberSql(v)}`;
     case 'boolean':
-      return { sql: `${x} = ? AND ${t} = '${v}'`, params: [v ? 1 : 0] };
+      return sql`${x} = ${bind(v ? 1 : 0)} AND ${t} = '${String(v)}'`;
     default:
-      return { sql: `${t} = '${Array.isArray(v) ? 'array' : 'object'}' AND ${x} = ?`, params: [JSON.stringify(v)] };
+      return sql`${t} = '${Array.isArray(v) ? 'array' : 'object'}' AND ${x} = ${bind(JSON.stringify(v))}`;
   }
 }
 
-function range(op: string, x: string, t: string, v: string | number | boolean): SqlFragment {
+function range(op: string, { value: x, type: t }: Field, v: string | number | boolean): SqlParts {
   switch (typeof v) {
     case 'string':
-      return { sql: `${x} ${op} ? AND ${t} = 'text'`, params: [v] };
+      return sql`${x} ${op} ${bind(v)} AND ${t} = 'text'`;
     case 'number': {
-      const params = [JSON.stringify(v)];
+      const n = numberSql(v);
       // Booleans come back as 0 and 1: a range that reaches them needs the type check.
       const reachesBoolean = op === '>' ? v < 1 : op === '>=' ? v <= 1 : op === '<' ? v > 0 : v >= 0;
-      if (reachesBoolean) return { sql: `${x} ${op} ${NUMBER} AND ${t} IN ('integer', 'real')`, params };
+      if (reachesBoolean) return sql`${x} ${op} ${n} AND ${t} IN ('integer', 'real')`;
       // Otherwise the only confusion is text (an object or array comes back as text too), which
       // SQLite orders after every number: a range below 0 cannot reach it, and one above 1 is
       // capped with a bound on the same expression, which an index on the field serves.
       // BETWEEN reads the field once; `x > v AND x < ''` twice, on every row of a scan.
-      if (op === '<' || op === '<=') return { sql: `${x} ${op} ${NUMBER}`, params };
-      if (op === '>=') return { sql: `${x} BETWEEN ${NUMBER} AND ${INFINITY}`, params };
-      return { sql: `${x} > ${NUMBER} AND ${x} < ''`, params };
+      if (op === '<' || op === '<=') return sql`${x} ${op} ${n}`;
+      if (op === '>=') return sql`${x} BETWEEN ${n} AND ${INFINITY}`;
+      return sql`${x} > ${n} AND ${x} < ''`;
     }
     default:
-      return { sql: `${x} ${op} ? AND ${t} IN ('true', 'false')`, params: [v ? 1 : 0] };
+      return sql`${x} ${op} ${bind(v ? 1 : 0)} AND ${t} IN ('true', 'false')`;
   }
 }
 
@@ -139,10 +152,11 @@ function range(op: string, x: string, t: string, v: string | number | boolean): 
  * `in` packs each type's values into one JSON parameter read with `json_each`, so a list of any
  * length is one bound parameter (D1 allows 100 per statement).
  */
-function oneOf(x: string, t: string, values: readonly JsonValue[]): SqlFragment {
+function oneOf(field: Field, values: readonly JsonValue[]): SqlParts {
+  const { value: x, type: t } = field;
   const strings: string[] = [];
   const numbers: number[] = [];
-  const parts: SqlFragment[] = [];
+  const parts: SqlParts[] = [];
   const booleans = new Set<string>();
   let withNull = false;
   for (const v of values) {
@@ -150,46 +164,39 @@ function oneOf(x: string, t: string, values: readonly JsonValue[]): SqlFragment 
     else if (typeof v === 'string') strings.push(v);
     else if (typeof v === 'number') numbers.push(v);
     else if (typeof v === 'boolean') booleans.add(String(v));
-    else parts.push(equals(x, t, v));
+    else parts.push(equals(field, v));
   }
-  if (withNull) parts.push({ sql: `${x} IS NULL`, params: [] });
+  if (withNull) parts.push(raw(`${x} IS NULL`));
   if (strings.length > 0) {
     const guard = strings.some(looksLikeJson) ? ` AND ${t} = 'text'` : '';
-    parts.push({ sql: `${x} IN (SELECT value FROM json_each(?))${guard}`, params: [JSON.stringify(strings)] });
+    parts.push(sql`${x} IN ${bindList(JSON.stringify(strings))}${guard}`);
   }
   if (numbers.length > 0) {
     const guard = numbers.some(looksLikeBoolean) ? ` AND ${t} IN ('integer', 'real')` : '';
-    parts.push({ sql: `${x} IN (SELECT value FROM json_each(?))${guard}`, params: [JSON.stringify(numbers)] });
+    parts.push(sql`${x} IN ${bindList(JSON.stringify(numbers))}${guard}`);
   }
-  if (booleans.size > 0) parts.push({ sql: `${t} IN (${[...booleans].map((b) => `'${b}'`).join(', ')})`, params: [] });
-  if (parts.length === 0) return { sql: '0', params: [] };
+  if (booleans.size > 0) parts.push(raw(`${t} IN (${[...booleans].map((b) => `'${b}'`).join(', ')})`));
+  if (parts.length === 0) return raw('0');
   return join(parts, ' OR ');
 }
 
-function contains(x: string, t: string, p: string, v: JsonValue): SqlFragment {
-  const element = elementEquals(v);
-  const inArray: SqlFragment = {
-    sql: `${t} = 'array' AND EXISTS (SELECT 1 FROM json_each(data, ${p}) WHERE ${element.sql})`,
-    params: element.params,
-  };
+function contains({ value: x, type: t, path }: Field, v: JsonValue): SqlParts {
+  const inArray = sql`${t} = 'array' AND EXISTS (SELECT 1 FROM json_each(data, ${path}) WHERE ${elementEquals(v)})`;
   if (typeof v !== 'string') return inArray;
-  return {
-    sql: `(${inArray.sql}) OR (${t} = 'text' AND instr(${x}, ?) > 0)`,
-    params: [...inArray.params, v],
-  };
+  return sql`(${inArray}) OR (${t} = 'text' AND instr(${x}, ${bind(v)}) > 0)`;
 }
 
 /** Equality of a `json_each` row (columns `type`, `value`) with a JSON value. */
-function elementEquals(v: JsonValue): SqlFragment {
-  if (v === null) return { sql: `type = 'null'`, params: [] };
+function elementEquals(v: JsonValue): SqlParts {
+  if (v === null) return raw(`type = 'null'`);
   switch (typeof v) {
     case 'string':
-      return { sql: `type = 'text' AND value = ?`, params: [v] };
+      return sql`type = 'text' AND value = ${bind(v)}`;
     case 'number':
-      return { sql: `type IN ('integer', 'real') AND value = ${NUMBER}`, params: [JSON.stringify(v)] };
+      return sql`type IN ('integer', 'real') AND value = ${numberSql(v)}`;
     case 'boolean':
-      return { sql: `type = '${v}'`, params: [] };
+      return raw(`type = '${String(v)}'`);
     default:
-      return { sql: `type = '${Array.isArray(v) ? 'array' : 'object'}' AND value = ?`, params: [JSON.stringify(v)] };
+      return sql`type = '${Array.isArray(v) ? 'array' : 'object'}' AND value = ${bind(JSON.stringify(v))}`;
   }
 }

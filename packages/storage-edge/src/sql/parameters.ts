@@ -2,12 +2,7 @@ import { QueryError } from '@pocket/core';
 import type { SqlFragment } from './statement.js';
 import { utf8Length } from './json-text.js';
 import { DEFAULT_SQL_LIMITS, type SqlLimits } from './limits.js';
-
-/** A string or identifier in quotes (doubled quotes inside), a JSON list's placeholder, or a placeholder (reads use `?` alone). */
-const TOKEN = /'(?:[^']|'')*'|"(?:[^"]|"")*"|json_each\(\?\)|\?/g;
-/** As TOKEN, with the whole of a list's subquery, `x IN (SELECT value FROM json_each(?))`, one token. */
-const LIST_TOKEN = /'(?:[^']|'')*'|"(?:[^"]|"")*"|\(SELECT value FROM json_each\(\?\)\)|\?/g;
-const LIST = '(SELECT value FROM json_each(?))';
+import { LIST_PLACEHOLDER, render, type Param, type SqlParts } from './parts.js';
 
 /** Values `start` to `end` (exclusive) of a list, as one JSON array. */
 export interface PackedRun {
@@ -50,7 +45,8 @@ export function packRuns(values: readonly unknown[], maxBytes: number, splitByte
 }
 
 /**
- * Makes a read statement fit the backend.
+ * Makes a read statement fit the backend, and writes it: each parameter's placeholder is chosen
+ * here, where the compiler left it (parts.ts), so no SQL text is searched or rewritten.
  *
  * - A list (`in`, `notIn`, an id list: `x IN (SELECT value FROM json_each(?))`, one JSON array
  *   whatever its length) larger than `maxPackedBytes` is read from several JSON arrays, each
@@ -62,21 +58,27 @@ export function packRuns(values: readonly unknown[], maxBytes: number, splitByte
  *   compound SELECT, and rows of VALUES do not count as terms.)
  * - D1 and SQLite storage bind at most 100 values per statement, and a filter binds one or two
  *   per condition. A statement over the limit binds its values as JSON arrays instead, each
- *   `?` becoming `json_extract(?1, '$[i]')`: the same SQL value (a string, or a number), still a
- *   constant to the query planner, so an index serves it as before. A list goes in as the JSON
+ *   value read as `json_extract(?1, '$[i]')`: the same SQL value (a string, or a number), still
+ *   a constant to the query planner, so an index serves it as before. A list goes in as the JSON
  *   array it is (`json_each(?1, '$[i]')`), not as a string holding it. The arrays are each within
  *   `maxPackedBytes` too: one, unless the values pass it.
  *
  * A statement longer than the backend takes, or whose values need more parameters than it
  * binds even so, is a `QueryError`.
  */
-export function fitStatement<S extends SqlFragment>(statement: S, limits: SqlLimits): S {
+export function fitStatement(parts: SqlParts, limits: SqlLimits): SqlFragment {
   const max = limits.maxPackedBytes;
-  let fitted = statement;
-  // Only a string can be a list, and a short one fits: most statements are done here.
-  if (statement.params.length > limits.maxBoundParameters || statement.params.some((p) => typeof p === 'string' && !fits(p, max))) {
-    const { split, lists } = splitLists(statement, max);
-    fitted = split.params.length > limits.maxBoundParameters ? packParameters(split, lists, limits) : split;
+  const { params } = parts;
+  let fitted: SqlFragment;
+  // Only a string can be a list, and a short one fits: most statements are written at once.
+  if (params.length <= limits.maxBoundParameters && !params.some((p) => typeof p.value === 'string' && !fits(p.value, max))) {
+    fitted = render(parts);
+  } else {
+    // A list over the limit becomes runs, each 2 bytes under it, so that it still fits alone in
+    // the brackets of a packed parameter.
+    const slots = params.map((p): Slot => (p.list && typeof p.value === 'string' && !fits(p.value, max) ? { runs: packRuns(JSON.parse(p.value) as unknown[], max, max - 2).map((r) => r.json) } : p));
+    const bound = slots.reduce((n, slot) => n + ('runs' in slot ? slot.runs.length : 1), 0);
+    fitted = bound > limits.maxBoundParameters ? packed(parts.text, slots, limits) : written(parts.text, slots);
   }
   // Three bytes per UTF-16 unit at most: a short statement needs no measuring.
   const bytes = fitted.sql.length * 3 > limits.maxStatementBytes ? utf8Length(fitted.sql) : 0;
@@ -86,40 +88,35 @@ export function fitStatement<S extends SqlFragment>(statement: S, limits: SqlLim
   return fitted;
 }
 
-/**
- * The statement with each list over `maxBytes` read from several parameters instead of one, and
- * which parameters are now lists' JSON arrays. Each part is 2 bytes smaller than the limit, so
- * that it still fits alone in the brackets of a packed parameter.
- */
-function splitLists<S extends SqlFragment>(statement: S, maxBytes: number): { split: S; lists: Set<number> } {
-  let i = 0;
-  const params: unknown[] = [];
-  const lists = new Set<number>();
-  // Quoted text is left as it is.
-  const sql = statement.sql.replace(LIST_TOKEN, (token) => {
-    if (token !== '?' && token !== LIST) return token;
-    const param = statement.params[i++];
-    if (token !== LIST || typeof param !== 'string') {
-      params.push(param);
-      return token;
-    }
-    if (fits(param, maxBytes)) {
-      lists.add(params.push(param) - 1);
-      return token;
-    }
-    const runs = packRuns(JSON.parse(param) as unknown[], maxBytes, maxBytes - 2);
-    for (const run of runs) lists.add(params.push(run.json) - 1);
-    return `(SELECT j.value FROM (VALUES ${runs.map(() => '(?)').join(', ')}) AS l, json_each(l.column1) AS j)`;
-  });
-  return { split: { ...statement, sql, params }, lists };
+/** A parameter as it will be bound: as it is, or a list split into JSON arrays (`runs`). */
+type Slot = Param | { runs: string[] };
+
+/** A list read from several parameters, each written by `placeholder`. */
+function splitList(count: number, placeholder: (k: number) => string): string {
+  return `(SELECT j.value FROM (VALUES ${Array.from({ length: count }, (_, k) => `(${placeholder(k)})`).join(', ')}) AS l, json_each(l.column1) AS j)`;
 }
 
-/** The statement with its values bound as JSON arrays, as few as `maxPackedBytes` allows; `lists` (JSON arrays) go in as arrays. */
-function packParameters<S extends SqlFragment>(statement: S, lists: ReadonlySet<number>, limits: SqlLimits): S {
-  const runs = packRuns(
-    lists.size === 0 ? statement.params : statement.params.map((p, k) => (lists.has(k) ? (JSON.parse(p as string) as unknown) : p)),
-    limits.maxPackedBytes,
-  );
+/** The statement with a `?` for each value, and each split list read from its runs. */
+function written(text: readonly string[], slots: readonly Slot[]): SqlFragment {
+  let sql = text[0]!;
+  const params: unknown[] = [];
+  slots.forEach((slot, i) => {
+    if ('runs' in slot) {
+      sql += splitList(slot.runs.length, () => '?');
+      params.push(...slot.runs);
+    } else {
+      sql += slot.list ? LIST_PLACEHOLDER : '?';
+      params.push(slot.value);
+    }
+    sql += text[i + 1]!;
+  });
+  return { sql, params };
+}
+
+/** The statement with its values bound as JSON arrays, as few as `maxPackedBytes` allows; lists go in as arrays. */
+function packed(text: readonly string[], slots: readonly Slot[], limits: SqlLimits): SqlFragment {
+  const values = slots.flatMap((slot) => ('runs' in slot ? slot.runs.map((run) => JSON.parse(run) as unknown) : [slot.list ? (JSON.parse(slot.value as string) as unknown) : slot.value]));
+  const runs = packRuns(values, limits.maxPackedBytes);
   // 0 means: always pack, into no more arrays than the platform binds.
   const most = limits.maxBoundParameters > 0 ? limits.maxBoundParameters : DEFAULT_SQL_LIMITS.maxBoundParameters;
   if (runs.length > most) {
@@ -127,16 +124,19 @@ function packParameters<S extends SqlFragment>(statement: S, lists: ReadonlySet<
   }
   let k = 0;
   let run = 0;
-  const sql = statement.sql.replace(TOKEN, (token) => {
-    if (token !== '?' && token !== 'json_each(?)') return token;
+  /** The next value's place: its array's parameter and its index there. */
+  const next = (): string => {
     while (k >= runs[run]!.end) run++;
-    const at = `?${run + 1}, '$[${k - runs[run]!.start}]'`;
-    const list = lists.has(k++);
+    return `?${run + 1}, '$[${k++ - runs[run]!.start}]'`;
+  };
+  let sql = text[0]!;
+  slots.forEach((slot, i) => {
     // json_extract of an array element is the array's JSON text: what a list's parameter was.
-    if (token === '?') return `json_extract(${at})`;
-    return list ? `json_each(${at})` : `json_each(json_extract(${at}))`;
+    if ('runs' in slot) sql += splitList(slot.runs.length, () => `json_extract(${next()})`);
+    else sql += slot.list ? `(SELECT value FROM json_each(${next()}))` : `json_extract(${next()})`;
+    sql += text[i + 1]!;
   });
-  return { ...statement, sql, params: runs.map((r) => r.json) };
+  return { sql, params: runs.map((r) => r.json) };
 }
 
 /** Whether `text` is at most `maxBytes` in UTF-8. Three bytes per UTF-16 unit at most: short text needs no measuring. */

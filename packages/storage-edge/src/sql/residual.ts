@@ -1,7 +1,6 @@
 import { and, condition, or, parsePath, type Filter, type RegexCondition, type StoredDocument } from '@pocket/core';
 import { readPath } from '@pocket/core/adapter';
-import { compileFilter } from './filter.js';
-import type { Row, SqlFragment } from './statement.js';
+import type { Row } from './statement.js';
 
 /**
  * How a filter SQL cannot run whole is run: SQLite has no regular expressions (D1 offers no
@@ -16,13 +15,17 @@ import type { Row, SqlFragment } from './statement.js';
  *   those flags the way the filter's and/or groups say.
  *
  * So SQL decides every condition it can, with the semantics the rest of the compiler has, and
- * the store needs no second implementation of them: core's evaluator stays out of a D1 Worker's
- * bundle (0.6 KiB gzipped, against 0.35 for this file).
+ * the store needs no second implementation of them: core's evaluator, larger than this file,
+ * stays out of a D1 Worker's bundle.
  */
 export interface SplitFilter {
   where: Filter | null;
-  /** `null` when SQL runs the whole filter: every row the statement returns is a match. */
-  residual: { columns: SqlFragment[]; keep(row: Row, doc: StoredDocument): boolean } | null;
+  /**
+   * `null` when SQL runs the whole filter: every row the statement returns is a match. Else the
+   * parts SQL still decides, each a filter without regular expressions (`compileFilter`), and
+   * `keep`, which reads their results from the row's RESIDUAL_COLUMN.
+   */
+  residual: { columns: Filter[]; keep(row: Row, doc: StoredDocument): boolean } | null;
 }
 
 /** The column of the residual parts' results: one '0' or '1' per entry of `columns`, in order. */
@@ -30,7 +33,7 @@ export const RESIDUAL_COLUMN = 'pocket_residual';
 
 export function splitFilter(filter: Filter | null): SplitFilter {
   if (filter === null || !hasRegex(filter)) return { where: filter, residual: null };
-  const columns: SqlFragment[] = [];
+  const columns: Filter[] = [];
   const keep = plan(filter, true, columns);
   return { where: superset(filter), residual: { columns, keep } };
 }
@@ -41,12 +44,12 @@ type Test = (row: Row, doc: StoredDocument) => boolean;
  * `enforced`: every group above this part is an AND, so `where` holds the part's regex-free
  * conditions already, and every row the statement returns passes them.
  */
-function plan(filter: Filter, enforced: boolean, columns: SqlFragment[]): Test {
+function plan(filter: Filter, enforced: boolean, columns: Filter[]): Test {
   if (filter.kind === 'condition' && filter.op === 'regex') return regexTest(filter);
   if (filter.kind === 'condition' || !hasRegex(filter)) {
     if (enforced) return () => true;
     const index = columns.length;
-    columns.push(compileFilter(filter));
+    columns.push(filter);
     // String(): with a single part SQLite returns the number itself.
     return (row) => String(row[RESIDUAL_COLUMN])[index] === '1';
   }

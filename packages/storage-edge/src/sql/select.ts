@@ -1,6 +1,7 @@
 import { QueryError, type Filter, type FindQuery, type SortSpec } from '@pocket/core';
 import { describeValue as describe } from '@pocket/core/adapter';
-import { compileFilter, join } from './filter.js';
+import { filterSql, join } from './filter.js';
+import { joinParts, raw, sql, type SqlParts } from './parts.js';
 import type { SqlFragment } from './statement.js';
 import { afterSql } from './after.js';
 import { jsonPathLiteral } from './identifiers.js';
@@ -40,10 +41,9 @@ export function compileFind(table: string, query: FindQuery, limits: SqlLimits =
   const fixed = fixedFields(where);
   const projected = residual === null ? (query.select ?? null) : null;
   const select = selectSql(table, where, residual, fixed, query.sort, query.after == null ? null : afterSql(query.sort, query.after), projected);
-  let sql = select.sql;
-  if (query.sort.length > 0) sql += ` ORDER BY ${orderBySql(query.sort, fixed)}`;
-  if (residual === null) sql += limitClause(query.skip, query.limit);
-  return fitStatement({ sql, params: select.params, residual, skip: query.skip, limit: query.limit, select: projected }, limits);
+  const order = query.sort.length > 0 ? ` ORDER BY ${orderBySql(query.sort, fixed)}` : '';
+  const page = residual === null ? limitClause(query.skip, query.limit) : '';
+  return { ...fitStatement(sql`${select}${order}${page}`, limits), residual, skip: query.skip, limit: query.limit, select: projected };
 }
 
 /** `SELECT count(*)`, or, when part of the filter cannot run in SQL, the candidate rows to count. */
@@ -51,28 +51,27 @@ export function compileCount(table: string, filter: Filter | null, limits: SqlLi
   assertQuotedTable(table, 'compileCount');
   const { where, residual } = splitFilter(filter);
   const fixed = fixedFields(where);
-  if (residual !== null) return fitStatement({ ...selectSql(table, where, residual, fixed, []), residual }, limits);
+  if (residual !== null) return { ...fitStatement(selectSql(table, where, residual, fixed, []), limits), residual };
   const compiled = whereSql(where, fixed, []);
   // The whole collection: every row, counted as SQLite counts a table (its smallest index, no row
   // looked at), less the tombstones, which an index of their own holds. `WHERE _deleted IS NULL`
   // would test every row instead.
   if (compiled === null) return { sql: `SELECT (SELECT count(*) FROM ${table}) - (SELECT count(*) FROM ${table} WHERE ${TOMBSTONE}) AS n`, params: [], residual };
-  const sql = `SELECT count(*) AS n FROM ${table} WHERE ${LIVE} AND ${parenthesised(compiled.sql)}`;
-  return fitStatement({ sql, params: compiled?.params ?? [], residual }, limits);
+  return { ...fitStatement(sql`SELECT count(*) AS n FROM ${table} WHERE ${LIVE} AND (${compiled})`, limits), residual };
 }
 
 /**
  * The filter as SQL, then the sort-key terms it implies (see `keyHints`): those let SQLite
  * enter an index of Pocket's shape (sort keys, then `_id`); they change no result.
  */
-function whereSql(where: Filter | null, fixed: FixedFields, sort: readonly SortSpec[]): SqlFragment | null {
+function whereSql(where: Filter | null, fixed: FixedFields, sort: readonly SortSpec[]): SqlParts | null {
   if (where === null) return null;
-  const compiled = compileFilter(where);
+  const compiled = filterSql(where);
   const hints = keyHints(fixed, sort);
   if (hints.length === 0) return compiled;
   // An `and` compiles to parenthesised terms joined by AND; anything else may hold a bare OR.
-  const body = where.kind === 'and' ? compiled.sql : `(${compiled.sql})`;
-  return { sql: [body, ...hints.map((h) => h.sql)].join(' AND '), params: [...compiled.params, ...hints.flatMap((h) => h.params)] };
+  const body = where.kind === 'and' ? compiled : sql`(${compiled})`;
+  return joinParts([body, ...hints], ' AND ');
 }
 
 /**
@@ -85,25 +84,20 @@ function selectSql(
   residual: SplitFilter['residual'],
   fixed: FixedFields,
   sort: readonly SortSpec[],
-  after: SqlFragment | null = null,
+  after: SqlParts | null = null,
   projected: readonly string[] | null = null,
-): SqlFragment {
+): SqlParts {
   const filter = whereSql(where, fixed, sort);
-  const compiled = after === null ? filter : filter === null ? after : { sql: `(${filter.sql}) AND (${after.sql})`, params: [...filter.params, ...after.params] };
+  const compiled = after === null ? filter : filter === null ? after : sql`(${filter}) AND (${after})`;
   // `->` gives a field's JSON text ('null' for null), and NULL only where the field is missing.
-  let sql = projected === null ? 'SELECT data' : `SELECT ${['_id', `${REVISION} AS _rev`, ...projected.map((f, i) => `data -> ${jsonPathLiteral(f)} AS p${i}`)].join(', ')}`;
-  let params: unknown[] = [];
-  if (residual !== null && residual.columns.length > 0) {
-    // `IS TRUE` makes each part 0 or 1 (1 exactly when a WHERE would keep the row); `||` makes them one text.
-    const flags = join(residual.columns.map((c) => ({ sql: `(${c.sql}) IS TRUE`, params: c.params })), ' || ');
-    sql += `, ${flags.sql} AS ${RESIDUAL_COLUMN}`;
-    params = flags.params;
-  }
+  const columns = projected === null ? 'data' : ['_id', `${REVISION} AS _rev`, ...projected.map((f, i) => `data -> ${jsonPathLiteral(f)} AS p${i}`)].join(', ');
+  // `IS TRUE` makes each part 0 or 1 (1 exactly when a WHERE would keep the row); `||` makes them one text.
+  const flags =
+    residual !== null && residual.columns.length > 0 ? sql`, ${join(residual.columns.map((c) => sql`(${filterSql(c)}) IS TRUE`), ' || ')} AS ${RESIDUAL_COLUMN}` : raw('');
   // Tombstones are rows, never documents.
-  sql += ` FROM ${table} WHERE ${LIVE}`;
-  if (compiled === null) return { sql, params };
-  // Placeholders are numbered in the order they appear: the flags' come first.
-  return { sql: `${sql} AND ${parenthesised(compiled.sql)}`, params: params.length === 0 ? compiled.params : [...params, ...compiled.params] };
+  const rows = sql`SELECT ${columns}${flags} FROM ${table} WHERE ${LIVE}`;
+  // In parentheses, so that a bare OR in the filter cannot escape the AND.
+  return compiled === null ? rows : sql`${rows} AND (${compiled})`;
 }
 
 /**
@@ -129,11 +123,6 @@ function assertQuotedTable(table: string, where: string): void {
   if (typeof table !== 'string' || !/^"(?:[^"\u0000]|"")+"$/.test(table)) {
     throw new QueryError(`${where}(): the table must be one quoted SQL identifier such as '"pocket_todos"', got ${describe(table)}.`);
   }
-}
-
-/** `sql` as one term of an AND: a bare OR inside would otherwise bind looser than the AND. */
-function parenthesised(sql: string): string {
-  return `(${sql})`;
 }
 
 // Validated non-negative safe integers are written inline: D1 binds every number as REAL.

@@ -1,7 +1,7 @@
 import { type Condition, type Filter, type JsonValue, type SortSpec } from '@pocket/core';
 import { typeRank as rankOf } from '@pocket/core/adapter';
-import { NUMBER } from './filter.js';
-import type { SqlFragment } from './statement.js';
+import { numberSql } from './filter.js';
+import { bind, bindList, raw, sql, type SqlParts } from './parts.js';
 import { jsonPathLiteral } from './identifiers.js';
 
 /**
@@ -27,17 +27,17 @@ export function sortKeySql(pathLiteral: string): string {
 const LOWEST = '-9e999';
 
 /** A JSON value's sort key, as SQL with its bound values. */
-export function sortKeyOf(value: JsonValue): SqlFragment {
-  if (value === null) return { sql: LOWEST, params: [] };
+export function sortKeyOf(value: JsonValue): SqlParts {
+  if (value === null) return raw(LOWEST);
   switch (typeof value) {
     case 'number':
-      return { sql: NUMBER, params: [JSON.stringify(value)] };
+      return numberSql(value);
     case 'string':
-      return { sql: '?', params: [value] };
+      return sql`${bind(value)}`;
     case 'boolean':
-      return { sql: value ? `x'0301'` : `x'0300'`, params: [] };
+      return raw(value ? `x'0301'` : `x'0300'`);
     default:
-      return { sql: `CAST(x'0${Array.isArray(value) ? 2 : 1}' || ? AS BLOB)`, params: [JSON.stringify(value)] };
+      return sql`CAST(x'0${Array.isArray(value) ? '2' : '1'}' || ${bind(JSON.stringify(value))} AS BLOB)`;
   }
 }
 
@@ -108,13 +108,13 @@ const TYPE_BOUNDS: Record<number, { low: string; high: string }> = {
  * passes the condition, which is why `keyHints` adds ranges only where an index is likely.
  */
 /** A sort-key term for the field's key expression. */
-type KeyHint = (key: string) => SqlFragment;
+type KeyHint = (key: string) => SqlParts;
 
 function keyHint(condition: Condition): KeyHint | null {
   switch (condition.op) {
     case 'eq': {
       const v = sortKeyOf(condition.value);
-      return (key) => ({ sql: `${key} = ${v.sql}`, params: v.params });
+      return (key) => sql`${key} = ${v}`;
     }
     case 'gt':
     case 'gte':
@@ -127,22 +127,22 @@ function keyHint(condition: Condition): KeyHint | null {
       // starts past the value instead of at it.
       switch (condition.op) {
         case 'gte':
-          return (key) => ({ sql: `${key} BETWEEN ${v.sql} AND ${bounds.high}`, params: v.params });
+          return (key) => sql`${key} BETWEEN ${v} AND ${bounds.high}`;
         case 'lte':
-          return (key) => ({ sql: `${key} BETWEEN ${bounds.low} AND ${v.sql}`, params: v.params });
+          return (key) => sql`${key} BETWEEN ${bounds.low} AND ${v}`;
         case 'gt':
-          return (key) => ({ sql: `${key} > ${v.sql} AND ${key} <= ${bounds.high}`, params: v.params });
+          return (key) => sql`${key} > ${v} AND ${key} <= ${bounds.high}`;
         default:
-          return (key) => ({ sql: `${key} < ${v.sql} AND ${key} >= ${bounds.low}`, params: v.params });
+          return (key) => sql`${key} < ${v} AND ${key} >= ${bounds.low}`;
       }
     }
     case 'in': {
       const rank = impliedRank(condition);
       if (rank !== 1 && rank !== 2) return null;
-      return (key) => ({ sql: `${key} IN (SELECT value FROM json_each(?))`, params: [JSON.stringify(condition.values)] });
+      return (key) => sql`${key} IN ${bindList(JSON.stringify(condition.values))}`;
     }
     case 'startsWith':
-      return (key) => ({ sql: `${key} BETWEEN ? AND x''`, params: [condition.prefix] });
+      return (key) => sql`${key} BETWEEN ${bind(condition.prefix)} AND x''`;
     default:
       return null;
   }
@@ -159,8 +159,8 @@ const MAX_KEY_HINTS = 8;
  * index over the sort's, and the term would cost its sort key on every matching row of a scan;
  * without a sort that cost buys the use of a declared index, which has only the sort-key form.
  */
-export function keyHints(fixed: FixedFields, sort: readonly SortSpec[]): SqlFragment[] {
-  const hints: SqlFragment[] = [];
+export function keyHints(fixed: FixedFields, sort: readonly SortSpec[]): SqlParts[] {
+  const hints: SqlParts[] = [];
   const sortedBy = sort.find((s) => !fixed.values.has(s.path))?.path;
   for (const [path, { condition, hint }] of fixed.narrowing) {
     if (hints.length === MAX_KEY_HINTS) break;

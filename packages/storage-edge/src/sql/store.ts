@@ -7,6 +7,7 @@ import { explanation } from './explain.js';
 import { compileCount, compileFind } from './select.js';
 import type { SqlLimits } from './limits.js';
 import { fitStatement } from './parameters.js';
+import { bindList, sql } from './parts.js';
 import { collectResults, parse, planWrites } from './writes.js';
 import { PRECONDITION_GUARD, TOO_LARGE_GUARD } from './guards.js';
 import type { UpdateCache } from './updates.js';
@@ -346,7 +347,7 @@ class SqlStore implements CollectionStore {
    * are one read of one snapshot, as 6 are.
    */
   #byIds(columns: string, ids: readonly string[], and: string): SqlFragment {
-    return fitStatement({ sql: `SELECT ${columns} FROM ${this.#table} WHERE _id IN (SELECT value FROM json_each(?))${and}`, params: [JSON.stringify(ids)] }, this.#options.limits);
+    return fitStatement(sql`SELECT ${columns} FROM ${this.#table} WHERE _id IN ${bindList(JSON.stringify(ids))}${and}`, this.#options.limits);
   }
 
   /** Each id's row as a document state: live (with its document), a tombstone, or absent. */
