@@ -160,8 +160,8 @@ describe('platform limits', () => {
 });
 
 describe('wide patches', () => {
-  // SQLite allows a function 127 arguments; json_set takes two a field. A patch of 64 fields
-  // used to fail on D1 with "too many arguments on function json_set", answered as a 503.
+  // json_set takes two arguments a field, and SQLite allows a function 127 (D1 documents 32):
+  // patches on either side of those widths. test/wide-writes.test.ts goes to 1,000 fields.
   async function widePatches(storage: StorageAdapter): Promise<void> {
     const c = (await Database.create({ name: 'wide', storage })).collection('wide');
     await c.bulkInsert([{ _id: 'a', keep: 1 }, { _id: 'b', keep: 2 }]);
