@@ -1,4 +1,5 @@
 import { ConflictError, FilterBuilder, type AnyDocument, type Collection, type Database, type Filter, type JsonObject } from '@pocket/core';
+import { matches } from '@pocket/core/adapter';
 import { SYNC_LIMITS, type Mutation, type MutationResult, type PulledChange } from '../protocol.js';
 import { LocalState, type DocState } from './local-state.js';
 import { HttpTransport, SyncRequestError, WebSocketTransport, type Transport, type WebSocketFactory } from './transports.js';
@@ -185,7 +186,11 @@ export class SyncClient {
       changes: (message) => {
         void this.#enqueue(() => this.#applyPulled(message.collection, message.changes, message.checkpoint, message.caughtUp)).catch((error) => this.#fail(error));
       },
-      error: (code, message) => this.#emit('error', new SyncRequestError(code, message, false)),
+      error: (code, message, ref) => {
+        this.#emit('error', new SyncRequestError(code, message, false));
+        // A refused subscription does not get better by waiting: the rules or the filter must change.
+        if (ref?.startsWith('subscribe:')) this.#setStatus('error');
+      },
     });
   }
 
@@ -305,7 +310,9 @@ export class SyncClient {
       const key = LocalState.key(collection, change.id);
       const known = this.#state.docs.get(key);
       if (known !== undefined && (known.dirty || known.inflight !== null)) continue;
-      if (known !== undefined && change.rev <= known.rev) continue;
+      // A removal at the revision held here is news too: this client's own write took the document out of its view.
+      const removedHere = known !== undefined && change.rev === known.rev && change.doc === null && known.exists;
+      if (known !== undefined && change.rev <= known.rev && !removedHere) continue;
       if (known === undefined && change.doc !== null) {
         inserts.push(change.doc);
         continue;
@@ -426,6 +433,7 @@ export class SyncClient {
         const { localRev, deleted } = state.inflight;
         // A local write after the pushed one keeps the document dirty: it goes in the next push.
         await this.#state.saveDocs([[key, { rev: Math.max(result.rev, state.rev), exists: !deleted && result.rev > 0, localRev, seenLocalRev: Math.max(state.seenLocalRev, localRev), dirty: state.seenLocalRev > localRev, inflight: null }]]);
+        await this.#dropIfOutOfView(collection, id, key);
         continue;
       }
       await this.#settleConflict(collection, id, key, state, result);
@@ -451,8 +459,24 @@ export class SyncClient {
     const kept = resolution === undefined ? conflict.server : resolution;
     const localRev = await this.#overwriteLocal(local, id, current, kept);
     await this.#state.saveDocs([[key, { ...base, exists: base.exists && (resolution !== undefined || serverExists), localRev, seenLocalRev: localRev, dirty: resolution !== undefined }]]);
+    if (resolution === undefined) await this.#dropIfOutOfView(collection, id, key);
     if (result.status === 'conflict') this.#emit('conflict', { ...conflict, resolution });
     else this.#emit('rejected', { ...conflict, code: result.code, message: result.message });
+  }
+
+  /**
+   * A document this client wrote, or took from a conflict, that its subscription does not cover
+   * is not kept: the server's feed may already be past its change, so no removal would come.
+   */
+  async #dropIfOutOfView(collection: string, id: string, key: string): Promise<void> {
+    const filter = this.#filters.get(collection) ?? null;
+    const state = this.#state.docs.get(key);
+    if (filter === null || state === undefined || !state.exists || state.dirty || state.inflight !== null) return;
+    const local = this.#db.collection(collection);
+    const current = (await local.get(id)) as JsonObject | null;
+    if (current === null || current._rev !== state.localRev || matches(filter, current)) return;
+    if (!(await local.delete(id, { expectedRev: state.localRev }))) return;
+    await this.#state.saveDocs([[key, { ...state, exists: false, localRev: state.localRev + 1, seenLocalRev: state.localRev + 1 }]]);
   }
 
   /** Makes the local document `doc` (`null`: deleted), whatever it is now, and returns its local `_rev`. */

@@ -17,8 +17,8 @@ export interface TransportEvents {
   close(reason: Error): void;
   /** A page of changes the server sent on its own (live transports only). */
   changes(message: Extract<ServerMessage, { type: 'changes' }>): void;
-  /** An error frame the server sent that answers no request. */
-  error(code: string, message: string): void;
+  /** An error frame the server sent that answers no push: a refused subscription (`ref: 'subscribe:<collection>'`) or a bad message. */
+  error(code: string, message: string, ref?: string): void;
 }
 
 /** How the client reaches the server: a live WebSocket, or HTTP requests it repeats. */
@@ -92,7 +92,7 @@ export class WebSocketTransport implements Transport {
       if (message.type === 'changes') events.changes(message);
       else if (message.type === 'push-result') this.#settle(message.id, message);
       else if (message.ref?.startsWith('push:')) this.#settle(Number(message.ref.slice(5)), new SyncRequestError(message.code, message.message, message.code === 'INTERNAL'));
-      else events.error(message.code, message.message);
+      else events.error(message.code, message.message, message.ref);
     });
   }
 
