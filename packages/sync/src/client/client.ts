@@ -392,9 +392,10 @@ export class SyncClient {
   async #nextBatch(): Promise<Mutation[]> {
     const inflight: Array<[string, DocState]> = [];
     const dirty: Array<[string, DocState]> = [];
-    for (const entry of this.#state.docs) {
+    for (const key of this.#state.pending) {
+      const entry: [string, DocState] = [key, this.#state.docs.get(key)!];
       if (entry[1].inflight !== null) inflight.push(entry);
-      else if (entry[1].dirty && dirty.length < SYNC_LIMITS.maxMutationsPerPush) dirty.push(entry);
+      else if (dirty.length < SYNC_LIMITS.maxMutationsPerPush) dirty.push(entry);
     }
     inflight.sort((a, b) => a[1].inflight!.mid - b[1].inflight!.mid);
     const chosen = [...inflight, ...dirty].slice(0, SYNC_LIMITS.maxMutationsPerPush);
@@ -421,7 +422,10 @@ export class SyncClient {
 
   async #applyResults(results: readonly MutationResult[]): Promise<void> {
     const byMid = new Map<number, string>();
-    for (const [key, state] of this.#state.docs) if (state.inflight !== null) byMid.set(state.inflight.mid, key);
+    for (const key of this.#state.pending) {
+      const inflight = this.#state.docs.get(key)!.inflight;
+      if (inflight !== null) byMid.set(inflight.mid, key);
+    }
     for (const result of results) {
       const key = byMid.get(result.mid);
       const state = key === undefined ? undefined : this.#state.docs.get(key);
@@ -528,7 +532,7 @@ export class SyncClient {
   }
 
   #checkSynced(): void {
-    const pending = [...this.#state.docs.values()].some((d) => d.dirty || d.inflight !== null);
+    const pending = this.#state.pending.size > 0;
     const done = this.#connected && !pending && !this.#pushing && !this.#localScanScheduled && [...this.#filters.keys()].every((c) => this.#caughtUp.has(c));
     if (!done) return;
     if (this.#status === 'syncing' || this.#status === 'connecting') this.#setStatus('online');

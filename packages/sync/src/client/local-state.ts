@@ -42,6 +42,8 @@ export interface ClientState {
 export class LocalState {
   readonly #records: Collection<StoredRecord>;
   readonly docs = new Map<string, DocState>();
+  /** Keys of documents with a local write not yet answered (dirty or in flight), so pushes never scan every document. */
+  readonly pending = new Set<string>();
   readonly collections = new Map<string, CollectionState>();
   client: ClientState = { clientId: '', nextMid: 1 };
 
@@ -58,7 +60,7 @@ export class LocalState {
       const [kind] = record._id.split('/', 1);
       if (kind === 'client') this.client = record.state as ClientState;
       else if (kind === 'c') this.collections.set(record._id.slice(2), record.state as CollectionState);
-      else if (kind === 'd') this.docs.set(record._id.slice(2), record.state as DocState);
+      else if (kind === 'd') this.#remember(record._id.slice(2), record.state as DocState);
     }
     if (this.client.clientId === '') {
       this.client = { clientId: randomId(), nextMid: 1 };
@@ -82,14 +84,21 @@ export class LocalState {
       const existed = this.docs.has(key);
       if (state === null) {
         this.docs.delete(key);
+        this.pending.delete(key);
         if (existed) await this.#records.delete(`d/${key}`);
       } else {
-        this.docs.set(key, state);
+        this.#remember(key, state);
         if (existed) await this.#records.upsert({ _id: `d/${key}`, state });
         else fresh.push({ _id: `d/${key}`, state });
       }
     }
     if (fresh.length > 0) await this.#records.bulkInsert(fresh);
+  }
+
+  #remember(key: string, state: DocState): void {
+    this.docs.set(key, state);
+    if (state.dirty || state.inflight !== null) this.pending.add(key);
+    else this.pending.delete(key);
   }
 
   /** Whether a document of this collection and id can be tracked: its record's id must fit Pocket's id limit. */

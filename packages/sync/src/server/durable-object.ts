@@ -42,15 +42,18 @@ export class DurableObjectSync<User> {
   /** The state before each write this object made for a client, so the fan-out knows whom a removal concerns. */
   readonly #before = new Map<string, { rev: number | null; before: JsonObject | null }>();
   #nextToken = 1;
+  /** Collections written since the last fan-out, and whether one is scheduled; pushes in progress hold it back. */
+  readonly #changed = new Set<string>();
+  #fanOutTimer: ReturnType<typeof setTimeout> | null = null;
+  #pushes = 0;
 
   constructor(ctx: DurableObjectState, options: SyncServerOptions<User>) {
     this.#ctx = ctx;
     this.server = new SyncServer(options);
     this.server.onWrite = (collection, id, before, rev) => this.#before.set(`${collection}\u0000${id}`, { before, rev });
     options.database.onChange((changes) => {
-      for (const collection of new Set(changes.map((c) => c.collection))) {
-        if (Object.hasOwn(options.rules.collections, collection)) void this.#flush(collection);
-      }
+      for (const change of changes) if (Object.hasOwn(options.rules.collections, change.collection)) this.#changed.add(change.collection);
+      this.#scheduleFanOut();
     });
   }
 
@@ -84,7 +87,7 @@ export class DurableObjectSync<User> {
     try {
       if (message.type === 'subscribe') await this.#subscribe(ws, message);
       else if (message.type === 'unsubscribe') this.#unsubscribe(ws, message.collection);
-      else this.#send(ws, { v: 1, type: 'push-result', id: message.id, ...(await this.server.push(this.#state(ws).user, message)) });
+      else await this.#push(ws, message);
     } catch (error) {
       const ref = message.type === 'push' ? `push:${message.id}` : `${message.type}:${message.collection}`;
       if (error instanceof SyncAccessError || error instanceof SyncProtocolError) this.#send(ws, { v: 1, type: 'error', code: error.code, message: error.message, ref });
@@ -134,6 +137,28 @@ export class DurableObjectSync<User> {
     }
     // Writes made while the first sync ran reach this socket through the next fan-out.
     void this.#flush(collection);
+  }
+
+  /** A push's writes go out to other clients in one fan-out when it is done, not one per write. */
+  async #push(ws: WebSocket, message: Extract<ClientMessage, { type: 'push' }>): Promise<void> {
+    this.#pushes++;
+    try {
+      this.#send(ws, { v: 1, type: 'push-result', id: message.id, ...(await this.server.push(this.#state(ws).user, message)) });
+    } finally {
+      this.#pushes--;
+      this.#scheduleFanOut();
+    }
+  }
+
+  /** Fans out on the next turn, so that writes made together (a bulk write, a push) go out together. */
+  #scheduleFanOut(): void {
+    if (this.#pushes > 0 || this.#fanOutTimer !== null || this.#changed.size === 0) return;
+    this.#fanOutTimer = setTimeout(() => {
+      this.#fanOutTimer = null;
+      const collections = [...this.#changed];
+      this.#changed.clear();
+      for (const collection of collections) void this.#flush(collection);
+    }, 0);
   }
 
   #unsubscribe(ws: WebSocket, collection: string): void {

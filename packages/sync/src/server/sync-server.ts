@@ -121,7 +121,11 @@ export class SyncServer<User> {
     const fresh = results.filter((r) => r.mid > lastMid);
     if (fresh.length > 0) {
       const newest = Math.max(lastMid, ...fresh.map((r) => r.mid));
-      await clients.upsert({ _id: request.clientId, owner, lastMid: newest, results: fresh.map((r) => [r.mid, r.status, r.rev]) });
+      // A client resends its unanswered mutations oldest first, so the oldest mid here acknowledges
+      // every answer below it; the answers from it up are kept, as this push's answer may be lost too.
+      const oldest = Math.min(...request.mutations.map((m) => m.mid));
+      const kept = (record?.results ?? []).filter(([mid]) => mid >= oldest);
+      await clients.upsert({ _id: request.clientId, owner, lastMid: newest, results: [...kept, ...fresh.map((r): ClientRecord['results'][number] => [r.mid, r.status, r.rev])] });
     }
     return { results };
   }

@@ -120,6 +120,16 @@ describe('sync through a Durable Object, live over WebSockets', () => {
     expect(await stub('hostile').contents('todos')).toHaveLength(1);
   });
 
+  it('a client that pushes 10,000 writes at once: all stored, and all reach a second client', async () => {
+    const writer = await client('bulk', 'u1');
+    const reader = await client('bulk', 'u1');
+    await writer.client.synced();
+    await writer.db.collection('notes').bulkInsert(Array.from({ length: 10_000 }, (_, i) => ({ _id: `n${String(i).padStart(5, '0')}`, text: `note ${i}` })));
+    await writer.client.synced();
+    expect(await stub('bulk').contents('notes')).toHaveLength(10_000);
+    await eventually(async () => expect(await reader.db.collection('notes').count()).toBe(10_000), 30_000);
+  });
+
   it('a subscription the rules refuse puts the client in error, with the reason', async () => {
     const db = await Database.create({ name: 'nosy', storage: createMemoryStorage() });
     const c = createSyncClient({ database: db, url: 'ws://sync.test/rooms/refused/sync?user=u1', collections: { secrets: true }, WebSocket: WorkerWebSocket });

@@ -143,7 +143,7 @@ export async function runConvergence(options: ConvergenceOptions): Promise<Conve
     });
     client.on('rejected', (rejection) => {
       c.rejections++;
-      settle(`rejected (${rejection.code})`, rejection.id, rejection.local);
+      settle(`rejected (${rejection.code}: ${rejection.message})`, rejection.id, rejection.local);
     });
     client.on('error', (error) => {
       const retryable = (error as { retryable?: boolean }).retryable;
@@ -314,12 +314,16 @@ export async function runConvergence(options: ConvergenceOptions): Promise<Conve
       const held = (await c.db.collection<Item>('todos').find().sort('_id').exec()).map((d) => withoutRev(d as JsonObject));
       const expected = serverDocs.filter((d) => inView(c.view, d));
       if (canonical(held) !== canonical(expected)) {
-        problems.push(`${c.name} (${c.user}, lists ${c.view.lists?.join(',') ?? 'all'}) diverged:\n  holds  ${canonical(held)}\n  server ${canonical(expected)}`);
+        const ids = new Set([...held, ...expected].map((d) => d._id as string));
+        const differing = [...ids].filter((id) => canonical(held.find((d) => d._id === id)) !== canonical(expected.find((d) => d._id === id)));
+        const records = await Promise.all(differing.map(async (id) => `${id}: ${canonical((await c.db.collection('pocket_sync').get(`d/todos/${id}`))?.state ?? null)}`));
+        problems.push(`${c.name} (${c.user}, lists ${c.view.lists?.join(',') ?? 'all'}) diverged on ${differing.join(', ')}:\n  holds  ${canonical(held)}\n  server ${canonical(expected)}\n  its records: ${records.join('; ')}`);
       }
       for (const [id, { value, step: at }] of c.unsettled) {
         // A document created and deleted before the client ever tracked it has nothing to push.
         if (value === null && (await c.db.collection('pocket_sync').get(`d/todos/${id}`)) === null) continue;
-        problems.push(`${c.name}'s write at step ${at} (${id} → ${canonical(value)}) was neither accepted by the server nor reported as a conflict or rejection`);
+        const record = (await c.db.collection('pocket_sync').get(`d/todos/${id}`))?.state ?? null;
+        problems.push(`${c.name}'s write at step ${at} (${id} → ${canonical(value)}) was neither accepted by the server nor reported as a conflict or rejection; its record: ${canonical(record)}`);
       }
       const answered = [...verdicts.values()].filter((v) => v.clientId === c.client.clientId && v.status !== 'accepted');
       const conflicts = answered.filter((v) => v.status === 'conflict').length;
@@ -357,7 +361,7 @@ interface MutationVerdict {
 }
 
 function failureMessage(options: ConvergenceOptions, problems: string[], trace: string[]): string {
-  const shown = trace.length > 120 ? ['…', ...trace.slice(0, 8), '…', ...trace.slice(-100)] : trace;
+  const shown = trace.length > 400 ? [...trace.slice(0, 8), '…', ...trace.slice(-390)] : trace;
   return [
     `sync convergence failed: seed ${options.seed}, ${options.steps} steps (rerun: npm run fuzz:sync -- --seed ${options.seed} --steps ${options.steps})`,
     ...problems.map((p) => `- ${p}`),
