@@ -1,10 +1,10 @@
 // A storage failure Pocket cannot explain (D1Error, DurableObjectStorageError) carries the SQL
 // that failed, for logs: which statement a 503 came from. Never the bound values, and never in
 // toJSON(), which is what a client may be sent.
-import { Database, StorageError } from '@pocket/core';
+import { Database, StorageError, type StorageAdapter } from '@pocket/core';
 import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
-import { createD1Storage, createDurableObjectSqlStorage, D1Error, DurableObjectStorageError, initializeDurableObjectSqlSchema, type StorageAdapter } from '../src/index.js';
+import { createD1Storage, createDurableObjectSqlStorage, D1Error, DurableObjectStorageError, initializeDurableObjectSqlSchema } from '../src/index.js';
 import { inObject } from './do-helpers.js';
 
 const SECRET = 'secret-value-42';

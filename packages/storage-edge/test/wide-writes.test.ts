@@ -3,7 +3,7 @@
 // call per operator fails), hundreds of field operators and deleteField keys, in update,
 // bulkUpdate and upsert. Each adapter's answers and stored documents, key order included, must
 // equal the memory adapter's for the same writes.
-import { arrayRemove, arrayUnion, ConflictError, Database, createMemoryStorage, deleteField, increment, type AnyDocument, type StorageAdapter } from '@pocket/core';
+import { arrayRemove, arrayUnion, ConflictError, Database, createMemoryStorage, deleteField, increment, type AnyDocument, type Collection, type FieldOperator, type JsonValue, type StorageAdapter } from '@pocket/core';
 import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
 import { createD1Storage, createDurableObjectSqlStorage } from '../src/index.js';
@@ -12,11 +12,11 @@ import { inObject } from './do-helpers.js';
 const fields = (width: number, name = (i: number) => `f${i}`) =>
   Object.fromEntries(Array.from({ length: width }, (_, i) => [name(i), i % 4 === 0 ? { n: i, deep: [i] } : i % 4 === 1 ? `s${i}` : i % 4 === 2 ? true : 0.1 + i / 3]));
 
-function operators(count: number, kind: 'increment' | 'deleteField' | 'mixed', prefix: string): AnyDocument {
+function operators(count: number, kind: 'increment' | 'deleteField' | 'mixed', prefix: string): Record<string, FieldOperator> {
   return Object.fromEntries(
     Array.from({ length: count }, (_, i) => {
       const which = kind === 'mixed' ? (['increment', 'deleteField', 'arrayUnion', 'arrayRemove'] as const)[i % 4] : kind;
-      const op = which === 'increment' ? increment(i + 0.5) : which === 'deleteField' ? deleteField() : which === 'arrayUnion' ? arrayUnion(i, 'x') : arrayRemove(1, 's');
+      const op = which === 'increment' ? increment(i + 0.5) : which === 'deleteField' ? deleteField() : which === 'arrayUnion' ? arrayUnion<JsonValue>(i, 'x') : arrayRemove<JsonValue>(1, 's');
       return [`${prefix}${i}`, op];
     }),
   );
@@ -30,8 +30,8 @@ function target(id: string, count: number, prefix: string): AnyDocument {
 }
 
 /** Runs the same writes on a new collection of `storage` and of the memory adapter; every answer must agree. */
-async function sameAsMemory(storage: StorageAdapter, collection: string, writes: (c: ReturnType<Database['collection']>) => Promise<unknown>): Promise<void> {
-  const [sql, memory] = await Promise.all([storage, createMemoryStorage()].map(async (s) => (await Database.create({ name: 'wide', storage: s })).collection(collection)));
+async function sameAsMemory(storage: StorageAdapter, collection: string, writes: (c: Collection<AnyDocument>) => Promise<unknown>): Promise<void> {
+  const [sql, memory] = await Promise.all([storage, createMemoryStorage()].map(async (s) => (await Database.create({ name: 'wide', storage: s })).collection<AnyDocument>(collection)));
   const answer = async (c: typeof sql) => {
     const result = await writes(c!).then((value) => ({ value }), (error: unknown) => ({ error: (error as Error).constructor.name }));
     const stored = await c!.find().sort('_id').exec();
