@@ -1,14 +1,14 @@
 import type { JsonObject } from '@pocket/core';
 
 /** The documents the fuzz writes: small, on a few ids, so writes meet often. */
-export interface Item {
+export type Item = {
   _id: string;
   list: string;
   team: 'a' | 'b';
   n: number;
   tags: string[];
   title?: string;
-}
+};
 
 export const IDS = ['d0', 'd1', 'd2', 'd3', 'd4', 'd5', 'd6', 'd7'];
 export const LISTS = ['l0', 'l1', 'l2'];

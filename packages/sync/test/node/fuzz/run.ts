@@ -91,7 +91,7 @@ export async function runConvergence(options: ConvergenceOptions): Promise<Conve
       const revs = history.get(change.id) ?? new Map<number, JsonObject | null>();
       history.set(change.id, revs);
       if (change.type === 'delete') revs.set(Math.max(0, ...revs.keys()) + 1, null);
-      else revs.set(change.doc._rev, withoutRev(change.doc as JsonObject));
+      else revs.set(change.doc._rev as number, withoutRev(change.doc as JsonObject));
     }
   });
 
