@@ -95,7 +95,7 @@ function not(f: SqlParts): SqlParts {
 }
 
 /** An array or object value's text may look like a string value; only then is the type checked. */
-const looksLikeJson = (s: string): boolean => s.startsWith('[') || s.startsWith('{');
+const looksLikeJson = (text: string): boolean => text.startsWith('[') || text.startsWith('{');
 /** json_extract returns 1 for true and 0 for false; only then is the type checked. */
 const looksLikeBoolean = (n: number): boolean => n === 0 || n === 1;
 
@@ -112,39 +112,41 @@ export function numberSql(n: number): SqlParts {
 /** SQLite reads this literal as +Infinity: every number is at most it, and no text is. */
 const INFINITY = '9e999';
 
-function equals({ value: x, type: t }: Field, v: JsonValue): SqlParts {
-  if (v === null) return raw(`${x} IS NULL`);
-  switch (typeof v) {
+function equals(field: Field, value: JsonValue): SqlParts {
+  const { value: extracted, type } = field;
+  if (value === null) return raw(`${extracted} IS NULL`);
+  switch (typeof value) {
     case 'string':
-      return looksLikeJson(v) ? sql`${x} = ${bind(v)} AND ${t} = 'text'` : sql`${x} = ${bind(v)}`;
+      return looksLikeJson(value) ? sql`${extracted} = ${bind(value)} AND ${type} = 'text'` : sql`${extracted} = ${bind(value)}`;
     case 'number':
-      return looksLikeBoolean(v) ? sql`${x} = ${numberSql(v)} AND ${t} IN ('integer', 'real')` : sql`${x} = ${numberSql(v)}`;
+      return looksLikeBoolean(value) ? sql`${extracted} = ${numberSql(value)} AND ${type} IN ('integer', 'real')` : sql`${extracted} = ${numberSql(value)}`;
     case 'boolean':
-      return sql`${x} = ${bind(v ? 1 : 0)} AND ${t} = '${String(v)}'`;
+      return sql`${extracted} = ${bind(value ? 1 : 0)} AND ${type} = '${String(value)}'`;
     default:
-      return sql`${t} = '${Array.isArray(v) ? 'array' : 'object'}' AND ${x} = ${bind(JSON.stringify(v))}`;
+      return sql`${type} = '${Array.isArray(value) ? 'array' : 'object'}' AND ${extracted} = ${bind(JSON.stringify(value))}`;
   }
 }
 
-function range(op: string, { value: x, type: t }: Field, v: string | number | boolean): SqlParts {
-  switch (typeof v) {
+function range(op: string, field: Field, value: string | number | boolean): SqlParts {
+  const { value: extracted, type } = field;
+  switch (typeof value) {
     case 'string':
-      return sql`${x} ${op} ${bind(v)} AND ${t} = 'text'`;
+      return sql`${extracted} ${op} ${bind(value)} AND ${type} = 'text'`;
     case 'number': {
-      const n = numberSql(v);
+      const n = numberSql(value);
       // Booleans come back as 0 and 1: a range that reaches them needs the type check.
-      const reachesBoolean = op === '>' ? v < 1 : op === '>=' ? v <= 1 : op === '<' ? v > 0 : v >= 0;
-      if (reachesBoolean) return sql`${x} ${op} ${n} AND ${t} IN ('integer', 'real')`;
+      const reachesBoolean = op === '>' ? value < 1 : op === '>=' ? value <= 1 : op === '<' ? value > 0 : value >= 0;
+      if (reachesBoolean) return sql`${extracted} ${op} ${n} AND ${type} IN ('integer', 'real')`;
       // Otherwise the only confusion is text (an object or array comes back as text too), which
       // SQLite orders after every number: a range below 0 cannot reach it, and one above 1 is
       // capped with a bound on the same expression, which an index on the field serves.
-      // BETWEEN reads the field once; `x > v AND x < ''` twice, on every row of a scan.
-      if (op === '<' || op === '<=') return sql`${x} ${op} ${n}`;
-      if (op === '>=') return sql`${x} BETWEEN ${n} AND ${INFINITY}`;
-      return sql`${x} > ${n} AND ${x} < ''`;
+      // BETWEEN reads the field once; `field > value AND field < ''` twice, on every row of a scan.
+      if (op === '<' || op === '<=') return sql`${extracted} ${op} ${n}`;
+      if (op === '>=') return sql`${extracted} BETWEEN ${n} AND ${INFINITY}`;
+      return sql`${extracted} > ${n} AND ${extracted} < ''`;
     }
     default:
-      return sql`${x} ${op} ${bind(v ? 1 : 0)} AND ${t} IN ('true', 'false')`;
+      return sql`${extracted} ${op} ${bind(value ? 1 : 0)} AND ${type} IN ('true', 'false')`;
   }
 }
 
@@ -153,50 +155,51 @@ function range(op: string, { value: x, type: t }: Field, v: string | number | bo
  * length is one bound parameter (D1 allows 100 per statement).
  */
 function oneOf(field: Field, values: readonly JsonValue[]): SqlParts {
-  const { value: x, type: t } = field;
+  const { value: extracted, type } = field;
   const strings: string[] = [];
   const numbers: number[] = [];
   const parts: SqlParts[] = [];
   const booleans = new Set<string>();
   let withNull = false;
-  for (const v of values) {
-    if (v === null) withNull = true;
-    else if (typeof v === 'string') strings.push(v);
-    else if (typeof v === 'number') numbers.push(v);
-    else if (typeof v === 'boolean') booleans.add(String(v));
-    else parts.push(equals(field, v));
+  for (const element of values) {
+    if (element === null) withNull = true;
+    else if (typeof element === 'string') strings.push(element);
+    else if (typeof element === 'number') numbers.push(element);
+    else if (typeof element === 'boolean') booleans.add(String(element));
+    else parts.push(equals(field, element));
   }
-  if (withNull) parts.push(raw(`${x} IS NULL`));
+  if (withNull) parts.push(raw(`${extracted} IS NULL`));
   if (strings.length > 0) {
-    const guard = strings.some(looksLikeJson) ? ` AND ${t} = 'text'` : '';
-    parts.push(sql`${x} IN ${bindList(JSON.stringify(strings))}${guard}`);
+    const guard = strings.some(looksLikeJson) ? ` AND ${type} = 'text'` : '';
+    parts.push(sql`${extracted} IN ${bindList(JSON.stringify(strings))}${guard}`);
   }
   if (numbers.length > 0) {
-    const guard = numbers.some(looksLikeBoolean) ? ` AND ${t} IN ('integer', 'real')` : '';
-    parts.push(sql`${x} IN ${bindList(JSON.stringify(numbers))}${guard}`);
+    const guard = numbers.some(looksLikeBoolean) ? ` AND ${type} IN ('integer', 'real')` : '';
+    parts.push(sql`${extracted} IN ${bindList(JSON.stringify(numbers))}${guard}`);
   }
-  if (booleans.size > 0) parts.push(raw(`${t} IN (${[...booleans].map((b) => `'${b}'`).join(', ')})`));
+  if (booleans.size > 0) parts.push(raw(`${type} IN (${[...booleans].map((b) => `'${b}'`).join(', ')})`));
   if (parts.length === 0) return raw('0');
   return join(parts, ' OR ');
 }
 
-function contains({ value: x, type: t, path }: Field, v: JsonValue): SqlParts {
-  const inArray = sql`${t} = 'array' AND EXISTS (SELECT 1 FROM json_each(data, ${path}) WHERE ${elementEquals(v)})`;
-  if (typeof v !== 'string') return inArray;
-  return sql`(${inArray}) OR (${t} = 'text' AND instr(${x}, ${bind(v)}) > 0)`;
+function contains(field: Field, value: JsonValue): SqlParts {
+  const { value: extracted, type, path } = field;
+  const inArray = sql`${type} = 'array' AND EXISTS (SELECT 1 FROM json_each(data, ${path}) WHERE ${elementEquals(value)})`;
+  if (typeof value !== 'string') return inArray;
+  return sql`(${inArray}) OR (${type} = 'text' AND instr(${extracted}, ${bind(value)}) > 0)`;
 }
 
 /** Equality of a `json_each` row (columns `type`, `value`) with a JSON value. */
-function elementEquals(v: JsonValue): SqlParts {
-  if (v === null) return raw(`type = 'null'`);
-  switch (typeof v) {
+function elementEquals(value: JsonValue): SqlParts {
+  if (value === null) return raw(`type = 'null'`);
+  switch (typeof value) {
     case 'string':
-      return sql`type = 'text' AND value = ${bind(v)}`;
+      return sql`type = 'text' AND value = ${bind(value)}`;
     case 'number':
-      return sql`type IN ('integer', 'real') AND value = ${numberSql(v)}`;
+      return sql`type IN ('integer', 'real') AND value = ${numberSql(value)}`;
     case 'boolean':
-      return raw(`type = '${String(v)}'`);
+      return raw(`type = '${String(value)}'`);
     default:
-      return sql`type = '${Array.isArray(v) ? 'array' : 'object'}' AND value = ${bind(JSON.stringify(v))}`;
+      return sql`type = '${Array.isArray(value) ? 'array' : 'object'}' AND value = ${bind(JSON.stringify(value))}`;
   }
 }
