@@ -7,28 +7,43 @@ export type ChangeEvent =
 
 export type ChangeListener = (changes: readonly ChangeEvent[]) => void;
 
+/** A change without its document: what a listener subscribed with `{ documents: false }` gets. */
+export type ChangeNotice = { readonly type: ChangeEvent['type']; readonly collection: string; readonly id: string };
+
+export type ChangeNoticeListener = (changes: readonly ChangeNotice[]) => void;
+
 /**
  * Fans out the changes of one `Database` to its listeners. A listener that throws is reported
  * on the console and does not stop the others or fail the write that caused it.
  */
 export class ChangeHub {
-  readonly #listeners = new Set<ChangeListener>();
+  /** Each listener, and whether it reads documents: copies are made only when one does. */
+  readonly #listeners = new Map<ChangeListener, boolean>();
+  #documentReaders = 0;
 
   /** Whether anyone listens, so writers can skip building events nobody reads. */
   get listening(): boolean {
     return this.#listeners.size > 0;
   }
 
-  subscribe(listener: ChangeListener): () => void {
+  subscribe(listener: ChangeListener, options?: { documents?: true }): () => void;
+  subscribe(listener: ChangeNoticeListener, options: { documents: false }): () => void;
+  subscribe(listener: ChangeListener | ChangeNoticeListener, { documents = true }: { documents?: boolean } = {}): () => void {
     // Wrapped so that subscribing the same function twice gives two independent subscriptions.
-    const entry: ChangeListener = (changes) => listener(changes);
-    this.#listeners.add(entry);
-    return () => this.#listeners.delete(entry);
+    const entry: ChangeListener = (changes) => (listener as ChangeListener)(changes);
+    this.#listeners.set(entry, documents);
+    if (documents) this.#documentReaders++;
+    return () => {
+      if (this.#listeners.delete(entry) && documents) this.#documentReaders--;
+    };
   }
 
-  emit(changes: readonly ChangeEvent[]): void {
+  /** `build(true)` makes the events with copies of the documents; `build(false)` without, when no listener reads them. */
+  emit(build: (documents: boolean) => readonly ChangeEvent[]): void {
+    if (this.#listeners.size === 0) return;
+    const changes = build(this.#documentReaders > 0);
     if (changes.length === 0) return;
-    for (const listener of [...this.#listeners]) {
+    for (const listener of [...this.#listeners.keys()]) {
       try {
         listener(changes);
       } catch (error) {

@@ -345,17 +345,18 @@ export class Collection<T extends BaseDocument = AnyDocument> {
   #announce(results: WriteResult[]): WriteResult[] {
     // A delete that found nothing changed nothing: observers must not hear of a document that never was.
     if (this.#hub.listening) {
-      this.#hub.emit(results.filter((r) => r.type !== 'delete' || r.deleted).map((r) => toChange(this.name, r)));
+      this.#hub.emit((documents) => results.filter((r) => r.type !== 'delete' || r.deleted).map((r) => toChange(this.name, r, documents)));
     }
     return results;
   }
 }
 
-export function toChange(collection: string, result: WriteResult): ChangeEvent {
-  return result.type === 'delete'
-    ? { type: 'delete', collection, id: result.id }
-    : // A copy: a listener that changes its document must not change what the caller got back.
-      { type: result.type, collection, id: result.doc._id, doc: structuredClone(result.doc) };
+/** The event of one write; `documents: false` leaves the document out (only listeners that asked for no documents receive such events). */
+export function toChange(collection: string, result: WriteResult, documents = true): ChangeEvent {
+  if (result.type === 'delete') return { type: 'delete', collection, id: result.id };
+  if (!documents) return { type: result.type, collection, id: result.doc._id } as ChangeEvent;
+  // A copy: a listener that changes its document must not change what the caller got back.
+  return { type: result.type, collection, id: result.doc._id, doc: structuredClone(result.doc) };
 }
 
 const DEFAULT_CHANGES_LIMIT = 100;

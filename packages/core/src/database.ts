@@ -1,4 +1,4 @@
-import { ChangeHub, type ChangeListener } from './changes.js';
+import { ChangeHub, type ChangeListener, type ChangeNoticeListener } from './changes.js';
 import { Collection } from './collection.js';
 import type { AnyDocument, BaseDocument } from './document.js';
 import { describe } from './document.js';
@@ -111,9 +111,15 @@ export class Database {
     return collection;
   }
 
-  /** Calls `listener` after each write made through this database, with what changed. */
-  onChange(listener: ChangeListener): () => void {
-    return this.#hub.subscribe(listener);
+  /**
+   * Calls `listener` after each write made through this database, with what changed. With
+   * `{ documents: false }` the changes carry no documents (type, collection and id only), which
+   * spares copying every written document for a listener that does not read them.
+   */
+  onChange(listener: ChangeListener, options?: { documents?: true }): () => void;
+  onChange(listener: ChangeNoticeListener, options: { documents: false }): () => void;
+  onChange(listener: ChangeListener | ChangeNoticeListener, options: { documents?: boolean } = {}): () => void {
+    return options.documents === false ? this.#hub.subscribe(listener as ChangeNoticeListener, { documents: false }) : this.#hub.subscribe(listener as ChangeListener);
   }
 }
 

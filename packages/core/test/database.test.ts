@@ -67,6 +67,28 @@ describe('Database.onChange', () => {
     expect(logged).toHaveBeenCalledWith('[pocket] a change listener threw:', expect.objectContaining({ message: 'listener bug' }));
   });
 
+  it('{ documents: false } gets type, collection and id only; documents are copied only while someone reads them', async () => {
+    const db = Database.open({ name: 'app', storage: createMemoryStorage() });
+    const notices: unknown[] = [];
+    db.onChange((changes) => notices.push(...changes), { documents: false });
+    await db.collection('todos').insert({ _id: 'a', title: 'x' });
+    await db.collection('todos').delete('a');
+    expect(notices).toEqual([
+      { type: 'insert', collection: 'todos', id: 'a' },
+      { type: 'delete', collection: 'todos', id: 'a' },
+    ]);
+    const full: Array<{ doc?: { title?: string } }> = [];
+    const stop = db.onChange((changes) => full.push(...changes));
+    const written = await db.collection('todos').insert({ _id: 'b', title: 'y' });
+    expect(full).toEqual([{ type: 'insert', collection: 'todos', id: 'b', doc: { _id: 'b', title: 'y', _rev: 1 } }]);
+    expect(full[0]!.doc).not.toBe(written);
+    // With a document reader subscribed, the others get the same (full) events.
+    expect(notices.at(-1)).toMatchObject({ id: 'b', doc: { title: 'y' } });
+    stop();
+    await db.collection('todos').insert({ _id: 'c' });
+    expect(notices.at(-1)).toEqual({ type: 'insert', collection: 'todos', id: 'c' });
+  });
+
   it('the same function subscribed twice is called twice, and each subscription stops alone', async () => {
     const db = Database.open({ name: 'app', storage: createMemoryStorage() });
     const calls: number[] = [];

@@ -117,9 +117,13 @@ export class SyncClient {
       await this.#state.load();
       await this.#forgetChangedSubscriptions();
       await this.#scanLocal();
-      this.#unsubscribeLocal = this.#db.onChange((changes) => {
-        if (changes.some((c) => this.#filters.has(c.collection))) this.#localChanged();
-      });
+      // Only which collections changed matters: the local change feed says what, durably.
+      this.#unsubscribeLocal = this.#db.onChange(
+        (changes) => {
+          if (changes.some((c) => this.#filters.has(c.collection))) this.#localChanged();
+        },
+        { documents: false },
+      );
       this.#connect();
     });
     return this.#started;
@@ -256,13 +260,20 @@ export class SyncClient {
   // --- local writes ------------------------------------------------------------------------
 
   #localScanScheduled = false;
+  /** A scan is reading the feed: what it finds is not pending yet, so `synced()` must wait for it. */
+  #localScanRunning = false;
 
   #localChanged(): void {
     if (this.#localScanScheduled) return;
     this.#localScanScheduled = true;
     void this.#enqueue(async () => {
       this.#localScanScheduled = false;
-      await this.#scanLocal();
+      this.#localScanRunning = true;
+      try {
+        await this.#scanLocal();
+      } finally {
+        this.#localScanRunning = false;
+      }
     })
       .then(() => this.#pushLoop())
       .catch((error) => this.#fail(error));
@@ -309,7 +320,13 @@ export class SyncClient {
     for (const change of changes) {
       const key = LocalState.key(collection, change.id);
       const known = this.#state.docs.get(key);
-      if (known !== undefined && (known.dirty || known.inflight !== null)) continue;
+      if (known !== undefined && (known.dirty || known.inflight !== null)) {
+        // Kept aside, not written: the push settles this document. If the push turns out to have
+        // been applied before this change (an answer the server gives again from its record), the
+        // change is written then; the checkpoint moves past it now.
+        if (change.rev > known.rev && change.rev > (known.newer?.rev ?? 0)) updates.push([key, { ...known, newer: { rev: change.rev, doc: change.doc } }]);
+        continue;
+      }
       // A removal at the revision held here is news too: this client's own write took the document out of its view.
       const removedHere = known !== undefined && change.rev === known.rev && change.doc === null && known.exists;
       if (known !== undefined && change.rev <= known.rev && !removedHere) continue;
@@ -413,7 +430,9 @@ export class SyncClient {
       bytes += JSON.stringify(mutation).length;
       if (batch.length > 0 && bytes > SYNC_LIMITS.maxMessageBytes / 2) break;
       batch.push(mutation);
-      if (state.inflight === null || state.inflight.localRev !== localRev) updates.push([key, { ...state, inflight: { mid, localRev, deleted: current === null } }]);
+      // A resent mutation keeps the local revision it was first sent for: the server may answer it
+      // from its record without applying this newer content, which then stays dirty and goes next.
+      if (state.inflight === null) updates.push([key, { ...state, inflight: { mid, localRev, deleted: current === null } }]);
     }
     await this.#state.saveClient();
     await this.#state.saveDocs(updates);
@@ -436,7 +455,8 @@ export class SyncClient {
       if (result.status === 'accepted') {
         const { localRev, deleted } = state.inflight;
         // A local write after the pushed one keeps the document dirty: it goes in the next push.
-        await this.#state.saveDocs([[key, { rev: Math.max(result.rev, state.rev), exists: !deleted && result.rev > 0, localRev, seenLocalRev: Math.max(state.seenLocalRev, localRev), dirty: state.seenLocalRev > localRev, inflight: null }]]);
+        await this.#state.saveDocs([[key, { rev: Math.max(result.rev, state.rev), exists: !deleted && result.rev > 0, localRev, seenLocalRev: Math.max(state.seenLocalRev, localRev), dirty: state.seenLocalRev > localRev, inflight: null, newer: state.newer ?? null }]]);
+        await this.#applyNewer(collection, id, key);
         await this.#dropIfOutOfView(collection, id, key);
         continue;
       }
@@ -462,10 +482,27 @@ export class SyncClient {
     const base = { rev: result.rev ?? state.rev, exists: result.rev !== null, inflight: null };
     const kept = resolution === undefined ? conflict.server : resolution;
     const localRev = await this.#overwriteLocal(local, id, current, kept);
-    await this.#state.saveDocs([[key, { ...base, exists: base.exists && (resolution !== undefined || serverExists), localRev, seenLocalRev: localRev, dirty: resolution !== undefined }]]);
-    if (resolution === undefined) await this.#dropIfOutOfView(collection, id, key);
+    await this.#state.saveDocs([[key, { ...base, exists: base.exists && (resolution !== undefined || serverExists), localRev, seenLocalRev: localRev, dirty: resolution !== undefined, newer: state.newer ?? null }]]);
+    if (resolution === undefined) {
+      await this.#applyNewer(collection, id, key);
+      await this.#dropIfOutOfView(collection, id, key);
+    }
     if (result.status === 'conflict') this.#emit('conflict', { ...conflict, resolution });
     else this.#emit('rejected', { ...conflict, code: result.code, message: result.message });
+  }
+
+  /** Writes a server change that was kept aside while a push was open, if it is newer than what the push settled on and nothing local is pending. */
+  async #applyNewer(collection: string, id: string, key: string): Promise<void> {
+    const state = this.#state.docs.get(key);
+    if (state?.newer == null) return;
+    const { newer } = state;
+    if (state.dirty || state.inflight !== null) return;
+    if (newer.rev <= state.rev) {
+      await this.#state.saveDocs([[key, { ...state, newer: null }]]);
+      return;
+    }
+    const written = await this.#writeLocal(this.#db.collection(collection), id, state, newer.doc, newer.rev);
+    await this.#state.saveDocs([[key, written === null ? null : { ...written, newer: null }]]);
   }
 
   /**
@@ -533,7 +570,7 @@ export class SyncClient {
 
   #checkSynced(): void {
     const pending = this.#state.pending.size > 0;
-    const done = this.#connected && !pending && !this.#pushing && !this.#localScanScheduled && [...this.#filters.keys()].every((c) => this.#caughtUp.has(c));
+    const done = this.#connected && !pending && !this.#pushing && !this.#localScanScheduled && !this.#localScanRunning && [...this.#filters.keys()].every((c) => this.#caughtUp.has(c));
     if (!done) return;
     if (this.#status === 'syncing' || this.#status === 'connecting') this.#setStatus('online');
     const live = this.#transport?.live === true;

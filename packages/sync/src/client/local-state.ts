@@ -1,4 +1,4 @@
-import { MAX_ID_LENGTH, type Collection, type Database } from '@pocket/core';
+import { MAX_ID_LENGTH, type Collection, type Database, type JsonObject } from '@pocket/core';
 
 /**
  * What the client knows of one synced document, kept beside it in local storage:
@@ -15,6 +15,8 @@ export interface DocState {
   seenLocalRev: number;
   dirty: boolean;
   inflight: { mid: number; localRev: number; deleted: boolean } | null;
+  /** A server change pulled while a local write was pending, kept until the push settles. */
+  newer?: { rev: number; doc: JsonObject | null } | null;
 }
 
 /** Per collection: the server checkpoint, the local feed's checkpoint, and the filter they belong to. */

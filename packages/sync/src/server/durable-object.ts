@@ -51,10 +51,14 @@ export class DurableObjectSync<User> {
     this.#ctx = ctx;
     this.server = new SyncServer(options);
     this.server.onWrite = (collection, id, before, rev) => this.#before.set(`${collection}\u0000${id}`, { before, rev });
-    options.database.onChange((changes) => {
-      for (const change of changes) if (Object.hasOwn(options.rules.collections, change.collection)) this.#changed.add(change.collection);
-      this.#scheduleFanOut();
-    });
+    // The fan-out reads the change feed; the events only say which collections to read.
+    options.database.onChange(
+      (changes) => {
+        for (const change of changes) if (Object.hasOwn(options.rules.collections, change.collection)) this.#changed.add(change.collection);
+        this.#scheduleFanOut();
+      },
+      { documents: false },
+    );
   }
 
   /** A WebSocket upgrade becomes a live connection; any other request goes to the HTTP endpoints. */
