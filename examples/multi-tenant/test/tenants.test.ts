@@ -79,6 +79,14 @@ describe('tenant ids', () => {
     expect(await listDurableObjectIds(env.TENANT_DO)).toHaveLength(before);
   });
 
+  it('a read by a tenant that never wrote answers an empty list and creates no table; the first write does', async () => {
+    expect(await ok<unknown[]>(call('newcomer', 'GET', '/prefixed/todos'))).toEqual([]);
+    expect(await ok<unknown[]>(call('newcomer', 'GET', '/shared/todos'))).toEqual([]);
+    expect(await tableNames()).toEqual([]);
+    await ok(call('newcomer', 'POST', '/prefixed/todos', { title: 'first' }), 201);
+    expect(await tableNames()).toContain('tenant_newcomer_todos');
+  });
+
   it('answers 401 when there is no tenant at all', async () => {
     expect((await call(null, 'GET', '/shared/todos')).status).toBe(401);
     expect(await tableNames()).toEqual([]);
