@@ -74,9 +74,11 @@ addForm.addEventListener('submit', (event) => {
 const rows = new Map<string, HTMLLIElement>();
 
 // The list on screen is a live query's result: re-rendered after every change, local or synced.
+// Ordered by creation, and by id where two todos share a time, so every tab shows one order.
 todos
   .find({ listId })
   .sort('createdAt')
+  .sort('_id')
   .observe(render, () => {
     note.textContent = 'Reading the local list failed; reload the page.';
   });
