@@ -89,7 +89,7 @@ function newDocument(input: unknown, what: string): { doc: StoredDocument; opera
   const copy = toJsonObject(plain, what);
   delete copy._rev;
   let doc: StoredDocument;
-  if (copy._id === undefined) doc = { _id: crypto.randomUUID(), ...copy };
+  if (copy._id === undefined) doc = { _id: newId(), ...copy };
   else {
     assertId(copy._id);
     doc = copy as StoredDocument;
@@ -125,4 +125,18 @@ function splitOperators(input: unknown, what: string): { plain: unknown; operato
     else operators.push({ field, kind, values: (value as { values: readonly JsonValue[] }).values });
   }
   return { plain: plain ?? input, operators };
+}
+
+/**
+ * A random version 4 UUID. `crypto.randomUUID` exists only in secure contexts (HTTPS, localhost),
+ * so a page served over plain http from another host builds one from `getRandomValues`, which
+ * exists everywhere.
+ */
+export function newId(): string {
+  if (typeof crypto.randomUUID === 'function') return crypto.randomUUID();
+  const bytes = crypto.getRandomValues(new Uint8Array(16));
+  bytes[6] = (bytes[6]! & 0x0f) | 0x40;
+  bytes[8] = (bytes[8]! & 0x3f) | 0x80;
+  const hex = [...bytes].map((b) => b.toString(16).padStart(2, '0')).join('');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 }

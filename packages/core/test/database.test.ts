@@ -144,3 +144,20 @@ describe('explain()', () => {
     });
   });
 });
+
+describe('generated ids', () => {
+  it('are version 4 UUIDs, also where crypto.randomUUID is missing (a page served over plain http)', async () => {
+    const db = Database.open({ name: 'app', storage: createMemoryStorage() });
+    const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
+    expect((await db.collection('todos').insert({ title: 'a' }))._id).toMatch(uuid);
+    const original = crypto.randomUUID;
+    Object.defineProperty(crypto, 'randomUUID', { value: undefined, configurable: true, writable: true });
+    try {
+      const ids = await Promise.all(Array.from({ length: 50 }, () => db.collection('todos').insert({ title: 'b' })));
+      for (const { _id } of ids) expect(_id).toMatch(uuid);
+      expect(new Set(ids.map((d) => d._id)).size).toBe(50);
+    } finally {
+      Object.defineProperty(crypto, 'randomUUID', { value: original, configurable: true, writable: true });
+    }
+  });
+});
