@@ -16,7 +16,15 @@ import { median, summary } from './lib/stats.mjs';
 const { values: args } = parseArgs({ options: { rounds: { type: 'string', default: '9' } } });
 const ROUNDS = Number(args.rounds);
 
-const doc = { _id: '3f2a9c1e-0b7d-4e21-8c55-1a2b3c4d5e6f', title: 'Buy groceries before the weekend (#42)', completed: false, userId: 'user-042', priority: 7, createdAt: '2025-01-01T00:42:00.000Z', tags: ['home', 'errand'] };
+const doc = {
+  _id: '3f2a9c1e-0b7d-4e21-8c55-1a2b3c4d5e6f',
+  title: 'Buy groceries before the weekend (#42)',
+  completed: false,
+  userId: 'user-042',
+  priority: 7,
+  createdAt: '2025-01-01T00:42:00.000Z',
+  tags: ['home', 'errand'],
+};
 const text1 = JSON.stringify(doc);
 
 /** A D1 binding that never leaves the isolate: every statement returns `rows` (objects; arrays for raw()). */
@@ -27,7 +35,11 @@ function instantD1() {
     bind: () => statement,
     all: async () => ({ results: state.rows, success: true, meta: {} }),
     raw: async () => {
-      if (!arrays.has(state.rows)) arrays.set(state.rows, state.rows.map((r) => Object.values(r)));
+      if (!arrays.has(state.rows))
+        arrays.set(
+          state.rows,
+          state.rows.map((r) => Object.values(r)),
+        );
       return arrays.get(state.rows);
     },
     run: async () => ({ results: [], success: true, meta: { changes: 1 } }),
@@ -72,7 +84,8 @@ const OPS = [
     rows: docRows(20),
     raw: async () => (await stmt.bind(5).raw()).map((r) => JSON.parse(r[0])),
     pocket: () => todos.find().where('priority').gte(5).sort('createdAt', 'desc').limit(20).exec(),
-    drizzle: async () => (await orm.select({ data: table.data }).from(table).where(gte(priorityExpr, 5)).orderBy(desc(createdAtExpr)).limit(20)).map((r) => r.data),
+    drizzle: async () =>
+      (await orm.select({ data: table.data }).from(table).where(gte(priorityExpr, 5)).orderBy(desc(createdAtExpr)).limit(20)).map((r) => r.data),
   },
   {
     op: 'count',
@@ -86,7 +99,12 @@ const OPS = [
     rows: [{ _id: doc._id, data: text1, too_large: null }],
     raw: () => stmt.bind('true', doc._id).run(),
     pocket: () => todos.update(doc._id, { completed: true }),
-    drizzle: () => orm.update(table).set({ data: sql`json_set(${table.data}, '$.completed', json(${'true'}))`, updatedAt: sql`(unixepoch())` }).where(eq(table.id, doc._id)).run(),
+    drizzle: () =>
+      orm
+        .update(table)
+        .set({ data: sql`json_set(${table.data}, '$.completed', json(${'true'}))`, updatedAt: sql`(unixepoch())` })
+        .where(eq(table.id, doc._id))
+        .run(),
   },
   {
     op: 'delete',
@@ -120,7 +138,9 @@ for (const o of OPS) {
   for (let r = 0; r < ROUNDS; r++) for (const v of r % 2 ? [...VARIANTS].reverse() : VARIANTS) times[v].push(await run(v, n));
   const med = Object.fromEntries(VARIANTS.map((v) => [v, median(times[v])]));
   results.push({ op: o.op, ...Object.fromEntries(VARIANTS.map((v) => [v, summary(times[v])])) });
-  console.log(`${o.op.padEnd(10)}${VARIANTS.map((v) => med[v].toFixed(2).padStart(10)).join('')}${(med.pocket - med.raw).toFixed(2).padStart(15)}${(med.drizzle - med.raw).toFixed(2).padStart(15)}`);
+  console.log(
+    `${o.op.padEnd(10)}${VARIANTS.map((v) => med[v].toFixed(2).padStart(10)).join('')}${(med.pocket - med.raw).toFixed(2).padStart(15)}${(med.drizzle - med.raw).toFixed(2).padStart(15)}`,
+  );
 }
 
 // Bulk insert of 1,000 documents: the JavaScript before the one statement (or batch) is sent.

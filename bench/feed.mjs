@@ -62,7 +62,9 @@ function fail(message) {
 }
 const n = (x) => x.toLocaleString('en');
 
-console.log(`Pocket change-feed benchmark — ${quick ? 'quick' : 'full'} run: ${ROUNDS} rounds × ${REPS} requests per variant and pull, ${TARGET_MS} ms requests`);
+console.log(
+  `Pocket change-feed benchmark — ${quick ? 'quick' : 'full'} run: ${ROUNDS} rounds × ${REPS} requests per variant and pull, ${TARGET_MS} ms requests`,
+);
 const started = Date.now();
 const { mf, post } = await startD1Scenario(here, 'feed');
 
@@ -77,16 +79,23 @@ try {
     seeded.push(...r.checkpoints);
     seedMs.insert += r.ms.insert;
     seedMs.pull += r.ms.pull;
-    process.stdout.write(`\rseeding through bulkInsert (${n(INSERT_CHUNK)} a call): ${n(from + SEED_REQUEST)} documents, ${((Date.now() - s0) / 1000).toFixed(1)} s`);
+    process.stdout.write(
+      `\rseeding through bulkInsert (${n(INSERT_CHUNK)} a call): ${n(from + SEED_REQUEST)} documents, ${((Date.now() - s0) / 1000).toFixed(1)} s`,
+    );
   }
   const seedSeconds = (Date.now() - s0) / 1000;
-  console.log(`\nseeded ${n(COUNT)} documents in ${seedSeconds.toFixed(1)} s: bulkInsert ${(seedMs.insert / 1000).toFixed(1)} s (${fmtMs(seedMs.insert / (COUNT / INSERT_CHUNK))} ms per ${n(INSERT_CHUNK)}), pulls checking each chunk ${(seedMs.pull / 1000).toFixed(1)} s`);
+  console.log(
+    `\nseeded ${n(COUNT)} documents in ${seedSeconds.toFixed(1)} s: bulkInsert ${(seedMs.insert / 1000).toFixed(1)} s (${fmtMs(seedMs.insert / (COUNT / INSERT_CHUNK))} ms per ${n(INSERT_CHUNK)}), pulls checking each chunk ${(seedMs.pull / 1000).toFixed(1)} s`,
+  );
 
   const before = seeded.at(-1);
   const w0 = Date.now();
   const written = await post('writes', { since: before });
-  if (written.removed !== DELETES || written.live !== COUNT - DELETES) fail(`the writes removed ${written.removed} documents and left ${written.live}, not ${DELETES} and ${COUNT - DELETES}`);
-  console.log(`updated ${n(written.updated)} documents (bulkUpdate of 100, ${(written.ms.update / 1000).toFixed(1)} s) and deleted ${written.removed} (one bulkDelete, ${written.ms.delete} ms) in ${((Date.now() - w0) / 1000).toFixed(1)} s`);
+  if (written.removed !== DELETES || written.live !== COUNT - DELETES)
+    fail(`the writes removed ${written.removed} documents and left ${written.live}, not ${DELETES} and ${COUNT - DELETES}`);
+  console.log(
+    `updated ${n(written.updated)} documents (bulkUpdate of 100, ${(written.ms.update / 1000).toFixed(1)} s) and deleted ${written.removed} (one bulkDelete, ${written.ms.delete} ms) in ${((Date.now() - w0) / 1000).toFixed(1)} s`,
+  );
   const checkpoints = { seeded, before, head: written.head };
 
   // Probe: each pull once per variant through the recording wrapper.
@@ -96,24 +105,36 @@ try {
     const raw = probed.raw.pulls[op];
     const pocket = probed.pocket.pulls[op];
     if (JSON.stringify(raw.changes) !== JSON.stringify(pocket.changes) || raw.checkpoint !== pocket.checkpoint) {
-      fail(`check failed: ${op} (since ${raw.since}): pocket returned [${ids(pocket.changes).slice(0, 5).join(', ')}, …] to ${pocket.checkpoint}, raw [${ids(raw.changes).slice(0, 5).join(', ')}, …] to ${raw.checkpoint}`);
+      fail(
+        `check failed: ${op} (since ${raw.since}): pocket returned [${ids(pocket.changes).slice(0, 5).join(', ')}, …] to ${pocket.checkpoint}, raw [${ids(raw.changes).slice(0, 5).join(', ')}, …] to ${raw.checkpoint}`,
+      );
     }
     if (pocket.changes.length !== OP_CHANGES[op]) fail(`check failed: ${op} returned ${pocket.changes.length} changes, not ${OP_CHANGES[op]}`);
     for (const v of VARIANTS) {
       const plan = probed[v].pulls[op].plans.flat();
       if (plan.length !== 1 || !PLAN.test(plan[0])) fail(`plan of ${v}'s ${op} pull is "${plan.join('; ')}", not ${PLAN}`);
     }
-    console.log(`check ${op}: raw and pocket agree (${pocket.changes.length} changes, same ids, order, documents and checkpoint); plan ${pocket.plans.flat()[0]}`);
+    console.log(
+      `check ${op}: raw and pocket agree (${pocket.changes.length} changes, same ids, order, documents and checkpoint); plan ${pocket.plans.flat()[0]}`,
+    );
   }
   const { expected } = probed;
   for (const v of VARIANTS) {
     const drain = probed[v].drain;
-    if (JSON.stringify(drain.ids) !== JSON.stringify(expected.ids) || JSON.stringify(drain.tombstones) !== JSON.stringify(expected.tombstones) || drain.checkpoint !== written.head) {
-      fail(`check failed: ${v}'s drain from the checkpoint before the writes returned ${drain.changes} changes (${drain.tombstones.length} deletes) to ${drain.checkpoint}, expected ${expected.ids.length} (${expected.tombstones.length}) to ${written.head}, each document once in the order of its last write`);
+    if (
+      JSON.stringify(drain.ids) !== JSON.stringify(expected.ids) ||
+      JSON.stringify(drain.tombstones) !== JSON.stringify(expected.tombstones) ||
+      drain.checkpoint !== written.head
+    ) {
+      fail(
+        `check failed: ${v}'s drain from the checkpoint before the writes returned ${drain.changes} changes (${drain.tombstones.length} deletes) to ${drain.checkpoint}, expected ${expected.ids.length} (${expected.tombstones.length}) to ${written.head}, each document once in the order of its last write`,
+      );
     }
   }
   const drain = probed.pocket.drain;
-  console.log(`check drain: both return the ${n(drain.changes)} changed documents once each, in the order of their last write (${drain.tombstones.length} tombstones last), in ${drain.pages} pulls`);
+  console.log(
+    `check drain: both return the ${n(drain.changes)} changed documents once each, in the order of their last write (${drain.tombstones.length} tombstones last), in ${drain.pages} pulls`,
+  );
 
   // Calibration, which is also the warm-up: size each request to about TARGET_MS.
   const samples = [];
@@ -152,7 +173,9 @@ try {
   for (const s of samples) {
     const b = baseOf(s);
     if (Math.abs(b.perOpSink - s.perOpSink) > 1e-9 || b.first !== s.first) {
-      fail(`${s.op} round ${s.round + 1}: ${s.variant} returned ${s.perOpSink} changes per pull, the first pull up to checkpoint:first id ${s.first}; raw ${b.perOpSink}, ${b.first}`);
+      fail(
+        `${s.op} round ${s.round + 1}: ${s.variant} returned ${s.perOpSink} changes per pull, the first pull up to checkpoint:first id ${s.first}; raw ${b.perOpSink}, ${b.first}`,
+      );
     }
   }
 
@@ -162,22 +185,68 @@ try {
       const mine = samples.filter((s) => s.op === op && s.variant === v);
       const p = probed[v].pulls[op];
       const paired = summary(mine.map((s) => s.perOp / baseOf(s).perOp));
-      report.push({ op, variant: v, changes: p.changes.length, rowsRead: p.rowsRead, statements: p.statements.length, opsPerRequest: calibrated[`${op}/${v}`], ...summary(mine.map((s) => s.perOp)), ratio: paired.median, ratioQ1: paired.q1, ratioQ3: paired.q3 });
+      report.push({
+        op,
+        variant: v,
+        changes: p.changes.length,
+        rowsRead: p.rowsRead,
+        statements: p.statements.length,
+        opsPerRequest: calibrated[`${op}/${v}`],
+        ...summary(mine.map((s) => s.perOp)),
+        ratio: paired.median,
+        ratioQ1: paired.q1,
+        ratioQ3: paired.q3,
+      });
     }
   }
   const elapsed = (Date.now() - started) / 1000;
-  const slim = (p) => ({ since: p.since, checkpoint: p.checkpoint, ids: ids(p.changes), rowsRead: p.rowsRead, calls: p.calls, statements: p.statements, plans: p.plans });
+  const slim = (p) => ({
+    since: p.since,
+    checkpoint: p.checkpoint,
+    ids: ids(p.changes),
+    rowsRead: p.rowsRead,
+    calls: p.calls,
+    statements: p.statements,
+    plans: p.plans,
+  });
   const output = {
     date: new Date().toISOString(),
     quick,
     rounds: ROUNDS,
     reps: REPS,
     targetMs: TARGET_MS,
-    machine: { nproc: os.availableParallelism(), cpu: os.cpus()[0]?.model ?? 'unknown', node: process.version, load: os.loadavg().map((x) => x.toFixed(2)).join(' ') },
-    setup: { documents: COUNT, insertChunk: INSERT_CHUNK, updates: UPDATES, deletes: DELETES, limit: LIMIT, seedSeconds, seedMs, writeMs: written.ms, table: probed.table },
+    machine: {
+      nproc: os.availableParallelism(),
+      cpu: os.cpus()[0]?.model ?? 'unknown',
+      node: process.version,
+      load: os
+        .loadavg()
+        .map((x) => x.toFixed(2))
+        .join(' '),
+    },
+    setup: {
+      documents: COUNT,
+      insertChunk: INSERT_CHUNK,
+      updates: UPDATES,
+      deletes: DELETES,
+      limit: LIMIT,
+      seedSeconds,
+      seedMs,
+      writeMs: written.ms,
+      table: probed.table,
+    },
     checkpoints: { before, head: written.head, middle: probed.pocket.pulls.middle.since, seeded: seeded.length },
     report,
-    probes: Object.fromEntries(VARIANTS.map((v) => [v, { first: probed[v].first, pulls: Object.fromEntries(OPS.map((op) => [op, slim(probed[v].pulls[op])])), drain: { ...probed[v].drain, ids: undefined, tombstones: probed[v].drain.tombstones.length } }])),
+    probes: Object.fromEntries(
+      VARIANTS.map((v) => [
+        v,
+        {
+          first: probed[v].first,
+          pulls: Object.fromEntries(OPS.map((op) => [op, slim(probed[v].pulls[op])])),
+          drain: { ...probed[v].drain, ids: undefined, tombstones: probed[v].drain.tombstones.length },
+        },
+      ]),
+    ),
     naive: probed.naive,
     samples,
     elapsedSeconds: elapsed,
@@ -220,7 +289,9 @@ function markdown(out) {
   ];
   for (const op of OPS) {
     const [r, p] = VARIANTS.map((v) => row(op, v));
-    lines.push(`| ${OP_LABEL[op]} | ${p.changes} | ${n(r.rowsRead)} | ${n(p.rowsRead)} | ${r.statements} | ${p.statements} | ${fmtMs(r.median)} | ${fmtMs(p.median)} (**${fmtRatio(p.ratio)}×**, ${fmtRatio(p.ratioQ1)}–${fmtRatio(p.ratioQ3)}) |`);
+    lines.push(
+      `| ${OP_LABEL[op]} | ${p.changes} | ${n(r.rowsRead)} | ${n(p.rowsRead)} | ${r.statements} | ${p.statements} | ${fmtMs(r.median)} | ${fmtMs(p.median)} (**${fmtRatio(p.ratio)}×**, ${fmtRatio(p.ratioQ1)}–${fmtRatio(p.ratioQ3)}) |`,
+    );
   }
   lines.push(
     '',

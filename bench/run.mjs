@@ -66,9 +66,20 @@ function variantsFor(backend, op) {
   const bulk = op === 'bulkInsert' || op === 'bulkUpdate';
   const write = bulk || op === 'update' || op === 'delete';
   const list = {
-    d1: ['raw', 'pocket', 'drizzle', ...(op === 'get' ? ['pocket-per-request'] : []), ...(args.alternatives ? [...(bulk ? ['raw-batch'] : []), 'pocket-sql'] : [])],
+    d1: [
+      'raw',
+      'pocket',
+      'drizzle',
+      ...(op === 'get' ? ['pocket-per-request'] : []),
+      ...(args.alternatives ? [...(bulk ? ['raw-batch'] : []), 'pocket-sql'] : []),
+    ],
     'do-kv': ['raw', 'pocket', ...(args.alternatives ? ['raw-text', ...(write ? ['raw-txn'] : []), ...(op === 'bulkInsert' ? ['raw-checked'] : [])] : [])],
-    'do-sql': ['raw', 'pocket', ...(op === 'get' || op === 'update' ? ['pocket-hooked'] : []), ...(args.alternatives ? [...(bulk ? ['raw-loop'] : []), 'pocket-sql'] : [])],
+    'do-sql': [
+      'raw',
+      'pocket',
+      ...(op === 'get' || op === 'update' ? ['pocket-hooked'] : []),
+      ...(args.alternatives ? [...(bulk ? ['raw-loop'] : []), 'pocket-sql'] : []),
+    ],
   };
   return list[backend];
 }
@@ -92,7 +103,6 @@ function fail(message) {
   process.exit(1);
 }
 
-
 // ---------------------------------------------------------------------------------------------
 // Machine and versions.
 const require = createRequire(import.meta.url);
@@ -108,11 +118,16 @@ const machine = {
   miniflare: miniflareVersion,
   workerd: workerdVersion,
   drizzle: drizzleVersion,
-  loadBefore: os.loadavg().map((x) => x.toFixed(2)).join(' '),
+  loadBefore: os
+    .loadavg()
+    .map((x) => x.toFixed(2))
+    .join(' '),
 };
 const gitRev = spawnSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: here, encoding: 'utf8' }).stdout.trim();
 console.log(`Pocket benchmark — ${quick ? 'quick' : 'full'} run: ${ROUNDS} rounds × ${REPS} requests per variant and operation`);
-console.log(`machine: ${machine.nproc} cores, ${machine.cpu}, ${machine.memoryGiB} GiB; Node ${machine.node}; miniflare ${miniflareVersion}, workerd ${workerdVersion}; load ${machine.loadBefore}; commit ${gitRev}`);
+console.log(
+  `machine: ${machine.nproc} cores, ${machine.cpu}, ${machine.memoryGiB} GiB; Node ${machine.node}; miniflare ${miniflareVersion}, workerd ${workerdVersion}; load ${machine.loadBefore}; commit ${gitRev}`,
+);
 
 // ---------------------------------------------------------------------------------------------
 // Bundle the Worker, start Miniflare on a fresh state directory.
@@ -157,7 +172,9 @@ try {
     clock.push({ inside: c.compute, insideWithD1: c.total, outside: performance.now() - t0 });
   }
   const clk = clock.sort((a, b) => a.outside - b.outside)[1];
-  console.log(`clock: computation timed inside the Worker ${clk.inside.toFixed(0)} ms (+ one D1 call: ${clk.insideWithD1.toFixed(0)} ms), whole request seen from Node ${clk.outside.toFixed(0)} ms`);
+  console.log(
+    `clock: computation timed inside the Worker ${clk.inside.toFixed(0)} ms (+ one D1 call: ${clk.insideWithD1.toFixed(0)} ms), whole request seen from Node ${clk.outside.toFixed(0)} ms`,
+  );
   if (!(clk.inside > 0.5 * clk.outside)) fail('the Worker clock does not advance during computation; in-Worker timings would be wrong.');
 
   // -------------------------------------------------------------------------------------------
@@ -176,7 +193,15 @@ try {
   // Check: every variant returns the same documents, in the same order, and leaves the same state.
   // Pocket's `_rev` is its own bookkeeping, which raw code does not keep: the documents are compared without it.
   const canonical = (value) =>
-    JSON.stringify(value, (_k, v) => (v && typeof v === 'object' && !Array.isArray(v) ? Object.fromEntries(Object.entries(v).filter(([k]) => k !== '_rev').sort(([a], [b]) => (a < b ? -1 : 1))) : v));
+    JSON.stringify(value, (_k, v) =>
+      v && typeof v === 'object' && !Array.isArray(v)
+        ? Object.fromEntries(
+            Object.entries(v)
+              .filter(([k]) => k !== '_rev')
+              .sort(([a], [b]) => (a < b ? -1 : 1)),
+          )
+        : v,
+    );
   for (const backend of backends) {
     const variants = [...new Set(OPS.flatMap((op) => variantsFor(backend, op)))];
     const results = {};
@@ -218,7 +243,10 @@ try {
       for (const op of ops) {
         const a = profiles[backend].pocket[op].statements.map((x) => x.sql).join('\n');
         const b = mine[op].statements.map((x) => x.sql).join('\n');
-        if (a !== b) console.log(`  WARNING: ${backend} pocket-sql ${op} no longer sends Pocket's SQL; update worker/pocket-sql.ts.\n    pocket:     ${a}\n    pocket-sql: ${b}`);
+        if (a !== b)
+          console.log(
+            `  WARNING: ${backend} pocket-sql ${op} no longer sends Pocket's SQL; update worker/pocket-sql.ts.\n    pocket:     ${a}\n    pocket-sql: ${b}`,
+          );
       }
     }
     console.log(`\nprofile ${backend}: backend calls per operation (and statements)`);
@@ -271,7 +299,11 @@ try {
         }
         calibrated[key(backend, op, variant)] = Math.max(1, Math.min(MAX[op], Math.round((n * TARGET_MS) / Math.max(r.ms, 1))));
       }
-      console.log(`  ${backend.padEnd(6)} ${op.padEnd(10)} ops per request: ${variantsFor(backend, op).map((v) => `${v} ${calibrated[key(backend, op, v)]}`).join(', ')}`);
+      console.log(
+        `  ${backend.padEnd(6)} ${op.padEnd(10)} ops per request: ${variantsFor(backend, op)
+          .map((v) => `${v} ${calibrated[key(backend, op, v)]}`)
+          .join(', ')}`,
+      );
     }
   }
 
@@ -319,9 +351,13 @@ try {
 
   // Every variant saw the same documents in every request (per operation, as n differs).
   for (const s of samples) {
-    const base = samples.find((b) => b.backend === s.backend && b.op === s.op && b.round === s.round && b.rep === s.rep && b.variant === variantsFor(s.backend, s.op)[0]);
+    const base = samples.find(
+      (b) => b.backend === s.backend && b.op === s.op && b.round === s.round && b.rep === s.rep && b.variant === variantsFor(s.backend, s.op)[0],
+    );
     if (base && Math.abs(base.perOpSink - s.perOpSink) > 1e-9) {
-      fail(`${s.backend} ${s.op} round ${s.round + 1}: "${s.variant}" returned ${s.perOpSink} documents/results per operation where ${base.variant} returned ${base.perOpSink}`);
+      fail(
+        `${s.backend} ${s.op} round ${s.round + 1}: "${s.variant}" returned ${s.perOpSink} documents/results per operation where ${base.variant} returned ${base.perOpSink}`,
+      );
     }
   }
 
@@ -339,7 +375,11 @@ try {
         const roundRatios = [];
         for (let r = 0; r < ROUNDS; r++) {
           const a = median(mine.filter((s) => s.round === r).map((s) => s.perOp));
-          const b = median(per(variants[0]).filter((s) => s.round === r).map((s) => s.perOp));
+          const b = median(
+            per(variants[0])
+              .filter((s) => s.round === r)
+              .map((s) => s.perOp),
+          );
           roundRatios.push(a / b);
         }
         // Paired ratios: each request against raw's request of the same round and rep, which ran
@@ -347,7 +387,10 @@ try {
         const pairs = mine.map((s) => s.perOp / per(variants[0]).find((b) => b.round === s.round && b.rep === s.rep).perOp);
         const paired = summary(pairs);
         // Pocket against the peer users would pick instead, paired the same way.
-        const peer = variants.includes('drizzle') && v === 'pocket' ? summary(mine.map((s) => s.perOp / per('drizzle').find((b) => b.round === s.round && b.rep === s.rep).perOp)) : null;
+        const peer =
+          variants.includes('drizzle') && v === 'pocket'
+            ? summary(mine.map((s) => s.perOp / per('drizzle').find((b) => b.round === s.round && b.rep === s.rep).perOp))
+            : null;
         report.push({
           backend,
           op,
@@ -372,7 +415,9 @@ try {
   );
   for (const backend of backends) {
     console.log(`\n${BACKEND_LABEL[backend]}`);
-    console.log(`  ${'operation'.padEnd(11)}${'variant'.padEnd(20)}${'median ms/op'.padStart(13)}${'IQR'.padStart(8)}${'× raw'.padStart(7)}${'(Q1–Q3)'.padStart(14)}   per round`);
+    console.log(
+      `  ${'operation'.padEnd(11)}${'variant'.padEnd(20)}${'median ms/op'.padStart(13)}${'IQR'.padStart(8)}${'× raw'.padStart(7)}${'(Q1–Q3)'.padStart(14)}   per round`,
+    );
     for (const op of ops) {
       for (const row of report.filter((r) => r.backend === backend && r.op === op)) {
         const first = row.variant === variantsFor(backend, op)[0];
@@ -393,15 +438,37 @@ try {
     const perCreate = summary(createSamples.filter((s) => s.backend === backend).map((s) => s.perOp));
     const get = report.find((r) => r.backend === backend && r.op === 'get' && r.variant === 'pocket');
     createReport[backend] = { ...perCreate, n: createN[backend], getMedian: get?.median ?? null, share: get ? perCreate.median / get.median : null };
-    console.log(`  ${backend.padEnd(7)} ${(perCreate.median * 1000).toFixed(2)} µs per create (IQR ${pct(perCreate.relIqr)})${get ? ` = ${pct(perCreate.median / get.median)} of a get (${fmtMs(get.median)} ms)` : ''}`);
+    console.log(
+      `  ${backend.padEnd(7)} ${(perCreate.median * 1000).toFixed(2)} µs per create (IQR ${pct(perCreate.relIqr)})${get ? ` = ${pct(perCreate.median / get.median)} of a get (${fmtMs(get.median)} ms)` : ''}`,
+    );
   }
   const requestOverhead = median(samples.map((s) => s.wall - s.ms));
-  console.log(`\nper request, time outside the timed loop (dispatch, RPC to the object, JSON): median ${requestOverhead.toFixed(1)} ms — not part of any number above`);
-  machine.loadAfter = os.loadavg().map((x) => x.toFixed(2)).join(' ');
+  console.log(
+    `\nper request, time outside the timed loop (dispatch, RPC to the object, JSON): median ${requestOverhead.toFixed(1)} ms — not part of any number above`,
+  );
+  machine.loadAfter = os
+    .loadavg()
+    .map((x) => x.toFixed(2))
+    .join(' ');
   const elapsed = (Date.now() - started) / 1000;
   console.log(`load average after: ${machine.loadAfter}; whole run ${elapsed.toFixed(0)} s`);
 
-  const output = { date: new Date().toISOString(), commit: gitRev, quick, rounds: ROUNDS, reps: REPS, machine, clock: clk, targetMs: TARGET_MS, opsPerRequest: calibrated, report, createCost: createReport, profiles, samples, elapsedSeconds: elapsed };
+  const output = {
+    date: new Date().toISOString(),
+    commit: gitRev,
+    quick,
+    rounds: ROUNDS,
+    reps: REPS,
+    machine,
+    clock: clk,
+    targetMs: TARGET_MS,
+    opsPerRequest: calibrated,
+    report,
+    createCost: createReport,
+    profiles,
+    samples,
+    elapsedSeconds: elapsed,
+  };
   const outFile = join(here, args.out);
   mkdirSync(dirname(outFile), { recursive: true });
   writeFileSync(outFile, JSON.stringify(output, null, 1));
@@ -450,7 +517,9 @@ function markdown(out) {
     for (const op of ops) {
       for (const v of variantsFor(backend, op)) {
         const r = row(backend, op, v);
-        lines.push(`| ${v === variants[0] ? OP_LABEL[op] : ''} | ${v} | ${r.opsPerRequest} | ${fmtMs(r.median)} | ${fmtMs(r.q1)}–${fmtMs(r.q3)} | ${pct(r.relIqr)} |`);
+        lines.push(
+          `| ${v === variants[0] ? OP_LABEL[op] : ''} | ${v} | ${r.opsPerRequest} | ${fmtMs(r.median)} | ${fmtMs(r.q1)}–${fmtMs(r.q3)} | ${pct(r.relIqr)} |`,
+        );
       }
     }
     lines.push('', '</details>', '');
@@ -461,8 +530,17 @@ function markdown(out) {
       for (const op of ops) {
         const cells = profiled.map((v) => {
           const p = out.profiles[backend][v][op];
-          const plan = (p.plans ?? []).flat().filter((d) => /^(SCAN|SEARCH)/.test(d)).map((d) => d.replace(/ USING (COVERING )?INDEX sqlite_autoindex_\w+/, ' by primary key').replace('pocket_todos', 'table'));
-          return [summarizeCalls(p.calls), p.statements.length > 0 ? `${p.statements.length} statement${p.statements.length > 1 ? 's' : ''}` : '', plan.length ? `\`${plan.join(', ')}\`` : ''].filter(Boolean).join('; ');
+          const plan = (p.plans ?? [])
+            .flat()
+            .filter((d) => /^(SCAN|SEARCH)/.test(d))
+            .map((d) => d.replace(/ USING (COVERING )?INDEX sqlite_autoindex_\w+/, ' by primary key').replace('pocket_todos', 'table'));
+          return [
+            summarizeCalls(p.calls),
+            p.statements.length > 0 ? `${p.statements.length} statement${p.statements.length > 1 ? 's' : ''}` : '',
+            plan.length ? `\`${plan.join(', ')}\`` : '',
+          ]
+            .filter(Boolean)
+            .join('; ');
         });
         lines.push(`| ${OP_LABEL[op]} | ${cells.join(' | ')} |`);
       }

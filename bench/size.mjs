@@ -46,11 +46,15 @@ function build({ name }, { keepNames = true } = {}) {
   };
   writeFileSync(join(dir, 'wrangler.json'), JSON.stringify(config, null, 2));
   const out = join(dir, 'out');
-  const result = spawnSync(process.execPath, [wranglerBin, 'deploy', '--dry-run', '--minify', '--outdir', out, '--metafile', join(dir, 'meta.json'), '--config', join(dir, 'wrangler.json')], {
-    cwd: dir,
-    encoding: 'utf8',
-    env: { ...process.env, WRANGLER_SEND_METRICS: 'false', NO_COLOR: '1', CI: '1' },
-  });
+  const result = spawnSync(
+    process.execPath,
+    [wranglerBin, 'deploy', '--dry-run', '--minify', '--outdir', out, '--metafile', join(dir, 'meta.json'), '--config', join(dir, 'wrangler.json')],
+    {
+      cwd: dir,
+      encoding: 'utf8',
+      env: { ...process.env, WRANGLER_SEND_METRICS: 'false', NO_COLOR: '1', CI: '1' },
+    },
+  );
   if (result.status !== 0) throw new Error(`wrangler failed for ${name}:\n${result.stdout}\n${result.stderr}`);
   const file = readdirSync(out).find((f) => f.endsWith('.js'));
   const code = readFileSync(join(out, file));
@@ -77,9 +81,27 @@ const rows = [];
 for (const w of WORKERS) {
   const r = results[w.name];
   const adds = r.gzip - raw.gzip;
-  rows.push({ name: w.name, label: w.label, minifiedBytes: r.minified, gzipBytes: r.gzip, addsGzipBytes: adds, addsMinifiedBytes: r.minified - raw.minified, wranglerGzipKiB: r.wranglerGzipKiB, referenceAddsKiB: w.reference ?? null, goal: w.goal ?? null });
-  const note = [r.wranglerGzipKiB !== null ? `${r.wranglerGzipKiB.toFixed(2)} KiB` : '', w.reference ? `measured earlier: adds ~${w.reference} KB` : '', w.goal ? `goal: adds no more than ${w.goal}` : ''].filter(Boolean).join('; ');
-  console.log(`${w.label.padEnd(46)}${fmt(r.minified).padStart(12)}${fmt(r.gzip).padStart(12)}${(w.name === 'raw' ? '—' : `+${fmt(adds)}`).padStart(14)}   ${note}`);
+  rows.push({
+    name: w.name,
+    label: w.label,
+    minifiedBytes: r.minified,
+    gzipBytes: r.gzip,
+    addsGzipBytes: adds,
+    addsMinifiedBytes: r.minified - raw.minified,
+    wranglerGzipKiB: r.wranglerGzipKiB,
+    referenceAddsKiB: w.reference ?? null,
+    goal: w.goal ?? null,
+  });
+  const note = [
+    r.wranglerGzipKiB !== null ? `${r.wranglerGzipKiB.toFixed(2)} KiB` : '',
+    w.reference ? `measured earlier: adds ~${w.reference} KB` : '',
+    w.goal ? `goal: adds no more than ${w.goal}` : '',
+  ]
+    .filter(Boolean)
+    .join('; ');
+  console.log(
+    `${w.label.padEnd(46)}${fmt(r.minified).padStart(12)}${fmt(r.gzip).padStart(12)}${(w.name === 'raw' ? '—' : `+${fmt(adds)}`).padStart(14)}   ${note}`,
+  );
 }
 
 // The packages' dist files are single chunks, so the metafile of the deployed bundle only says
@@ -121,29 +143,54 @@ const literalBytes = text.found.reduce((n, s) => n + s.length, 0);
 const pocketRaw = { minified: Buffer.byteLength(sourceCode), gzip: gzipSync(sourceCode, { level: 9 }).length };
 const withoutLiterals = { minified: Buffer.byteLength(text.stripped), gzip: gzipSync(text.stripped, { level: 9 }).length };
 
-console.log(`\nWhere Pocket's bytes come from (the same Worker bundled from the packages' sources: ${fmt(pocketRaw.minified)} minified, ${fmt(pocketRaw.gzip)} gzipped)`);
-for (const { path, bytes } of sourceModules.filter((m) => m.bytes > 0)) console.log(`  ${path.padEnd(50)} ${String(bytes).padStart(6)} B  ${((100 * bytes) / pocketRaw.minified).toFixed(1).padStart(5)}%`);
+console.log(
+  `\nWhere Pocket's bytes come from (the same Worker bundled from the packages' sources: ${fmt(pocketRaw.minified)} minified, ${fmt(pocketRaw.gzip)} gzipped)`,
+);
+for (const { path, bytes } of sourceModules.filter((m) => m.bytes > 0))
+  console.log(`  ${path.padEnd(50)} ${String(bytes).padStart(6)} B  ${((100 * bytes) / pocketRaw.minified).toFixed(1).padStart(5)}%`);
 console.log(
   `  string and template literals over 12 characters (error messages, SQL text): ${text.found.length} of them, ${literalBytes} B minified;` +
     ` without them the bundle would be ${fmt(withoutLiterals.minified)} minified, ${fmt(withoutLiterals.gzip)} gzipped`,
 );
-const pocket = { byModule: sourceModules, literalCount: text.found.length, literalBytes, fromSource: pocketRaw, withoutLiterals, largestLiterals: [...text.found].sort((a, b) => b.length - a.length).slice(0, 10) };
+const pocket = {
+  byModule: sourceModules,
+  literalCount: text.found.length,
+  literalBytes,
+  fromSource: pocketRaw,
+  withoutLiterals,
+  largestLiterals: [...text.found].sort((a, b) => b.length - a.length).slice(0, 10),
+};
 
 // What each optional feature of core costs this Worker, which uses none of them: the Worker
 // bundled from sources again, with the feature's module replaced by a stub that exports the same
 // names. A class carries every method, so these stay in any Worker that uses Collection and the
 // query builder (dynamic import() would not help: wrangler inlines it into the one bundle).
 const FEATURE_STUBS = {
-  'query/regex-safety.ts': { label: 'the regular-expression safety check (matches())', stub: 'export const MAX_REGEX_LENGTH=0;export function checkedRegex(p,s,f){return{source:s,flags:f}}export function assertLinearRegex(){}export function nestedQuantifier(){return null}' },
+  'query/regex-safety.ts': {
+    label: 'the regular-expression safety check (matches())',
+    stub: 'export const MAX_REGEX_LENGTH=0;export function checkedRegex(p,s,f){return{source:s,flags:f}}export function assertLinearRegex(){}export function nestedQuantifier(){return null}',
+  },
   'query/parse.ts': { label: 'parseQuery (collection.query(ast))', stub: 'export function parseQuery(q){return q}' },
-  'query/cursor.ts': { label: 'cursor pages (page(), after())', stub: 'export function encodeCursor(){return""}export function decodeCursor(){return{}}export function positionOf(){return{}}' },
+  'query/cursor.ts': {
+    label: 'cursor pages (page(), after())',
+    stub: 'export function encodeCursor(){return""}export function decodeCursor(){return{}}export function positionOf(){return{}}',
+  },
   'schema.ts': { label: 'schema validation', stub: 'export function assertSchema(){}export async function validateDocument(s,c,d){return d}' },
-  'storage/apply.ts': { label: 'applyWrite (schema writes, SQL error replay)', stub: 'export function applyWrite(){return{}}export function checkRevision(){}export function applyOperators(d){return d}' },
+  'storage/apply.ts': {
+    label: 'applyWrite (schema writes, SQL error replay)',
+    stub: 'export function applyWrite(){return{}}export function checkRevision(){}export function applyOperators(d){return d}',
+  },
   'live/observe.ts': { label: 'live queries (observe())', stub: 'export function observeQuery(){return()=>{}}' },
 };
 const coreSrc = join(here, '../packages/core/src/');
 async function bundledFromSource(stubbed) {
-  const plugin = { name: 'stub', setup: (b) => b.onLoad({ filter: /\.ts$/ }, (a) => (stubbed && a.path === join(coreSrc, stubbed) ? { contents: FEATURE_STUBS[stubbed].stub, loader: 'js' } : undefined)) };
+  const plugin = {
+    name: 'stub',
+    setup: (b) =>
+      b.onLoad({ filter: /\.ts$/ }, (a) =>
+        stubbed && a.path === join(coreSrc, stubbed) ? { contents: FEATURE_STUBS[stubbed].stub, loader: 'js' } : undefined,
+      ),
+  };
   const result = await esbuild.build({ ...sourceBuild, write: false, plugins: [plugin] });
   return gzipSync(result.outputFiles[0].contents, { level: 9 }).length;
 }
@@ -158,15 +205,39 @@ for (const [module, { label }] of Object.entries(FEATURE_STUBS)) {
 pocket.optionalFeatures = features;
 
 // wrangler keeps function names by default (keep_names), which costs bytes in every bundle.
-const noKeepNames = { raw: build(WORKERS[0], { keepNames: false }), pocket: await retryWhileDistMissing('building pocket', () => build(WORKERS[1], { keepNames: false })) };
+const noKeepNames = {
+  raw: build(WORKERS[0], { keepNames: false }),
+  pocket: await retryWhileDistMissing('building pocket', () => build(WORKERS[1], { keepNames: false })),
+};
 const noKeepNamesAdds = noKeepNames.pocket.gzip - noKeepNames.raw.gzip;
-console.log(`\nWith keep_names = false in the wrangler config: Pocket ${fmt(noKeepNames.pocket.minified)} minified, ${fmt(noKeepNames.pocket.gzip)} gzipped, adds ${fmt(noKeepNamesAdds)} over raw D1 built the same way.`);
+console.log(
+  `\nWith keep_names = false in the wrangler config: Pocket ${fmt(noKeepNames.pocket.minified)} minified, ${fmt(noKeepNames.pocket.gzip)} gzipped, adds ${fmt(noKeepNamesAdds)} over raw D1 built the same way.`,
+);
 
 const pocketAdds = rows.find((r) => r.name === 'pocket').addsGzipBytes;
 const goalAdds = rows.find((r) => r.name === WORKERS[1].goal).addsGzipBytes;
-console.log(`\nPocket adds ${fmt(pocketAdds)} gzipped over raw D1, ${WORKERS[1].goal} ${fmt(goalAdds)}: ${pocketAdds <= goalAdds ? 'at or under' : `${fmt(pocketAdds - goalAdds)} OVER`} the goal.`);
+console.log(
+  `\nPocket adds ${fmt(pocketAdds)} gzipped over raw D1, ${WORKERS[1].goal} ${fmt(goalAdds)}: ${pocketAdds <= goalAdds ? 'at or under' : `${fmt(pocketAdds - goalAdds)} OVER`} the goal.`,
+);
 
 const outFile = resolve(here, args.json);
 mkdirSync(dirname(outFile), { recursive: true });
-writeFileSync(outFile, JSON.stringify({ date: new Date().toISOString(), rows, noKeepNames: { pocketMinified: noKeepNames.pocket.minified, pocketGzip: noKeepNames.pocket.gzip, rawGzip: noKeepNames.raw.gzip, addsGzip: noKeepNamesAdds }, pocket }, null, 1));
+writeFileSync(
+  outFile,
+  JSON.stringify(
+    {
+      date: new Date().toISOString(),
+      rows,
+      noKeepNames: {
+        pocketMinified: noKeepNames.pocket.minified,
+        pocketGzip: noKeepNames.pocket.gzip,
+        rawGzip: noKeepNames.raw.gzip,
+        addsGzip: noKeepNamesAdds,
+      },
+      pocket,
+    },
+    null,
+    1,
+  ),
+);
 console.log(`wrote ${args.json}`);

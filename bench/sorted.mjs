@@ -61,7 +61,9 @@ function fail(message) {
 }
 const fmtRows = (rows) => (rows.min === rows.max ? rows.min.toLocaleString('en') : `${rows.min.toLocaleString('en')}–${rows.max.toLocaleString('en')}`);
 
-console.log(`Pocket sorted-query benchmark — ${quick ? 'quick' : 'full'} run: ${ROUNDS} rounds × ${REPS} requests per variant and operation, ${TARGET_MS} ms requests`);
+console.log(
+  `Pocket sorted-query benchmark — ${quick ? 'quick' : 'full'} run: ${ROUNDS} rounds × ${REPS} requests per variant and operation, ${TARGET_MS} ms requests`,
+);
 const started = Date.now();
 const { mf, post } = await startD1Scenario(here, 'sorted');
 
@@ -70,7 +72,11 @@ try {
   const seeded = await post('seed');
   const seedSeconds = (Date.now() - s0) / 1000;
   if (seeded.plain !== 100_000 || seeded.pocket !== 100_000) fail(`seeding left ${seeded.plain} and ${seeded.pocket} documents, not 100,000`);
-  console.log(`seeded 100,000 documents into each table in ${seedSeconds.toFixed(1)} s (${Object.entries(seeded.ms).map(([k, ms]) => `${k} ${(ms / 1000).toFixed(1)} s`).join(', ')})`);
+  console.log(
+    `seeded 100,000 documents into each table in ${seedSeconds.toFixed(1)} s (${Object.entries(seeded.ms)
+      .map(([k, ms]) => `${k} ${(ms / 1000).toFixed(1)} s`)
+      .join(', ')})`,
+  );
 
   // Probe: each query through the recording wrapper; documents must match raw's, rows read are kept.
   const probes = {};
@@ -81,7 +87,8 @@ try {
       probes.raw[op].forEach((base, i) => {
         const mine = probes[v][op][i];
         const same = UNORDERED.has(op) ? sameUnordered(op, v, base, mine) : JSON.stringify(base.docs) === JSON.stringify(withoutRev(mine.docs));
-        if (!same) fail(`check failed: ${op} (${JSON.stringify(base.input)}): ${v} returned [${ids(mine.docs).join(', ')}], raw [${ids(base.docs).join(', ')}]`);
+        if (!same)
+          fail(`check failed: ${op} (${JSON.stringify(base.input)}): ${v} returned [${ids(mine.docs).join(', ')}], raw [${ids(base.docs).join(', ')}]`);
       });
     }
     console.log(`check ${op}: ${VARIANTS.join(', ')} agree (${probes.raw[op].map((p) => p.docs.length).join('/')} documents)`);
@@ -92,12 +99,18 @@ try {
    * the matches (the index read decides which), as many as raw's, each one of the matches, none twice.
    */
   function sameUnordered(op, variant, base, mine) {
-    const key = (docs) => docs.map((d) => JSON.stringify(d)).sort().join('\n');
+    const key = (docs) =>
+      docs
+        .map((d) => JSON.stringify(d))
+        .sort()
+        .join('\n');
     if (key(base.docs) === key(withoutRev(mine.docs))) return true;
     const matches = new Set(base.matches.map((d) => JSON.stringify(d)));
     const texts = withoutRev(mine.docs).map((d) => JSON.stringify(d));
     if (mine.docs.length !== base.docs.length || new Set(texts).size !== texts.length || !texts.every((t) => matches.has(t))) return false;
-    console.log(`  note: ${op} (${base.input}): ${variant} returned ${mine.docs.length} of the ${matches.size} matches, not the ones raw returned — a limit without a sort may return any`);
+    console.log(
+      `  note: ${op} (${base.input}): ${variant} returned ${mine.docs.length} of the ${matches.size} matches, not the ones raw returned — a limit without a sort may return any`,
+    );
     return true;
   }
 
@@ -145,7 +158,8 @@ try {
   }
   const baseOf = (s) => samples.find((b) => b.op === s.op && b.round === s.round && b.rep === s.rep && b.variant === 'raw');
   for (const s of samples) {
-    if (Math.abs(baseOf(s).perOpSink - s.perOpSink) > 1e-9) fail(`${s.op} round ${s.round + 1}: ${s.variant} returned ${s.perOpSink} documents per operation, raw ${baseOf(s).perOpSink}`);
+    if (Math.abs(baseOf(s).perOpSink - s.perOpSink) > 1e-9)
+      fail(`${s.op} round ${s.round + 1}: ${s.variant} returned ${s.perOpSink} documents per operation, raw ${baseOf(s).perOpSink}`);
   }
 
   // Report: rows read with their ratio to raw; median time per operation, and the median of the
@@ -157,7 +171,17 @@ try {
       const time = summary(mine.map((s) => s.perOp));
       const paired = summary(mine.map((s) => s.perOp / baseOf(s).perOp));
       const rows = rowsRead[op][v];
-      report.push({ op, variant: v, rowsRead: rows, rowsRatio: rows.median / rowsRead[op].raw.median, opsPerRequest: calibrated[`${op}/${v}`], ...time, ratio: paired.median, ratioQ1: paired.q1, ratioQ3: paired.q3 });
+      report.push({
+        op,
+        variant: v,
+        rowsRead: rows,
+        rowsRatio: rows.median / rowsRead[op].raw.median,
+        opsPerRequest: calibrated[`${op}/${v}`],
+        ...time,
+        ratio: paired.median,
+        ratioQ1: paired.q1,
+        ratioQ3: paired.q3,
+      });
     }
   }
   const elapsed = (Date.now() - started) / 1000;
@@ -167,11 +191,21 @@ try {
     rounds: ROUNDS,
     reps: REPS,
     targetMs: TARGET_MS,
-    machine: { nproc: os.availableParallelism(), cpu: os.cpus()[0]?.model ?? 'unknown', node: process.version, load: os.loadavg().map((x) => x.toFixed(2)).join(' ') },
+    machine: {
+      nproc: os.availableParallelism(),
+      cpu: os.cpus()[0]?.model ?? 'unknown',
+      node: process.version,
+      load: os
+        .loadavg()
+        .map((x) => x.toFixed(2))
+        .join(' '),
+    },
     seedSeconds,
     seed: seeded.ms,
     report,
-    probes: Object.fromEntries(VARIANTS.map((v) => [v, Object.fromEntries(ops.map((op) => [op, probes[v][op].map(({ docs, matches, ...rest }) => ({ ...rest, ids: ids(docs) }))]))])),
+    probes: Object.fromEntries(
+      VARIANTS.map((v) => [v, Object.fromEntries(ops.map((op) => [op, probes[v][op].map(({ docs, matches, ...rest }) => ({ ...rest, ids: ids(docs) }))]))]),
+    ),
     samples,
     elapsedSeconds: elapsed,
   };

@@ -102,7 +102,9 @@ function recordingWebSocket(log) {
   return class RecordingWebSocket extends WebSocket {
     constructor(url) {
       super(url);
-      this.addEventListener('message', (event) => log.push({ dir: 'in', t: performance.now(), bytes: Buffer.byteLength(event.data), text: String(event.data) }));
+      this.addEventListener('message', (event) =>
+        log.push({ dir: 'in', t: performance.now(), bytes: Buffer.byteLength(event.data), text: String(event.data) }),
+      );
     }
     send(data) {
       log.push({ dir: 'out', bytes: Buffer.byteLength(data), text: String(data) });
@@ -116,8 +118,19 @@ function recordingFetch(log) {
   return async (url, init) => {
     const response = await fetch(url, init);
     const text = await response.text();
-    const headerBytes = [...response.headers].reduce((sum, [k, v]) => sum + k.length + v.length + 4, `HTTP/1.1 ${response.status} ${response.statusText}\r\n\r\n`.length);
-    log.push({ t: performance.now(), url: String(url), requestBytes: Buffer.byteLength(init?.body ?? ''), request: String(init?.body ?? ''), responseBytes: Buffer.byteLength(text), responseHeaderBytes: headerBytes, response: text });
+    const headerBytes = [...response.headers].reduce(
+      (sum, [k, v]) => sum + k.length + v.length + 4,
+      `HTTP/1.1 ${response.status} ${response.statusText}\r\n\r\n`.length,
+    );
+    log.push({
+      t: performance.now(),
+      url: String(url),
+      requestBytes: Buffer.byteLength(init?.body ?? ''),
+      request: String(init?.body ?? ''),
+      responseBytes: Buffer.byteLength(text),
+      responseHeaderBytes: headerBytes,
+      response: text,
+    });
     return new Response(text, { status: response.status, headers: response.headers });
   };
 }
@@ -125,7 +138,14 @@ function recordingFetch(log) {
 /** A client with its own local memory database; `synced` is asked before `start()`, so it waits for the first full pull. */
 async function newClient(url, { log = [], pollInterval = 60_000 } = {}) {
   const db = await Database.create({ name: `client-${Math.random().toString(36).slice(2)}`, storage: createMemoryStorage() });
-  const client = createSyncClient({ database: db, url, collections: { todos: true }, WebSocket: recordingWebSocket(log), fetch: recordingFetch(log), pollInterval });
+  const client = createSyncClient({
+    database: db,
+    url,
+    collections: { todos: true },
+    WebSocket: recordingWebSocket(log),
+    fetch: recordingFetch(log),
+    pollInterval,
+  });
   const errors = [];
   client.on('error', (error) => errors.push(error.message));
   return { db, client, log, errors };
@@ -134,7 +154,11 @@ async function newClient(url, { log = [], pollInterval = 60_000 } = {}) {
 /** WebSocket frame size on the wire: payload plus header (2, 4 or 10 bytes) plus a 4-byte mask from a client. */
 const frameBytes = (payload, fromClient) => payload + (payload < 126 ? 2 : payload < 65_536 ? 4 : 10) + (fromClient ? 4 : 0);
 
-const output = { date: new Date().toISOString(), quick, machine: { nproc: os.availableParallelism(), cpu: os.cpus()[0]?.model ?? 'unknown', node: process.version } };
+const output = {
+  date: new Date().toISOString(),
+  quick,
+  machine: { nproc: os.availableParallelism(), cpu: os.cpus()[0]?.model ?? 'unknown', node: process.version },
+};
 try {
   const clock = await admin('/d1/admin/clock', { work: 3e7 });
   if (!(clock.compute > 1)) throw new Error('the Worker clock does not advance during computation; in-Worker timings would be wrong.');
@@ -173,13 +197,18 @@ try {
       const ms = performance.now() - t0;
       await c.client.stop();
       const count = await c.db.collection('todos').count();
-      if (count !== INITIAL_DOCS) throw new Error(`${transport}: the new client holds ${count} documents after synced(), not ${INITIAL_DOCS} (errors: ${c.errors.join('; ')})`);
-      const bytesIn = transport.startsWith('ws') ? c.log.filter((m) => m.dir === 'in').reduce((s, m) => s + m.bytes, 0) : c.log.reduce((s, r) => s + (r.responseBytes ?? 0), 0);
+      if (count !== INITIAL_DOCS)
+        throw new Error(`${transport}: the new client holds ${count} documents after synced(), not ${INITIAL_DOCS} (errors: ${c.errors.join('; ')})`);
+      const bytesIn = transport.startsWith('ws')
+        ? c.log.filter((m) => m.dir === 'in').reduce((s, m) => s + m.bytes, 0)
+        : c.log.reduce((s, r) => s + (r.responseBytes ?? 0), 0);
       const received = transport.startsWith('ws') ? c.log.filter((m) => m.dir === 'in') : c.log;
       // When the last frame or response arrived: the rest of the time is the client writing it locally.
       const lastMs = Math.max(...received.map((m) => m.t)) - t0;
       initial[transport].push({ ms, lastMs, bytesIn, messages: received.length, warmUp: rep < 0 });
-      console.log(`  ${transport.padEnd(8)} ${fmtMs(ms)} ms (last ${transport.startsWith('ws') ? 'frame' : 'response'} at ${fmtMs(lastMs)} ms), ${n(bytesIn)} bytes in ${received.length} ${transport.startsWith('ws') ? 'frames' : 'responses'}${rep < 0 ? ', warm-up' : ''}`);
+      console.log(
+        `  ${transport.padEnd(8)} ${fmtMs(ms)} ms (last ${transport.startsWith('ws') ? 'frame' : 'response'} at ${fmtMs(lastMs)} ms), ${n(bytesIn)} bytes in ${received.length} ${transport.startsWith('ws') ? 'frames' : 'responses'}${rep < 0 ? ', warm-up' : ''}`,
+      );
     }
   }
   // The wire alone: the same first sync read by hand, without a client applying it (a subscribe
@@ -203,8 +232,11 @@ try {
         });
         ws.close();
       } else {
-        for (let since = null; ; ) {
-          const response = await fetch(`${TRANSPORTS[transport]}/pull`, { method: 'POST', body: JSON.stringify({ v: 1, collection: 'todos', filter: null, since, limit: 2000 }) });
+        for (let since = null; ;) {
+          const response = await fetch(`${TRANSPORTS[transport]}/pull`, {
+            method: 'POST',
+            body: JSON.stringify({ v: 1, collection: 'todos', filter: null, since, limit: 2000 }),
+          });
           const page = await response.json();
           docs += page.changes.length;
           since = page.checkpoint;
@@ -215,7 +247,11 @@ try {
       wire[transport].push(performance.now() - t0);
     }
   }
-  console.log(`  the wire alone (no client): ${Object.entries(wire).map(([t, ms]) => `${t} ${fmtMs(p(ms, 0.5))} ms`).join(', ')}`);
+  console.log(
+    `  the wire alone (no client): ${Object.entries(wire)
+      .map(([t, ms]) => `${t} ${fmtMs(p(ms, 0.5))} ms`)
+      .join(', ')}`,
+  );
   output.initial = { documents: INITIAL_DOCS, reps: INITIAL_REPS, samples: initial, wire };
 
   // --- 2. fan-out ---------------------------------------------------------------------------
@@ -226,14 +262,17 @@ try {
     c.seen = new Map();
     c.db.onChange((changes) => {
       const now = performance.now();
-      for (const change of changes) if (change.collection === 'todos' && change.type !== 'delete') c.seen.set(`${change.id}/${change.doc.completed}/${change.doc.title}`, now);
+      for (const change of changes)
+        if (change.collection === 'todos' && change.type !== 'delete') c.seen.set(`${change.id}/${change.doc.completed}/${change.doc.title}`, now);
     });
     const synced = c.client.synced();
     await c.client.start();
     clients.push({ ...c, synced });
   }
   await Promise.all(clients.map((c) => c.synced));
-  for (const c of clients) if ((await c.db.collection('todos').count()) !== FAN_DOCS) throw new Error(`a fan-out client holds ${await c.db.collection('todos').count()} documents, not ${FAN_DOCS}`);
+  for (const c of clients)
+    if ((await c.db.collection('todos').count()) !== FAN_DOCS)
+      throw new Error(`a fan-out client holds ${await c.db.collection('todos').count()} documents, not ${FAN_DOCS}`);
   const raw = [];
   for (let k = 0; k < CLIENTS; k++) {
     const ws = new WebSocket(`${wsBase}/rooms/fan/raw`);
@@ -248,7 +287,8 @@ try {
     raw.push(socket);
   }
   const sockets = await admin('/rooms/fan/admin/sockets');
-  if (sockets.sync !== CLIENTS || sockets.raw !== CLIENTS) throw new Error(`the room holds ${sockets.sync} sync and ${sockets.raw} baseline sockets, not ${CLIENTS} each`);
+  if (sockets.sync !== CLIENTS || sockets.raw !== CLIENTS)
+    throw new Error(`the room holds ${sockets.sync} sync and ${sockets.raw} baseline sockets, not ${CLIENTS} each`);
   console.log(`  connected; all ${CLIENTS} clients hold the room's ${FAN_DOCS} documents`);
   await admin('/rooms/fan/admin/meter');
 
@@ -273,7 +313,9 @@ try {
     }
   }
   const ratio = (q) => p(fan.pocket, q) / p(fan.raw, q);
-  console.log(`  server write → ${CLIENTS} clients (${CHANGES} changes): pocket p50 ${fmtMs(p(fan.pocket, 0.5))} ms, p99 ${fmtMs(p(fan.pocket, 0.99))} ms; hand-written broadcast p50 ${fmtMs(p(fan.raw, 0.5))} ms, p99 ${fmtMs(p(fan.raw, 0.99))} ms (${fmtRatio(ratio(0.5))}× and ${fmtRatio(ratio(0.99))}×)`);
+  console.log(
+    `  server write → ${CLIENTS} clients (${CHANGES} changes): pocket p50 ${fmtMs(p(fan.pocket, 0.5))} ms, p99 ${fmtMs(p(fan.pocket, 0.99))} ms; hand-written broadcast p50 ${fmtMs(p(fan.raw, 0.5))} ms, p99 ${fmtMs(p(fan.raw, 0.99))} ms (${fmtRatio(ratio(0.5))}× and ${fmtRatio(ratio(0.99))}×)`,
+  );
 
   // A client's own write: pushed over its socket, applied, and sent to the others.
   const writer = clients[0];
@@ -293,7 +335,9 @@ try {
     pushFrames.push(writer.log.slice(logFrom));
     await sleep(10);
   }
-  console.log(`  client write → ${others.length} other clients (${CLIENT_WRITES} writes): p50 ${fmtMs(p(clientWrites, 0.5))} ms, p99 ${fmtMs(p(clientWrites, 0.99))} ms`);
+  console.log(
+    `  client write → ${others.length} other clients (${CLIENT_WRITES} writes): p50 ${fmtMs(p(clientWrites, 0.5))} ms, p99 ${fmtMs(p(clientWrites, 0.99))} ms`,
+  );
   const feedRows = fan.feed.map((f) => f.feedRowsRead);
   console.log(`  feed reads per fan-out: ${[...new Set(fan.feed.map((f) => f.feedReads))].join(', ')}; rows read ${[...new Set(feedRows)].join(', ')}`);
 
@@ -301,7 +345,13 @@ try {
   const changeFrame = clients[1].log.filter((m) => m.dir === 'in' && m.text.includes('"type":"changes"')).at(-CLIENT_WRITES - 1);
   const pushOut = pushFrames[0].find((m) => m.dir === 'out' && m.text.includes('"type":"push"'));
   const pushIn = pushFrames[0].find((m) => m.dir === 'in' && m.text.includes('"type":"push-result"'));
-  const wsBytes = { change: changeFrame.bytes, push: pushOut.bytes, pushResult: pushIn.bytes, raw: raw[0].bytes[0], examples: { change: changeFrame.text, push: pushOut.text, pushResult: pushIn.text } };
+  const wsBytes = {
+    change: changeFrame.bytes,
+    push: pushOut.bytes,
+    pushResult: pushIn.bytes,
+    raw: raw[0].bytes[0],
+    examples: { change: changeFrame.text, push: pushOut.text, pushResult: pushIn.text },
+  };
   output.fanout = {
     clients: CLIENTS,
     documents: FAN_DOCS,
@@ -309,7 +359,14 @@ try {
     pocket: { p50: p(fan.pocket, 0.5), p90: p(fan.pocket, 0.9), p99: p(fan.pocket, 0.99), max: Math.max(...fan.pocket) },
     raw: { p50: p(fan.raw, 0.5), p90: p(fan.raw, 0.9), p99: p(fan.raw, 0.99), max: Math.max(...fan.raw) },
     ratio: { p50: ratio(0.5), p99: ratio(0.99) },
-    clientWrites: { writes: CLIENT_WRITES, receivers: others.length, p50: p(clientWrites, 0.5), p90: p(clientWrites, 0.9), p99: p(clientWrites, 0.99), max: Math.max(...clientWrites) },
+    clientWrites: {
+      writes: CLIENT_WRITES,
+      receivers: others.length,
+      p50: p(clientWrites, 0.5),
+      p90: p(clientWrites, 0.9),
+      p99: p(clientWrites, 0.99),
+      max: Math.max(...clientWrites),
+    },
     feed: { reads: fan.feed.map((f) => f.feedReads), rowsRead: feedRows },
     perChange: fan.perChange,
   };
@@ -323,11 +380,17 @@ try {
   console.log(`\nincremental pull of ${PULL_CHANGES} changes from ${n(BIG_DOCS)} documents (${PULL_ROUNDS} rounds)`);
   const pulls = { d1: [], 'do-sql': [] };
   for (let round = 0; round < PULL_ROUNDS; round++) {
-    for (const [backend, path] of [['d1', '/d1/admin/probe'], ['do-sql', '/rooms/main/admin/probe']]) {
+    for (const [backend, path] of [
+      ['d1', '/d1/admin/probe'],
+      ['do-sql', '/rooms/main/admin/probe'],
+    ]) {
       const r = await admin(path, { collection: 'big', changes: PULL_CHANGES, round, repeat: PULL_REPEAT[backend] });
-      if (r.pocket.returned !== PULL_CHANGES || r.raw.returned !== PULL_CHANGES) throw new Error(`${backend}: the pull returned ${r.pocket.returned} changes (hand-written: ${r.raw.returned}), not ${PULL_CHANGES}`);
+      if (r.pocket.returned !== PULL_CHANGES || r.raw.returned !== PULL_CHANGES)
+        throw new Error(`${backend}: the pull returned ${r.pocket.returned} changes (hand-written: ${r.raw.returned}), not ${PULL_CHANGES}`);
       pulls[backend].push(r);
-      console.log(`  ${backend.padEnd(6)} round ${round + 1}: rows read pocket ${r.pocket.rowsRead}, by hand ${r.raw.rowsRead}; ms pocket ${fmtMs(p(r.ms.pocket, 0.5))}, by hand ${fmtMs(p(r.ms.raw, 0.5))}`);
+      console.log(
+        `  ${backend.padEnd(6)} round ${round + 1}: rows read pocket ${r.pocket.rowsRead}, by hand ${r.raw.rowsRead}; ms pocket ${fmtMs(p(r.ms.pocket, 0.5))}, by hand ${fmtMs(p(r.ms.raw, 0.5))}`,
+      );
     }
   }
   output.pulls = { documents: BIG_DOCS, changes: PULL_CHANGES, rounds: PULL_ROUNDS, repeat: PULL_REPEAT, results: pulls };
@@ -346,9 +409,14 @@ try {
   // Someone else's write reaches this client by its next poll.
   await admin('/d1/admin/probe', { collection: 'todos', changes: 1, round: 0, repeat: 0 });
   const polled = httpLog.length;
-  await until(() => httpLog.slice(polled).some((r) => r.url.endsWith('/pull') && JSON.parse(r.response).changes.length === 1), 'a poll that carries the change');
+  await until(
+    () => httpLog.slice(polled).some((r) => r.url.endsWith('/pull') && JSON.parse(r.response).changes.length === 1),
+    'a poll that carries the change',
+  );
   const pulled = httpLog.slice(polled).find((r) => r.url.endsWith('/pull') && JSON.parse(r.response).changes.length === 1);
-  const empty = httpLog.slice(polled).find((r) => r.url.endsWith('/pull') && JSON.parse(r.response).changes.length === 0) ?? httpLog.find((r) => r.url.endsWith('/pull') && JSON.parse(r.response).changes.length === 0);
+  const empty =
+    httpLog.slice(polled).find((r) => r.url.endsWith('/pull') && JSON.parse(r.response).changes.length === 0) ??
+    httpLog.find((r) => r.url.endsWith('/pull') && JSON.parse(r.response).changes.length === 0);
   await h.client.stop();
   const docBytes = Buffer.byteLength(JSON.stringify(JSON.parse(pulled.response).changes[0].doc));
   output.bytes = {
@@ -391,7 +459,9 @@ function markdown(out) {
   for (const [t, samples] of Object.entries(initial.samples)) {
     const timed = samples.filter((s) => !s.warmUp);
     const ms = timed.map((s) => s.ms);
-    lines.push(`| ${label[t]} | ${fmtMs(med(ms))} ms (${fmtMs(Math.min(...ms))}–${fmtMs(Math.max(...ms))}) | ${fmtMs(med(initial.wire[t]))} ms | ${(med(timed.map((s) => s.bytesIn)) / 1024 / 1024).toFixed(2)} MiB | ${timed[0].messages} |`);
+    lines.push(
+      `| ${label[t]} | ${fmtMs(med(ms))} ms (${fmtMs(Math.min(...ms))}–${fmtMs(Math.max(...ms))}) | ${fmtMs(med(initial.wire[t]))} ms | ${(med(timed.map((s) => s.bytesIn)) / 1024 / 1024).toFixed(2)} MiB | ${timed[0].messages} |`,
+    );
   }
   lines.push(
     '',
@@ -417,7 +487,9 @@ function markdown(out) {
     const mp = med(results.map((r) => med(r.ms.pocket)));
     const mh = med(results.map((r) => med(r.ms.raw)));
     const ratios = results.map((r) => med(r.ms.pocket) / med(r.ms.raw));
-    lines.push(`| ${backend === 'd1' ? 'D1' : 'Durable Object, SQLite storage'} | ${n(pulls.documents)} | ${pulls.changes} | ${n(rp)} | ${n(rh)} | ${fmtRatio(rp / rh)}× | ${fmtMs(mp)} | ${fmtMs(mh)} | ${fmtRatio(med(ratios))}× |`);
+    lines.push(
+      `| ${backend === 'd1' ? 'D1' : 'Durable Object, SQLite storage'} | ${n(pulls.documents)} | ${pulls.changes} | ${n(rp)} | ${n(rh)} | ${fmtRatio(rp / rh)}× | ${fmtMs(mp)} | ${fmtMs(mh)} | ${fmtRatio(med(ratios))}× |`,
+    );
   }
   const ws = bytes.ws;
   const http = bytes.http;

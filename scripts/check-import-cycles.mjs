@@ -33,7 +33,10 @@ const graph = new Map();
 for (const file of files) {
   const source = readFileSync(file, 'utf8');
   const targets = [...source.matchAll(SPECIFIER)].map((m) => moduleOf(file, m[1] ?? m[2] ?? m[3]));
-  graph.set(file, targets.filter((t) => t !== undefined));
+  graph.set(
+    file,
+    targets.filter((t) => t !== undefined),
+  );
 }
 
 const cycles = [];

@@ -44,7 +44,8 @@ function checkPackage(dir) {
   if (!existsSync(join(dist, 'index.d.ts'))) throw new Error(`${dist} has no declarations: run \`npx -y pnpm@12.4.2 run build\` first.`);
   const files = new Map();
   const read = (file) => files.get(file) ?? files.set(file, readDeclarations(file)).get(file);
-  const walk = (d) => readdirSync(d, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? walk(join(d, e.name)) : e.name.endsWith('.d.ts') ? [join(d, e.name)] : []));
+  const walk = (d) =>
+    readdirSync(d, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? walk(join(d, e.name)) : e.name.endsWith('.d.ts') ? [join(d, e.name)] : []));
   for (const file of walk(dist)) read(file);
 
   // Follows an exported or imported name to the file and name it is declared under.
@@ -71,7 +72,8 @@ function checkPackage(dir) {
     .map((t) => join(dir, t));
   const reachable = new Set(entries.flatMap((file) => [...read(file).exports.keys()].map((name) => exportedOrigin(file, name))));
   const missing = [];
-  for (const [file, { declared }] of files) for (const name of declared) if (!reachable.has(`${file}#${name}`)) missing.push(`${pkg.name}: ${name} (declared in ${file.slice(root.length + 1)})`);
+  for (const [file, { declared }] of files)
+    for (const name of declared) if (!reachable.has(`${file}#${name}`)) missing.push(`${pkg.name}: ${name} (declared in ${file.slice(root.length + 1)})`);
   return missing;
 }
 

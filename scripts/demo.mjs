@@ -144,7 +144,7 @@ server.on('exit', (code, signal) => {
   if (!stopping) void fail(`wrangler dev stopped unexpectedly (${signal ?? `exit ${code}`}):\n${serverOutput}`);
 });
 
-for (let ready = false; !ready; ) {
+for (let ready = false; !ready;) {
   if (Date.now() - t > 60_000) await fail(`wrangler dev did not answer within 60 s:\n${serverOutput}`);
   try {
     await fetch(`${base}/todos`);

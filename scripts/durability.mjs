@@ -37,10 +37,13 @@ if (!(Number.isInteger(rounds) && rounds >= 1 && rounds <= 50)) throw new Error(
 if (!(Number.isInteger(writers) && writers >= 1 && writers <= 64)) throw new Error('--writers is 1 to 64');
 if (!(minMs >= 0 && maxMs >= minMs && maxMs <= 60_000)) throw new Error('--min-ms and --max-ms: 0 <= min <= max <= 60000');
 
-const watchdog = setTimeout(() => {
-  console.error('durability: watchdog fired; giving up');
-  process.exit(2);
-}, (rounds * (maxMs / 1000 + 90) + 120) * 1000);
+const watchdog = setTimeout(
+  () => {
+    console.error('durability: watchdog fired; giving up');
+    process.exit(2);
+  },
+  (rounds * (maxMs / 1000 + 90) + 120) * 1000,
+);
 watchdog.unref();
 
 const rng = createRandom(seed);
@@ -144,8 +147,7 @@ async function verify(base) {
       if (t.deletePending) {
         t.deleted = true; // the unanswered delete happened
         counts.unansweredApplied += 1;
-      }
-      else problems.push(`LOST: ${id} was acknowledged (201) but is gone`);
+      } else problems.push(`LOST: ${id} was acknowledged (201) but is gone`);
       t.deletePending = false;
       continue;
     }
@@ -160,7 +162,10 @@ async function verify(base) {
       t.acked = r.json; // the unanswered update happened
       t.pending = null;
       counts.unansweredApplied += 1;
-    } else problems.push(`${id} reads back as ${JSON.stringify(r.json)}; acknowledged ${JSON.stringify(t.acked)}${t.pending ? `, or with ${JSON.stringify(t.pending)}` : ''}`);
+    } else
+      problems.push(
+        `${id} reads back as ${JSON.stringify(r.json)}; acknowledged ${JSON.stringify(t.acked)}${t.pending ? `, or with ${JSON.stringify(t.pending)}` : ''}`,
+      );
     t.deletePending = false;
   }
   // Everything, through the list route, group by group: each row parses and has the shape, and
@@ -210,17 +215,25 @@ for (let round = 1; round <= rounds; round++) {
   await worker.kill();
   stop.killed = true;
   await Promise.all(running);
-  console.log(`durability: round ${round}: SIGKILL after ${delay} ms; ${counts.creates} creates, ${counts.updates} updates, ${counts.deletes} deletes acknowledged so far, ${counts.unanswered} unanswered`);
+  console.log(
+    `durability: round ${round}: SIGKILL after ${delay} ms; ${counts.creates} creates, ${counts.updates} updates, ${counts.deletes} deletes acknowledged so far, ${counts.unanswered} unanswered`,
+  );
   if (values['inject-loss'] && round === 1) {
     const [victim] = [...todos.entries()].find(([, t]) => !t.deleted && !t.deletePending) ?? [];
     const sql = `DELETE FROM pocket_todos WHERE _id = '${String(victim).replaceAll("'", "''")}'`;
-    const result = spawnSync('npx', ['wrangler', 'd1', 'execute', 'DB', '--local', '--persist-to', state.dir, '--command', sql], { cwd: workerDir, encoding: 'utf8', env: { ...process.env, WRANGLER_SEND_METRICS: 'false', CI: 'true' } });
+    const result = spawnSync('npx', ['wrangler', 'd1', 'execute', 'DB', '--local', '--persist-to', state.dir, '--command', sql], {
+      cwd: workerDir,
+      encoding: 'utf8',
+      env: { ...process.env, WRANGLER_SEND_METRICS: 'false', CI: 'true' },
+    });
     console.log(`durability: --inject-loss: deleted acknowledged todo ${victim} behind the Worker's back (exit ${result.status})`);
   }
   worker = await startWorker(state.dir, { log: values.log });
   counts.restarts += 1;
   const listed = await verify(worker.url);
-  console.log(`durability: round ${round}: restarted; ${listed} todos listed, ${problems.length === 0 ? 'every acknowledged write present' : `${problems.length} problems`}`);
+  console.log(
+    `durability: round ${round}: restarted; ${listed} todos listed, ${problems.length === 0 ? 'every acknowledged write present' : `${problems.length} problems`}`,
+  );
   if (problems.length > 0) break;
 }
 await worker.stop();

@@ -40,7 +40,10 @@ const cases = Number(values.cases);
 const seed = values.seed === undefined ? 1 + Math.floor(Math.random() * 2 ** 31) : Number(values.seed);
 if (!Number.isSafeInteger(cases) || cases < 1) throw new Error(`--cases must be a positive whole number, got ${values.cases}`);
 if (!Number.isSafeInteger(seed) || seed < 0 || seed > 2 ** 40) throw new Error(`--seed must be a whole number from 0 to 2^40, got ${values.seed}`);
-const adapters = values.adapters.split(',').map((a) => a.trim()).filter(Boolean);
+const adapters = values.adapters
+  .split(',')
+  .map((a) => a.trim())
+  .filter(Boolean);
 for (const a of adapters) if (!(a in ADAPTERS)) throw new Error(`Unknown adapter "${a}"; choose from ${Object.keys(ADAPTERS).join(', ')}`);
 
 console.log(`fuzz: ${cases} cases per adapter on ${adapters.join(', ')}, seed ${seed} (rerun with --seed ${seed})`);

@@ -28,10 +28,13 @@ if (!(duration > 0 && duration <= 3600)) throw new Error('--duration is seconds,
 if (!(Number.isInteger(clients) && clients >= 1 && clients <= 256)) throw new Error('--clients is 1 to 256');
 
 // Bounded whatever happens: the run stops itself, and a watchdog ends the process.
-const watchdog = setTimeout(() => {
-  console.error('load: watchdog fired (the run took far longer than --duration); giving up');
-  process.exit(2);
-}, (duration + 180) * 1000);
+const watchdog = setTimeout(
+  () => {
+    console.error('load: watchdog fired (the run took far longer than --duration); giving up');
+    process.exit(2);
+  },
+  (duration + 180) * 1000,
+);
 watchdog.unref();
 
 const OPS = ['create', 'update', 'get', 'list', 'delete', 'getMissing'];
@@ -156,7 +159,8 @@ for (const { userId, live } of models) {
   if (r?.status !== 200) continue;
   finalTodos += r.json.length;
   const ids = new Set(r.json.map((t) => t._id));
-  if (ids.size !== live.size || [...live.keys()].some((id) => !ids.has(id))) problems.push(`final list for ${userId}: ${ids.size} todos, ${live.size} acknowledged`);
+  if (ids.size !== live.size || [...live.keys()].some((id) => !ids.has(id)))
+    problems.push(`final list for ${userId}: ${ids.size} todos, ${live.size} acknowledged`);
   for (const todo of r.json) if (live.has(todo._id)) expectTodo('final list', todo, live.get(todo._id));
 }
 const acknowledgedLive = models.reduce((n, m) => n + m.live.size, 0);
@@ -177,7 +181,16 @@ const report = {
   operations: Object.fromEntries(
     OPS.filter((op) => stats[op].count > 0).map((op) => {
       const s = stats[op];
-      return [op, { count: s.count, perSecond: Number((s.count / elapsed).toFixed(1)), p50ms: Number(percentile(s.latencies, 50).toFixed(1)), p99ms: Number(percentile(s.latencies, 99).toFixed(1)), status: s.status }];
+      return [
+        op,
+        {
+          count: s.count,
+          perSecond: Number((s.count / elapsed).toFixed(1)),
+          p50ms: Number(percentile(s.latencies, 50).toFixed(1)),
+          p99ms: Number(percentile(s.latencies, 99).toFixed(1)),
+          status: s.status,
+        },
+      ];
     }),
   ),
 };
@@ -185,9 +198,13 @@ const report = {
 console.log(`\nload: ${total} requests in ${report.durationSeconds} s = ${report.throughput} req/s, ${clients} clients`);
 console.log('operation    count    req/s    p50 ms   p99 ms   statuses');
 for (const [op, s] of Object.entries(report.operations)) {
-  console.log(`${op.padEnd(12)} ${String(s.count).padStart(6)} ${String(s.perSecond).padStart(8)} ${String(s.p50ms).padStart(9)} ${String(s.p99ms).padStart(8)}   ${JSON.stringify(s.status)}`);
+  console.log(
+    `${op.padEnd(12)} ${String(s.count).padStart(6)} ${String(s.perSecond).padStart(8)} ${String(s.p50ms).padStart(9)} ${String(s.p99ms).padStart(8)}   ${JSON.stringify(s.status)}`,
+  );
 }
-console.log(`5xx: ${serverErrors}, network errors: ${networkErrors}, mismatches: ${report.mismatches}; final todos ${finalTodos}, acknowledged live ${acknowledgedLive}`);
+console.log(
+  `5xx: ${serverErrors}, network errors: ${networkErrors}, mismatches: ${report.mismatches}; final todos ${finalTodos}, acknowledged live ${acknowledgedLive}`,
+);
 if (values.json) writeFileSync(values.json, `${JSON.stringify(report, null, 2)}\n`);
 if (problems.length > 0) {
   console.error(`load: FAILED\n  ${problems.slice(0, 20).join('\n  ')}`);

@@ -17,7 +17,12 @@ const pnpm = ['-y', 'pnpm@12.4.2'];
 for (const pkg of ['core', 'storage-edge', 'sync']) {
   run('npx', [...pnpm, 'pack', '--pack-destination', tarballs], { cwd: join(root, 'packages', pkg) });
 }
-const [coreTgz, edgeTgz, syncTgz] = ['pocket-core-', 'pocket-storage-edge-', 'pocket-sync-'].map((p) => join(tarballs, readdirSync(tarballs).find((f) => f.startsWith(p))));
+const [coreTgz, edgeTgz, syncTgz] = ['pocket-core-', 'pocket-storage-edge-', 'pocket-sync-'].map((p) =>
+  join(
+    tarballs,
+    readdirSync(tarballs).find((f) => f.startsWith(p)),
+  ),
+);
 
 const projects = [
   { name: 'worker', source: 'worker.ts', deps: {}, check: checkTodosOverHttp },
@@ -57,11 +62,37 @@ try {
     );
     writeFileSync(
       join(dir, 'tsconfig.json'),
-      JSON.stringify({ compilerOptions: { target: 'ES2022', module: 'ESNext', moduleResolution: 'Bundler', strict: true, noEmit: true, skipLibCheck: false, types: ['@cloudflare/workers-types'], lib: ['ES2022'] }, include: ['src'] }, null, 2),
+      JSON.stringify(
+        {
+          compilerOptions: {
+            target: 'ES2022',
+            module: 'ESNext',
+            moduleResolution: 'Bundler',
+            strict: true,
+            noEmit: true,
+            skipLibCheck: false,
+            types: ['@cloudflare/workers-types'],
+            lib: ['ES2022'],
+          },
+          include: ['src'],
+        },
+        null,
+        2,
+      ),
     );
     writeFileSync(
       join(dir, 'wrangler.jsonc'),
-      JSON.stringify({ name: `pocket-smoke-${project.name}`, main: 'src/index.ts', compatibility_date: '2026-04-01', d1_databases: [{ binding: 'DB', database_name: 'smoke', database_id: '00000000-0000-0000-0000-000000000001' }], ...project.wrangler }, null, 2),
+      JSON.stringify(
+        {
+          name: `pocket-smoke-${project.name}`,
+          main: 'src/index.ts',
+          compatibility_date: '2026-04-01',
+          d1_databases: [{ binding: 'DB', database_name: 'smoke', database_id: '00000000-0000-0000-0000-000000000001' }],
+          ...project.wrangler,
+        },
+        null,
+        2,
+      ),
     );
     run('npm', ['install', '--no-audit', '--no-fund', '--loglevel=error'], { cwd: dir });
     run('npx', ['tsc', '-p', 'tsconfig.json'], { cwd: dir });

@@ -51,10 +51,14 @@ child.stderr.on('data', collect);
 const code = await new Promise((resolve) => child.on('close', (c) => resolve(c ?? 1)));
 
 for (const r of reports) {
-  console.log(`seed ${r.seed}: ${r.clients} clients, ${r.steps} steps, ${r.localWrites} local + ${r.serverWrites} server writes, ${r.acceptedMutations} accepted, ${r.conflicts} conflicts, ${r.rejections} rejections, ${r.restarts} restarts, ${r.reloads} reloads, ${r.network.lostRequests} lost requests, ${r.network.lostResponses} lost answers, ${(r.ms / 1000).toFixed(1)} s: converged`);
+  console.log(
+    `seed ${r.seed}: ${r.clients} clients, ${r.steps} steps, ${r.localWrites} local + ${r.serverWrites} server writes, ${r.acceptedMutations} accepted, ${r.conflicts} conflicts, ${r.rejections} rejections, ${r.restarts} restarts, ${r.reloads} reloads, ${r.network.lostRequests} lost requests, ${r.network.lostResponses} lost answers, ${(r.ms / 1000).toFixed(1)} s: converged`,
+  );
 }
 const sum = (key) => reports.reduce((s, r) => s + r[key], 0);
-console.log(`${reports.length}/${runs} runs converged; ${sum('localWrites')} local writes, ${sum('acceptedMutations')} accepted, ${sum('conflicts')} conflicts reported, ${((Date.now() - started) / 1000).toFixed(0)} s`);
+console.log(
+  `${reports.length}/${runs} runs converged; ${sum('localWrites')} local writes, ${sum('acceptedMutations')} accepted, ${sum('conflicts')} conflicts reported, ${((Date.now() - started) / 1000).toFixed(0)} s`,
+);
 if (code !== 0) {
   console.error(output);
   console.error('A failure above gives its seed, what went wrong and the trace of the run; rerun one seed with --seed S --runs 1.');

@@ -15,7 +15,13 @@ export async function startD1Scenario(here, name) {
   const stateDir = join(here, `.state/${name}`);
   rmSync(stateDir, { recursive: true, force: true });
   mkdirSync(stateDir, { recursive: true });
-  const mf = new Miniflare({ modules: true, scriptPath: workerFile, compatibilityDate: '2026-04-01', d1Databases: { DB: `bench-${name}` }, d1Persist: stateDir });
+  const mf = new Miniflare({
+    modules: true,
+    scriptPath: workerFile,
+    compatibilityDate: '2026-04-01',
+    d1Databases: { DB: `bench-${name}` },
+    d1Persist: stateDir,
+  });
   await mf.ready;
   process.on('SIGINT', async () => {
     await mf.dispose();
@@ -34,7 +40,11 @@ export async function startD1Scenario(here, name) {
 /** `post(action, body)`: calls a bench Worker's JSON endpoint (worker/endpoint.ts) in Miniflare; a failure throws its error and stack. */
 export function poster(mf) {
   return async function post(action, body = {}) {
-    const response = await mf.dispatchFetch(`http://bench.local/${action}`, { method: 'POST', body: JSON.stringify(body), headers: { 'content-type': 'application/json' } });
+    const response = await mf.dispatchFetch(`http://bench.local/${action}`, {
+      method: 'POST',
+      body: JSON.stringify(body),
+      headers: { 'content-type': 'application/json' },
+    });
     const json = await response.json();
     if (!response.ok) throw new Error(`${action} ${JSON.stringify(body)} failed: ${json.error}\n${json.stack ?? ''}`);
     return json;

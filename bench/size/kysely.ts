@@ -17,7 +17,10 @@ export default {
     if (request.method === 'POST') {
       const body = (await request.json()) as { title: string; userId: string };
       const todo = { _id: crypto.randomUUID(), title: body.title, userId: body.userId, completed: false };
-      await db.insertInto('todos').values({ _id: todo._id, data: JSON.stringify(todo) }).execute();
+      await db
+        .insertInto('todos')
+        .values({ _id: todo._id, data: JSON.stringify(todo) })
+        .execute();
       return Response.json(todo, { status: 201 });
     }
     const rows = await db

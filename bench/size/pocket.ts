@@ -23,6 +23,12 @@ export default {
       const todo = await todos.insert({ title: body.title, userId: body.userId, completed: false });
       return Response.json(todo, { status: 201 });
     }
-    return Response.json(await todos.find().where('userId').equals(url.searchParams.get('userId') ?? '').exec());
+    return Response.json(
+      await todos
+        .find()
+        .where('userId')
+        .equals(url.searchParams.get('userId') ?? '')
+        .exec(),
+    );
   },
 } satisfies ExportedHandler<Env>;

@@ -97,7 +97,13 @@ export class BenchSyncRoom extends DurableObject<Env> {
       case 'raw-write': {
         // The baseline: the same update by hand, then the document to every baseline socket.
         const id = docOf(body.collection, body.i)._id;
-        const { data } = sql.exec<{ data: string }>(`UPDATE raw_todos SET data = json_set(data, '$.completed', json(?)) WHERE id = ? RETURNING data`, String(body.k % 2 === 0), id).one();
+        const { data } = sql
+          .exec<{ data: string }>(
+            `UPDATE raw_todos SET data = json_set(data, '$.completed', json(?)) WHERE id = ? RETURNING data`,
+            String(body.k % 2 === 0),
+            id,
+          )
+          .one();
         const frame = `{"type":"change","id":${JSON.stringify(id)},"doc":${data}}`;
         for (const ws of this.ctx.getWebSockets(RAW)) ws.send(frame);
         return { ok: true, sockets: this.ctx.getWebSockets(RAW).length };
@@ -105,7 +111,12 @@ export class BenchSyncRoom extends DurableObject<Env> {
       case 'meter': {
         const { operations } = this.meter.take();
         const feed = operations.filter((o) => o.operation === 'changes');
-        return { feedReads: feed.length, feedRowsRead: feed.reduce((sum, o) => sum + o.rowsRead, 0), rowsRead: operations.reduce((sum, o) => sum + o.rowsRead, 0), operations: operations.length };
+        return {
+          feedReads: feed.length,
+          feedRowsRead: feed.reduce((sum, o) => sum + o.rowsRead, 0),
+          rowsRead: operations.reduce((sum, o) => sum + o.rowsRead, 0),
+          operations: operations.length,
+        };
       }
       case 'probe': {
         const text = feedSql(body.collection);

@@ -80,7 +80,16 @@ export function parseRows(rows: FeedRow[]): Array<{ id: string; doc: unknown }> 
  * one pull through the sync server (as `POST …/pull` makes it) and the hand-written statement
  * read the changes since the head. Then batches of `repeat` pulls of each, timed, alternating.
  */
-export async function probePull(database: Database, server: SyncServer<User>, meter: RowsMeter, hand: HandPull, collection: string, changes: number, round: number, repeat: number) {
+export async function probePull(
+  database: Database,
+  server: SyncServer<User>,
+  meter: RowsMeter,
+  hand: HandPull,
+  collection: string,
+  changes: number,
+  round: number,
+  repeat: number,
+) {
   const since = await head(database, collection);
   const size = await database.collection(collection).count();
   const first = Math.floor(((round * 7919) % 1000) * (size / 1000));

@@ -49,11 +49,18 @@ export function drizzleD1(d1: D1Database): Variant {
       return row!.n;
     },
     update(id, completed) {
-      return db.update(todos).set({ data: setCompleted(completed), updatedAt: sql`(unixepoch())` }).where(eq(todos.id, id)).run();
+      return db
+        .update(todos)
+        .set({ data: setCompleted(completed), updatedAt: sql`(unixepoch())` })
+        .where(eq(todos.id, id))
+        .run();
     },
     bulkUpdate(changes) {
       const statements = changes.map((c) =>
-        db.update(todos).set({ data: setCompleted(c.completed), updatedAt: sql`(unixepoch())` }).where(eq(todos.id, c.id)),
+        db
+          .update(todos)
+          .set({ data: setCompleted(c.completed), updatedAt: sql`(unixepoch())` })
+          .where(eq(todos.id, c.id)),
       );
       return db.batch(statements as [(typeof statements)[number], ...typeof statements]);
     },

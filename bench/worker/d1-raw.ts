@@ -14,7 +14,9 @@ export function rawD1(db: D1Database, technique: 'packed' | 'batch' = 'packed'):
   const get = db.prepare(`SELECT data FROM ${t} WHERE _id = ?`);
   const byUser = db.prepare(`SELECT data FROM ${t} WHERE json_extract(data, '$.userId') = ? ORDER BY _id LIMIT ${BY_USER_LIMIT}`);
   // createdAt is unique in this data set, so no tie-breaker is needed for the same order.
-  const range = db.prepare(`SELECT data FROM ${t} WHERE json_extract(data, '$.priority') >= ? ORDER BY json_extract(data, '$.createdAt') DESC LIMIT ${RANGE_LIMIT}`);
+  const range = db.prepare(
+    `SELECT data FROM ${t} WHERE json_extract(data, '$.priority') >= ? ORDER BY json_extract(data, '$.createdAt') DESC LIMIT ${RANGE_LIMIT}`,
+  );
   const count = db.prepare(`SELECT count(*) FROM ${t}`);
   const update = db.prepare(`UPDATE ${t} SET data = json_set(data, '$.completed', json(?)), updated_at = unixepoch() WHERE _id = ?`);
   const bulkUpdate = db.prepare(
@@ -76,7 +78,10 @@ export function d1Admin(db: D1Database) {
     },
     async read(ids: string[]): Promise<Array<Todo | null>> {
       // `SELECT *`: Pocket's table has `_deleted`, whose tombstones are no documents; raw's has no such column.
-      const { results } = await db.prepare(`SELECT * FROM ${t} WHERE _id IN (SELECT value FROM json_each(?))`).bind(JSON.stringify(ids)).all<Record<string, unknown>>();
+      const { results } = await db
+        .prepare(`SELECT * FROM ${t} WHERE _id IN (SELECT value FROM json_each(?))`)
+        .bind(JSON.stringify(ids))
+        .all<Record<string, unknown>>();
       const byId = new Map(results.filter((r) => r._deleted == null).map((r) => [r._id as string, JSON.parse(r.data as string) as Todo]));
       return ids.map((id) => byId.get(id) ?? null);
     },
@@ -87,7 +92,10 @@ export function d1Admin(db: D1Database) {
       return (await db.prepare(`SELECT count(*) AS n FROM ${t}`).first<number>('n')) ?? 0;
     },
     async plan(sql: string, params: unknown[]): Promise<string[]> {
-      const { results } = await db.prepare(`EXPLAIN QUERY PLAN ${sql}`).bind(...params).all<{ detail: string }>();
+      const { results } = await db
+        .prepare(`EXPLAIN QUERY PLAN ${sql}`)
+        .bind(...params)
+        .all<{ detail: string }>();
       return results.map((r) => r.detail);
     },
   };

@@ -46,7 +46,18 @@ export function idOf(namespace: string, i: number): string {
 }
 
 const VERBS = ['Buy', 'Call', 'Fix', 'Write', 'Review', 'Plan', 'Book', 'Clean', 'Order', 'Send'];
-const THINGS = ['groceries', 'the plumber', 'the quarterly report', 'slides for Monday', 'the garden fence', 'train tickets', 'a birthday present', 'the team offsite', 'dentist appointment', 'invoices'];
+const THINGS = [
+  'groceries',
+  'the plumber',
+  'the quarterly report',
+  'slides for Monday',
+  'the garden fence',
+  'train tickets',
+  'a birthday present',
+  'the team offsite',
+  'dentist appointment',
+  'invoices',
+];
 const DETAILS = ['before the weekend', 'after lunch', 'with Sam and Alex', 'for the new office', 'if it is not raining', 'and check the receipts'];
 const TAGS = ['home', 'work', 'errand', 'urgent', 'later', 'family', 'finance', 'health'];
 const EPOCH = Date.UTC(2025, 0, 1);

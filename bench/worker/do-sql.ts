@@ -93,7 +93,9 @@ export function sqlAdmin(storage: DurableObjectStorage) {
   return {
     reset() {
       sql.exec(`DROP TABLE IF EXISTS ${T}`);
-      sql.exec(`CREATE TABLE ${T} (_id TEXT PRIMARY KEY, data TEXT NOT NULL, created_at INTEGER DEFAULT (unixepoch()), updated_at INTEGER DEFAULT (unixepoch()))`);
+      sql.exec(
+        `CREATE TABLE ${T} (_id TEXT PRIMARY KEY, data TEXT NOT NULL, created_at INTEGER DEFAULT (unixepoch()), updated_at INTEGER DEFAULT (unixepoch()))`,
+      );
       sql.exec(`CREATE INDEX "${TABLE}_userId" ON ${T} (json_extract(data, '$.userId'))`);
     },
     insert(list: Todo[]) {
@@ -112,7 +114,10 @@ export function sqlAdmin(storage: DurableObjectStorage) {
       return sql.exec(`SELECT count(*) AS n FROM ${T}`).one().n as number;
     },
     plan(query: string, params: unknown[]): string[] {
-      return sql.exec(`EXPLAIN QUERY PLAN ${query}`, ...params).toArray().map((r) => r.detail as string);
+      return sql
+        .exec(`EXPLAIN QUERY PLAN ${query}`, ...params)
+        .toArray()
+        .map((r) => r.detail as string);
     },
   };
 }

@@ -119,7 +119,9 @@ async function insert(db: D1Database, { from, to, since }: Body) {
     ms.pull += Date.now() - t0;
     const got = page.changes.map((c) => c.id);
     if (got.length !== docs.length || got.some((id, k) => id !== docs[k]!._id || page.changes[k]!.rev !== 1)) {
-      throw new Error(`the feed after inserting documents ${i}..${i + docs.length - 1} returned ${got.length} changes, not the chunk's ${docs.length} ids in insert order (first ${got[0]}, expected ${docs[0]!._id})`);
+      throw new Error(
+        `the feed after inserting documents ${i}..${i + docs.length - 1} returned ${got.length} changes, not the chunk's ${docs.length} ids in insert order (first ${got[0]}, expected ${docs[0]!._id})`,
+      );
     }
     checkpoints.push((last = page.checkpoint));
   }
@@ -147,7 +149,9 @@ async function writes(db: D1Database, { since }: Body) {
   const up = updated();
   let t0 = Date.now();
   for (let i = 0; i < up.length; i += UPDATE_CHUNK) {
-    await todos.bulkUpdate(up.slice(i, i + UPDATE_CHUNK).map((j, k) => ({ id: sortedTodo(j)._id, changes: { completed: (i + k) % 2 === 0, priority: (i + k) % 10 } })));
+    await todos.bulkUpdate(
+      up.slice(i, i + UPDATE_CHUNK).map((j, k) => ({ id: sortedTodo(j)._id, changes: { completed: (i + k) % 2 === 0, priority: (i + k) % 10 } })),
+    );
   }
   ms.update = Date.now() - t0;
   t0 = Date.now();
@@ -155,7 +159,8 @@ async function writes(db: D1Database, { since }: Body) {
   ms.delete = Date.now() - t0;
   const live = (await db.prepare(`SELECT count(*) AS n FROM ${T} WHERE _deleted IS NULL AND _id <> ''`).first<number>('n')) ?? 0;
   let head = since!;
-  for (let page = await todos.changes({ since: head, limit: 10_000 }); page.changes.length > 0; page = await todos.changes({ since: head, limit: 10_000 })) head = page.checkpoint;
+  for (let page = await todos.changes({ since: head, limit: 10_000 }); page.changes.length > 0; page = await todos.changes({ since: head, limit: 10_000 }))
+    head = page.checkpoint;
   return { updated: up.length, removed, live, beforeTime, head, ms };
 }
 
@@ -167,7 +172,12 @@ async function writes(db: D1Database, { since }: Body) {
 function expectedAfterWrites(): { ids: string[]; deleted: Set<string> } {
   const gone = deleted().map((j) => sortedTodo(j)._id);
   const goneSet = new Set(gone);
-  const ids = [...updated().map((j) => sortedTodo(j)._id).filter((id) => !goneSet.has(id)), ...gone];
+  const ids = [
+    ...updated()
+      .map((j) => sortedTodo(j)._id)
+      .filter((id) => !goneSet.has(id)),
+    ...gone,
+  ];
   return { ids, deleted: goneSet };
 }
 
@@ -209,7 +219,15 @@ async function probe(db: D1Database, { checkpoints, beforeTime }: Body) {
       const since = probeSince(op, checkpoints);
       const page = await pull(since);
       const plans = await Promise.all(trace.statements.map((s) => admin.plan(s.sql, s.params)));
-      pulls[op] = { since, changes: page.changes, checkpoint: page.checkpoint, rowsRead: rowsOf(trace), calls: [...trace.calls], statements: [...trace.statements], plans };
+      pulls[op] = {
+        since,
+        changes: page.changes,
+        checkpoint: page.checkpoint,
+        rowsRead: rowsOf(trace),
+        calls: [...trace.calls],
+        statements: [...trace.statements],
+        plans,
+      };
     }
     // The drain: pages of PULL_LIMIT from before the writes until a page comes back empty.
     clear(trace);
@@ -224,18 +242,38 @@ async function probe(db: D1Database, { checkpoints, beforeTime }: Body) {
       if (page.changes.length === 0) break;
       since = page.checkpoint;
     }
-    out[name] = { first, pulls, drain: { pages, changes: ids.length + tombstones.length, ids: [...ids, ...tombstones], tombstones, checkpoint: since, rowsRead: rowsOf(trace), statements: trace.statements.length } };
+    out[name] = {
+      first,
+      pulls,
+      drain: {
+        pages,
+        changes: ids.length + tombstones.length,
+        ids: [...ids, ...tombstones],
+        tombstones,
+        checkpoint: since,
+        rowsRead: rowsOf(trace),
+        statements: trace.statements.length,
+      },
+    };
   }
   const expected = expectedAfterWrites();
   // The naive alternative, on the same table: a range on updated_at, which has no index.
   const trace = newTrace(true);
   const naive = await traceD1(db, trace).prepare(NAIVE_SQL).bind(beforeTime).all<{ _id: string }>();
-  out.naive = { sql: NAIVE_SQL, params: [beforeTime], returned: naive.results.length, rowsRead: rowsOf(trace), plans: await admin.plan(NAIVE_SQL, [beforeTime]) };
+  out.naive = {
+    sql: NAIVE_SQL,
+    params: [beforeTime],
+    returned: naive.results.length,
+    rowsRead: rowsOf(trace),
+    plans: await admin.plan(NAIVE_SQL, [beforeTime]),
+  };
   out.expected = { ids: expected.ids, tombstones: [...expected.deleted] };
   out.table = {
     rows: await db.prepare(`SELECT count(*) AS n FROM ${T}`).first<number>('n'),
     maxSeq: await db.prepare(`SELECT max(_seq) AS n FROM ${T}`).first<number>('n'),
-    indexes: (await db.prepare(`SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = ?`).bind(POCKET_TABLE).all<{ name: string }>()).results.map((r) => r.name),
+    indexes: (await db.prepare(`SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = ?`).bind(POCKET_TABLE).all<{ name: string }>()).results.map(
+      (r) => r.name,
+    ),
   };
   return out;
 }

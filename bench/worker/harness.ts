@@ -164,7 +164,12 @@ export const CHECK_PRIORITIES = [0, 5, 9, 10];
  * small write scenario whose end state is read back with `readBack` (the backend's raw reader,
  * so a variant cannot vouch for itself).
  */
-export async function checkVariant(v: Variant, variant: string, readBack: (ids: string[]) => Promise<Array<Todo | null>>, removeIds: (ids: string[]) => Promise<void>): Promise<CheckResult> {
+export async function checkVariant(
+  v: Variant,
+  variant: string,
+  readBack: (ids: string[]) => Promise<Array<Todo | null>>,
+  removeIds: (ids: string[]) => Promise<void>,
+): Promise<CheckResult> {
   const ids = [...Array.from({ length: 10 }, (_, k) => seedId(k * 997)), 'no-such-id'];
   const reads: Record<string, unknown> = {
     get: await Promise.all(ids.map((id) => v.get(id))),

@@ -109,12 +109,22 @@ export class BenchKvObject extends DurableObject<Env> {
 
   check(variant: string) {
     const admin = kvAdmin(this.ctx.storage, variant);
-    return checkVariant(this.#variant(variant), variant, (ids) => admin.read(ids), (ids) => admin.remove(ids));
+    return checkVariant(
+      this.#variant(variant),
+      variant,
+      (ids) => admin.read(ids),
+      (ids) => admin.remove(ids),
+    );
   }
 
   profile(variant: string) {
     const admin = kvAdmin(this.ctx.storage, variant);
-    return profileVariant(variant, 'do-kv', (trace) => variantOf(KV_VARIANTS, variant, traceDurableObjectStorage(this.ctx.storage, trace)), (ids) => admin.remove(ids));
+    return profileVariant(
+      variant,
+      'do-kv',
+      (trace) => variantOf(KV_VARIANTS, variant, traceDurableObjectStorage(this.ctx.storage, trace)),
+      (ids) => admin.remove(ids),
+    );
   }
 }
 
@@ -153,12 +163,22 @@ export class BenchSqlObject extends DurableObject<Env> {
 
   check(variant: string) {
     const admin = sqlAdmin(this.ctx.storage);
-    return checkVariant(this.#variant(variant), variant, async (ids) => admin.read(ids), async (ids) => admin.remove(ids));
+    return checkVariant(
+      this.#variant(variant),
+      variant,
+      async (ids) => admin.read(ids),
+      async (ids) => admin.remove(ids),
+    );
   }
 
   async profile(variant: string) {
     const admin = sqlAdmin(this.ctx.storage);
-    const profile = await profileVariant(variant, 'do-sql', (trace) => variantOf(SQL_VARIANTS, variant, traceDurableObjectStorage(this.ctx.storage, trace)), async (ids) => admin.remove(ids));
+    const profile = await profileVariant(
+      variant,
+      'do-sql',
+      (trace) => variantOf(SQL_VARIANTS, variant, traceDurableObjectStorage(this.ctx.storage, trace)),
+      async (ids) => admin.remove(ids),
+    );
     return withPlans(profile, (sql, params) => admin.plan(sql, params));
   }
 }
@@ -230,7 +250,12 @@ async function handle(action: string, body: Body, env: Env): Promise<unknown> {
     case 'check': {
       if (backend === 'd1') {
         const admin = d1Admin(env.DB);
-        return checkVariant(d1Variant(env, variant), variant, (ids) => admin.read(ids), (ids) => admin.remove(ids));
+        return checkVariant(
+          d1Variant(env, variant),
+          variant,
+          (ids) => admin.read(ids),
+          (ids) => admin.remove(ids),
+        );
       }
       if (backend === 'do-kv') return kvStub(env, variant).check(variant);
       return sqlStub(env).check(variant);
@@ -238,7 +263,12 @@ async function handle(action: string, body: Body, env: Env): Promise<unknown> {
     case 'profile': {
       if (backend === 'd1') {
         const admin = d1Admin(env.DB);
-        const profile = await profileVariant(variant, 'd1', (trace) => variantOf(D1_VARIANTS, variant, traceD1(env.DB, trace)), (ids) => admin.remove(ids));
+        const profile = await profileVariant(
+          variant,
+          'd1',
+          (trace) => variantOf(D1_VARIANTS, variant, traceD1(env.DB, trace)),
+          (ids) => admin.remove(ids),
+        );
         return withPlans(profile, (sql, params) => admin.plan(sql, params));
       }
       if (backend === 'do-kv') return kvStub(env, variant).profile(variant);

@@ -18,7 +18,8 @@ const T = `"${TABLE}"`;
 const REVISION = `coalesce(data ->> '$._rev', 1)`;
 const NEXT_SEQ = `(SELECT coalesce(max(_seq), 0) FROM ${T})`;
 const lastRev = (data: string) => `json_set(${data}, '$._rev', ${REVISION} + 1)`;
-const sizeGuard = (data: string) => `CASE WHEN length(CAST(${data} AS BLOB)) > ${DEFAULT_SQL_LIMITS.maxDocumentBytes} THEN json_extract('{}', 'pocket-document-too-large') END AS too_large`;
+const sizeGuard = (data: string) =>
+  `CASE WHEN length(CAST(${data} AS BLOB)) > ${DEFAULT_SQL_LIMITS.maxDocumentBytes} THEN json_extract('{}', 'pocket-document-too-large') END AS too_large`;
 
 /**
  * Diagnostic variant "pocket-sql": the statements Pocket sends, sent the raw way (no Database,
@@ -40,7 +41,12 @@ export function pocketSqlByHand(runner: SqlRunner): Variant {
       return (await runner.rows(c.sql, c.params)).map((r) => parse(r[0]));
     },
     async range(minPriority) {
-      const c = compileFind(T, { filter: condition.gte('priority', minPriority), sort: [{ path: 'createdAt', direction: 'desc' }], skip: 0, limit: RANGE_LIMIT });
+      const c = compileFind(T, {
+        filter: condition.gte('priority', minPriority),
+        sort: [{ path: 'createdAt', direction: 'desc' }],
+        skip: 0,
+        limit: RANGE_LIMIT,
+      });
       return (await runner.rows(c.sql, c.params)).map((r) => parse(r[0]));
     },
     async count() {
@@ -49,10 +55,10 @@ export function pocketSqlByHand(runner: SqlRunner): Variant {
       return row![0] as number;
     },
     update(id, completed) {
-      return runner.rows(`UPDATE ${T} SET data = ${lastRev(`json_set(json_remove(data, '$._rev'), '$.completed', ?1 -> '$.completed')`)}, _seq = ${NEXT_SEQ} + 1, updated_at = unixepoch() WHERE _id = ?2 AND _deleted IS NULL RETURNING data, ${sizeGuard('data')}`, [
-        JSON.stringify({ completed }),
-        id,
-      ]);
+      return runner.rows(
+        `UPDATE ${T} SET data = ${lastRev(`json_set(json_remove(data, '$._rev'), '$.completed', ?1 -> '$.completed')`)}, _seq = ${NEXT_SEQ} + 1, updated_at = unixepoch() WHERE _id = ?2 AND _deleted IS NULL RETURNING data, ${sizeGuard('data')}`,
+        [JSON.stringify({ completed }), id],
+      );
     },
     bulkUpdate(changes) {
       const ids = changes.map((c) => c.id);
@@ -85,11 +91,19 @@ export function pocketSqlByHand(runner: SqlRunner): Variant {
 }
 
 export const d1Runner = (db: D1Database): SqlRunner => ({
-  rows: (sql, params) => db.prepare(sql).bind(...params).raw(),
+  rows: (sql, params) =>
+    db
+      .prepare(sql)
+      .bind(...params)
+      .raw(),
   batch: (statements) => db.batch(statements.map((s) => db.prepare(s.sql).bind(...s.params))),
 });
 
 export const doSqlRunner = (storage: DurableObjectStorage): SqlRunner => ({
-  rows: async (sql, params) => storage.sql.exec(sql, ...params).toArray().map((row) => Object.values(row)),
+  rows: async (sql, params) =>
+    storage.sql
+      .exec(sql, ...params)
+      .toArray()
+      .map((row) => Object.values(row)),
   batch: async (statements) => storage.transactionSync(() => statements.map((s) => storage.sql.exec(s.sql, ...s.params).toArray())),
 });

@@ -85,11 +85,39 @@ export function drizzleSorted(d1: D1Database): SortedVariant {
   const select = () => db.select({ data: todos.data }).from(todos);
   const docs = async (rows: Promise<Array<{ data: Todo }>>) => (await rows).map((r) => r.data);
   return {
-    newest: () => docs(select().orderBy(desc(field('createdAt'))).limit(LIMIT)),
-    userNewest: (user) => docs(select().where(eq(field('userId'), user)).orderBy(desc(field('createdAt'))).limit(LIMIT)),
-    olderThan: (time) => docs(select().where(lt(field('createdAt'), time)).orderBy(desc(field('createdAt'))).limit(LIMIT)),
-    userAny: (user) => docs(select().where(eq(field('userId'), user)).limit(LIMIT)),
-    unindexed: () => docs(select().where(eq(field('priority'), UNINDEXED_PRIORITY)).orderBy(field('title')).limit(LIMIT)),
+    newest: () =>
+      docs(
+        select()
+          .orderBy(desc(field('createdAt')))
+          .limit(LIMIT),
+      ),
+    userNewest: (user) =>
+      docs(
+        select()
+          .where(eq(field('userId'), user))
+          .orderBy(desc(field('createdAt')))
+          .limit(LIMIT),
+      ),
+    olderThan: (time) =>
+      docs(
+        select()
+          .where(lt(field('createdAt'), time))
+          .orderBy(desc(field('createdAt')))
+          .limit(LIMIT),
+      ),
+    userAny: (user) =>
+      docs(
+        select()
+          .where(eq(field('userId'), user))
+          .limit(LIMIT),
+      ),
+    unindexed: () =>
+      docs(
+        select()
+          .where(eq(field('priority'), UNINDEXED_PRIORITY))
+          .orderBy(field('title'))
+          .limit(LIMIT),
+      ),
   };
 }
 

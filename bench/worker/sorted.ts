@@ -50,7 +50,9 @@ async function seed(db: D1Database): Promise<{ plain: number; pocket: number; ms
   await db.batch([
     db.prepare(`DROP TABLE IF EXISTS ${plain}`),
     db.prepare(`DROP TABLE IF EXISTS "${POCKET_TABLE}"`),
-    db.prepare(`CREATE TABLE ${plain} (_id TEXT PRIMARY KEY, data TEXT NOT NULL, created_at INTEGER DEFAULT (unixepoch()), updated_at INTEGER DEFAULT (unixepoch()))`),
+    db.prepare(
+      `CREATE TABLE ${plain} (_id TEXT PRIMARY KEY, data TEXT NOT NULL, created_at INTEGER DEFAULT (unixepoch()), updated_at INTEGER DEFAULT (unixepoch()))`,
+    ),
   ]);
   const insert = db.prepare(`INSERT INTO ${plain} (_id, data) SELECT value ->> '$._id', value FROM json_each(?)`);
   for (let i = 0; i < SORTED_COUNT; i += SEED_CHUNK) {

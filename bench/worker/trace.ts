@@ -93,7 +93,11 @@ export function traceDurableObjectStorage(storage: DurableObjectStorage, trace: 
         if (typeof property !== 'string' || typeof value !== 'function') return value;
         if (KV_METHODS.has(property)) {
           return (...args: unknown[]) => {
-            const keys = Array.isArray(args[0]) ? `(${args[0].length} keys)` : typeof args[0] === 'object' && args[0] !== null && property === 'put' ? `(${Object.keys(args[0]).length} entries)` : '';
+            const keys = Array.isArray(args[0])
+              ? `(${args[0].length} keys)`
+              : typeof args[0] === 'object' && args[0] !== null && property === 'put'
+                ? `(${Object.keys(args[0]).length} entries)`
+                : '';
             trace.calls.push(`${label}.${property}${keys}`);
             return (value as (...a: unknown[]) => unknown).apply(t, args);
           };

@@ -7,7 +7,12 @@ import { here, typecheck } from './typecheck.js';
 // Every TypeScript block in docs/ and in the README is a complete module: it must compile against
 // the published types of our packages exactly as written.
 const docsDir = join(here(import.meta.url), '..');
-const pages = [...readdirSync(docsDir).filter((f) => f.endsWith('.md')).map((f) => join(docsDir, f)), join(docsDir, '../README.md')];
+const pages = [
+  ...readdirSync(docsDir)
+    .filter((f) => f.endsWith('.md'))
+    .map((f) => join(docsDir, f)),
+  join(docsDir, '../README.md'),
+];
 const blocks = pages.flatMap((path) => codeBlocks(basename(path), readFileSync(path, 'utf8'))).filter(isTypeScript);
 // A block whose first line names a file (`// src/index.ts`, `// test/env.d.ts`) is that file of one
 // small Worker project, so the testing guide's tests import the getting-started Worker as a
@@ -28,7 +33,10 @@ describe('code blocks in docs/', () => {
   it('finds the blocks, and the checker reports errors when there are some', () => {
     expect(blocks.length).toBeGreaterThan(15);
     const bad = typecheck(docsDir, [
-      { name: 'bad.ts', code: `import { Database } from '@pocket/core';\nconst db = Database.open({ name: 'x', storage: 42 });\ndb.collection<{ _id: string; n: number }>('c').find().where('n').equals('text');\nexport {};\n` },
+      {
+        name: 'bad.ts',
+        code: `import { Database } from '@pocket/core';\nconst db = Database.open({ name: 'x', storage: 42 });\ndb.collection<{ _id: string; n: number }>('c').find().where('n').equals('text');\nexport {};\n`,
+      },
     ]).get('bad.ts');
     expect(bad).toHaveLength(2);
     expect(bad!.join('\n')).toMatch(/bad.ts:2: .*number.*StorageAdapter/s);

@@ -25,9 +25,15 @@ afterAll(() => rmSync(project, { recursive: true, force: true }));
 
 describe('the getting-started Worker under the testing guide', () => {
   it('has every file the two pages name', () => {
-    expect([...files.keys()].sort()).toEqual(
-      ['src/index.ts', 'test/apply-migrations.ts', 'test/env.d.ts', 'test/storage.test.ts', 'test/todos.test.ts', 'vitest.config.ts', 'wrangler.jsonc'],
-    );
+    expect([...files.keys()].sort()).toEqual([
+      'src/index.ts',
+      'test/apply-migrations.ts',
+      'test/env.d.ts',
+      'test/storage.test.ts',
+      'test/todos.test.ts',
+      'vitest.config.ts',
+      'wrangler.jsonc',
+    ]);
   });
 
   it("passes the guide's tests in workerd", () => {

@@ -55,6 +55,8 @@ describe("getting-started.md's one-line migration", () => {
   it('writes what d1SchemaSql gives for its schema', () => {
     mkdirSync(join(project, 'migrations'));
     execFileSync('sh', ['-c', oneLiner], { cwd: project });
-    expect(readFileSync(join(project, 'migrations/0001_init.sql'), 'utf8')).toBe(d1SchemaSql({ collections: ['todos'], indexes: { todos: [['userId', 'createdAt']] } }));
+    expect(readFileSync(join(project, 'migrations/0001_init.sql'), 'utf8')).toBe(
+      d1SchemaSql({ collections: ['todos'], indexes: { todos: [['userId', 'createdAt']] } }),
+    );
   });
 });

@@ -25,7 +25,12 @@ export const completions: Completion[] = [
   { match: `// src/index.ts\nimport { Database } from '@pocket/core';`, prelude: domJson, why: 'request.json() typed as in the DOM lib' },
   { match: `tablePrefix: 'app_',`, prelude: `declare const env: { DB: D1Database };\n`, why: 'the binding the page assumes' },
   { match: `await initializeD1Schema(env.DB`, prelude: `declare const env: { DB: D1Database };\n`, why: 'the binding the page assumes' },
-  { match: `// src/todo-list.ts`, file: 'src/todo-list.ts', prelude: `${domJson}interface Env {}\n`, why: 'request.json() typed as in the DOM lib; the Env the class names' },
+  {
+    match: `// src/todo-list.ts`,
+    file: 'src/todo-list.ts',
+    prelude: `${domJson}interface Env {}\n`,
+    why: 'request.json() typed as in the DOM lib; the Env the class names',
+  },
   { match: `import { TodoListDO } from './todo-list';`, file: 'src/index-durable-object.ts', why: 'imports the Durable Object block' },
   { match: `storage: state.storage,`, prelude: `declare const state: DurableObjectState;\n`, why: 'the state the page assumes' },
   {
@@ -55,7 +60,10 @@ export const completions: Completion[] = [
     prelude: `import { Database, type DatabaseOptions } from '@pocket/core';\ndeclare const options: DatabaseOptions;\n`,
     replace: [
       [`Database.create({ ... })`, `Database.create({ ...options })`],
-      [`      this.db = await Database.create({ ...options });\n    }\n    return this.db;\n  }\n`, `      this.db = await Database.create({ ...options });\n    }\n    return this.db;\n  }\n  async fetch(): Promise<Response> {\n    return new Response(String((await this.getDb()).name));\n  }\n`],
+      [
+        `      this.db = await Database.create({ ...options });\n    }\n    return this.db;\n  }\n`,
+        `      this.db = await Database.create({ ...options });\n    }\n    return this.db;\n  }\n  async fetch(): Promise<Response> {\n    return new Response(String((await this.getDb()).name));\n  }\n`,
+      ],
     ],
     why: 'the elided options; the fetch() a DurableObject must have',
   },

@@ -39,9 +39,12 @@ export async function startWorker(stateDir, { log = false } = {}) {
   const worker = await startWrangler(workerDir, port, {
     log,
     extraArgs: [
-      '--persist-to', stateDir,
-      '--inspector-port', String(inspector),
-      '--log-level', 'error',
+      '--persist-to',
+      stateDir,
+      '--inspector-port',
+      String(inspector),
+      '--log-level',
+      'error',
       ...alias('@pocket/core', 'packages/core/src/index.ts'),
       ...alias('@pocket/storage-edge', 'packages/storage-edge/src/index.ts'),
     ],

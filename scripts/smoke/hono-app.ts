@@ -24,7 +24,14 @@ app.post('/todos', async (c) => {
   const { title } = await c.req.json<{ title: string }>();
   return c.json(await c.get('db').collection<Todo>('todos').insert({ title, completed: false }), 201);
 });
-app.put('/todos/:id', async (c) => c.json(await c.get('db').collection<Todo>('todos').update(c.req.param('id'), await c.req.json<Partial<Todo>>())));
+app.put('/todos/:id', async (c) =>
+  c.json(
+    await c
+      .get('db')
+      .collection<Todo>('todos')
+      .update(c.req.param('id'), await c.req.json<Partial<Todo>>()),
+  ),
+);
 app.delete('/todos/:id', async (c) => {
   const deleted = await c.get('db').collection<Todo>('todos').delete(c.req.param('id'));
   return deleted ? c.body(null, 204) : c.notFound();

@@ -17,7 +17,11 @@ const schemaBlocks = blocks.filter((b) => /^\s*CREATE /i.test(b.code));
 
 /** Runs a block's statements one by one, as a migration would. */
 async function run(sql: string): Promise<void> {
-  for (const statement of sql.split(';').map((s) => s.trim()).filter(Boolean)) await env.DB.prepare(statement).run();
+  for (const statement of sql
+    .split(';')
+    .map((s) => s.trim())
+    .filter(Boolean))
+    await env.DB.prepare(statement).run();
 }
 
 /** The table of Pocket's first release, as the seed page's migration made it. */
@@ -57,7 +61,10 @@ describe('SQL blocks in docs/', () => {
     expect((await todos.changes()).changes).toEqual([]);
     await todos.insert({ _id: 'new', userId: 'u2' });
     await todos.update('old', { done: true });
-    expect((await todos.changes()).changes.map((c) => [c.id, c.rev])).toEqual([['new', 1], ['old', 2]]);
+    expect((await todos.changes()).changes.map((c) => [c.id, c.rev])).toEqual([
+      ['new', 1],
+      ['old', 2],
+    ]);
   });
 
   it('shows the statements Pocket runs itself to upgrade such a table', async () => {
@@ -92,7 +99,12 @@ describe('SQL blocks in docs/', () => {
 
   it('quotes, in performance.md, the statement Pocket builds for the scan query', () => {
     const shown = blocks.find((b) => b.file === 'performance.md' && b.code.startsWith('SELECT'))!;
-    const { sql } = compileFind('"pocket_todos"', { filter: condition.gte('priority', 5), sort: [{ path: 'createdAt', direction: 'desc' }], skip: 0, limit: 20 });
+    const { sql } = compileFind('"pocket_todos"', {
+      filter: condition.gte('priority', 5),
+      sort: [{ path: 'createdAt', direction: 'desc' }],
+      skip: 0,
+      limit: 20,
+    });
     expect(squash(shown.code)).toBe(squash(sql));
   });
 });

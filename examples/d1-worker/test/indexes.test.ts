@@ -43,7 +43,12 @@ describe('every route on requireIndexes() storage', () => {
 
   it('would fail a query that no index serves (the check is on)', async () => {
     const todos = checkedDb().collection<Todo>('todos');
-    const error = await todos.find().where('title').equals('T1').exec().catch((e: unknown) => e);
+    const error = await todos
+      .find()
+      .where('title')
+      .equals('T1')
+      .exec()
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(FullScanError);
     expect((error as FullScanError).message).toContain('indexes: { todos: [["title"]] }');
   });
@@ -72,7 +77,13 @@ describe('the operation log', () => {
     expect((await listed.json<Todo[]>()).map((t) => t._id)).toEqual(['t1100']);
     expect(log).toHaveBeenCalledTimes(1);
     const line = log.mock.calls[0]![0] as Record<string, unknown>;
-    expect(line).toMatchObject({ message: 'pocket operation', collection: 'todos', operation: 'find', failed: false, statements: [expect.stringMatching(/^SELECT .* ORDER BY .* LIMIT/)] });
+    expect(line).toMatchObject({
+      message: 'pocket operation',
+      collection: 'todos',
+      operation: 'find',
+      failed: false,
+      statements: [expect.stringMatching(/^SELECT .* ORDER BY .* LIMIT/)],
+    });
     expect(line.rowsRead).toBeGreaterThan(1100);
 
     // A user's list reads the 100 rows it returns (and one more): no line.

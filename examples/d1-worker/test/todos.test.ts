@@ -24,9 +24,7 @@ async function create(title: string, userId?: string): Promise<Todo> {
 
 describe('the migration', () => {
   it('created the table and indexes before the Worker ran, and Pocket uses that table', async () => {
-    const { results } = await env.DB.prepare(
-      `SELECT name FROM sqlite_master WHERE tbl_name = 'pocket_todos' ORDER BY name`,
-    ).all<{ name: string }>();
+    const { results } = await env.DB.prepare(`SELECT name FROM sqlite_master WHERE tbl_name = 'pocket_todos' ORDER BY name`).all<{ name: string }>();
     expect(results.map((r) => r.name)).toEqual(
       expect.arrayContaining(['pocket_todos', 'idx_todos_user', 'pocket_todos_createdAt_i2e36d', 'pocket_todos_userId__createdAt_1ts57bk']),
     );
@@ -52,9 +50,15 @@ describe('listing', () => {
       [db.collection<Todo>('todos').find().sort('createdAt').limit(5), 5],
     ] as const) {
       const { sql, params } = compileFind('"pocket_todos"', query.toQuery());
-      const plan = await env.DB.prepare(`EXPLAIN QUERY PLAN ${sql}`).bind(...params).all<{ detail: string }>();
-      expect(plan.results.map((r) => r.detail).join('\n')).toMatch(/^(SEARCH|SCAN) pocket_todos USING INDEX pocket_todos_(userId__)?createdAt_\w+( \(<expr>=\?\))?$/);
-      const run = await env.DB.prepare(sql).bind(...params).all();
+      const plan = await env.DB.prepare(`EXPLAIN QUERY PLAN ${sql}`)
+        .bind(...params)
+        .all<{ detail: string }>();
+      expect(plan.results.map((r) => r.detail).join('\n')).toMatch(
+        /^(SEARCH|SCAN) pocket_todos USING INDEX pocket_todos_(userId__)?createdAt_\w+( \(<expr>=\?\))?$/,
+      );
+      const run = await env.DB.prepare(sql)
+        .bind(...params)
+        .all();
       expect(run.results).toHaveLength(returned);
       // A limit stops at its last row; a user's range also reads the entry that ends it.
       expect(run.meta.rows_read).toBeLessThanOrEqual(returned + 1);
@@ -163,7 +167,10 @@ describe('/todos/:id', () => {
 
   it('refuses an oversized title on POST and PUT, and a malformed cursor', async () => {
     const long = 'x'.repeat(MAX_TITLE_LENGTH + 1);
-    expect(await (await call('POST', '/todos', { title: long })).json()).toMatchObject({ error: 'BAD_REQUEST', message: expect.stringContaining(`the limit is ${MAX_TITLE_LENGTH}`) });
+    expect(await (await call('POST', '/todos', { title: long })).json()).toMatchObject({
+      error: 'BAD_REQUEST',
+      message: expect.stringContaining(`the limit is ${MAX_TITLE_LENGTH}`),
+    });
     const todo = await create('x'.repeat(MAX_TITLE_LENGTH));
     expect((await call('PUT', `/todos/${todo._id}`, { title: long })).status).toBe(400);
     expect(await (await call('GET', '/todos?after=not-a-cursor')).json()).toMatchObject({ error: 'QUERY_ERROR' });

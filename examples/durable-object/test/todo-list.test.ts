@@ -39,7 +39,7 @@ async function storedKeys(user: string): Promise<string[]> {
   return runInDurableObject(stub, async (_instance, state) => [...(await state.storage.list({ prefix: 'pocket:' })).keys()]);
 }
 
-describe('CRUD in one user\'s Durable Object', () => {
+describe("CRUD in one user's Durable Object", () => {
   it('creates, lists, reads, updates and deletes', async () => {
     const first = await create('alice', 'Book flights');
     expect(first).toEqual({ _id: expect.any(String), title: 'Book flights', completed: false, createdAt: expect.any(String), _rev: 1 });
@@ -58,17 +58,12 @@ describe('CRUD in one user\'s Durable Object', () => {
     expect((await call('alice', 'DELETE', `/todos/${second._id}`)).status).toBe(204);
   });
 
-  it('stores each todo under pocket:todos:<id> in that user\'s object', async () => {
+  it("stores each todo under pocket:todos:<id> in that user's object", async () => {
     const todo = await create('alice', 'Look inside');
     // The todo is under its own key. Beside it, Pocket keeps the collection's change feed
     // (docs/durable-objects.md): the id's revision record (~<id>), one feed entry per changed id
     // (#<sequence>) and the last sequence number (!seq). list() returns keys in sorted order.
-    expect(await storedKeys('alice')).toEqual([
-      'pocket:todos!seq',
-      'pocket:todos#0000000000000001',
-      `pocket:todos:${todo._id}`,
-      `pocket:todos~${todo._id}`,
-    ]);
+    expect(await storedKeys('alice')).toEqual(['pocket:todos!seq', 'pocket:todos#0000000000000001', `pocket:todos:${todo._id}`, `pocket:todos~${todo._id}`]);
 
     // A delete removes the document's key; its revision record and a new feed entry stay, as
     // the tombstone that tells the change feed about the delete.
@@ -115,7 +110,9 @@ describe('CRUD in one user\'s Durable Object', () => {
     // Stored through Pocket inside alice's object, with distinct createdAt values (faster than 205 POSTs).
     await runInDurableObject(env.TODO_LIST.get(env.TODO_LIST.idFromName('alice')), async (_instance, state) => {
       const db = Database.open({ name: 'todo-list', storage: createDurableObjectStorage({ storage: state.storage, keyPrefix: 'pocket:' }) });
-      await db.collection<Todo>('todos').bulkInsert(all.map((title, i) => ({ title, completed: false, createdAt: new Date(Date.UTC(2026, 0, 1, 0, 0, i)).toISOString() })));
+      await db
+        .collection<Todo>('todos')
+        .bulkInsert(all.map((title, i) => ({ title, completed: false, createdAt: new Date(Date.UTC(2026, 0, 1, 0, 0, i)).toISOString() })));
     });
     const seen: string[] = [];
     let path: string | null = '/todos';
@@ -141,7 +138,7 @@ describe('CRUD in one user\'s Durable Object', () => {
 });
 
 describe('one object per user', () => {
-  it('users never see each other\'s todos', async () => {
+  it("users never see each other's todos", async () => {
     await create('alice', 'Alice only');
     await create('bob', 'Bob only');
     expect(await titles('alice')).toEqual(['Alice only']);
@@ -149,7 +146,7 @@ describe('one object per user', () => {
     expect(await titles('carol')).toEqual([]);
   });
 
-  it('a user cannot read, change or delete another user\'s todo, even knowing its id', async () => {
+  it("a user cannot read, change or delete another user's todo, even knowing its id", async () => {
     const todo = await create('alice', 'Private');
     expect((await call('bob', 'GET', `/todos/${todo._id}`)).status).toBe(404);
     expect((await call('bob', 'PUT', `/todos/${todo._id}`, { title: 'Mine now' })).status).toBe(404);

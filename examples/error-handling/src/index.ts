@@ -56,7 +56,10 @@ async function route(request: Request, db: Database): Promise<Response> {
       const after = searchParams.get('after');
       // No checks here on purpose: Pocket rejects -1, 0, 2.5 or "ten" (NaN, which Math.min keeps)
       // with a QueryError, and a cursor it did not make too. Only the size is capped.
-      const query = todos.find().sort('createdAt').limit(limit === null ? MAX_PAGE_SIZE : Math.min(Number(limit), MAX_PAGE_SIZE));
+      const query = todos
+        .find()
+        .sort('createdAt')
+        .limit(limit === null ? MAX_PAGE_SIZE : Math.min(Number(limit), MAX_PAGE_SIZE));
       const { docs, next } = await (after === null ? query : query.after(after)).page();
       const response = Response.json(docs);
       if (next !== null) {

@@ -59,10 +59,14 @@ describe('requests that work', () => {
 });
 
 describe('D1Error → 503', () => {
-  it('on a read: a fixed message and a request id, with D1\'s details only in the log', async () => {
+  it("on a read: a fixed message and a request id, with D1's details only in the log", async () => {
     await breakTheTable();
     const error = await errorOf(await call('GET', '/todos'), 503);
-    expect(error).toEqual({ code: 'DATABASE_UNAVAILABLE', message: 'The database is unavailable. Try again later.', requestId: expect.stringMatching(/^[0-9a-f-]{36}$/) });
+    expect(error).toEqual({
+      code: 'DATABASE_UNAVAILABLE',
+      message: 'The database is unavailable. Try again later.',
+      requestId: expect.stringMatching(/^[0-9a-f-]{36}$/),
+    });
 
     expect(logged).toHaveBeenCalledTimes(1);
     const [line, cause] = logged.mock.calls[0]!;
@@ -123,7 +127,9 @@ describe('PocketError → its own status and code', () => {
 describe('anything else → 500', () => {
   it('a bug in a route (a todo stored without a title) is a 500 with a request id and nothing else', async () => {
     await call('POST', '/todos', { title: 'Make the table' }); // the first write creates the table
-    await env.DB.prepare('INSERT INTO pocket_todos (_id, data) VALUES (?, ?)').bind('legacy', JSON.stringify({ _id: 'legacy', completed: false })).run();
+    await env.DB.prepare('INSERT INTO pocket_todos (_id, data) VALUES (?, ?)')
+      .bind('legacy', JSON.stringify({ _id: 'legacy', completed: false }))
+      .run();
     const error = await errorOf(await call('GET', '/todos/legacy/headline'), 500);
     expect(error).toEqual({ code: 'INTERNAL_ERROR', message: 'Something went wrong on our side.', requestId: expect.any(String) });
     const [line, cause] = logged.mock.calls[0]!;
@@ -132,7 +138,7 @@ describe('anything else → 500', () => {
   });
 });
 
-describe('the Worker\'s own 400 and 404', () => {
+describe("the Worker's own 400 and 404", () => {
   it('rejects bodies that are not JSON objects, a missing title and broken percent-encoding', async () => {
     expect(await errorOf(await call('POST', '/todos', '{oops'), 400)).toMatchObject({ code: 'BAD_REQUEST' });
     expect(await errorOf(await call('POST', '/todos', '[]'), 400)).toMatchObject({ code: 'BAD_REQUEST' });

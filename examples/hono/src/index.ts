@@ -64,12 +64,15 @@ app.get('/todos', async (c) => {
 
 app.post('/todos', async (c) => {
   const body = await readObject(c.req.raw);
-  const todo = await c.get('db').collection<Todo>('todos').insert({
-    _id: crypto.randomUUID(),
-    title: titleOf(body.title),
-    completed: false,
-    createdAt: new Date().toISOString(),
-  });
+  const todo = await c
+    .get('db')
+    .collection<Todo>('todos')
+    .insert({
+      _id: crypto.randomUUID(),
+      title: titleOf(body.title),
+      completed: false,
+      createdAt: new Date().toISOString(),
+    });
   c.header('ETag', etag(todo._rev));
   c.header('Location', `/todos/${encodeURIComponent(todo._id)}`);
   return c.json(todo, 201);

@@ -19,12 +19,15 @@ me.get('/todos', async (c) => {
 
 me.post('/todos', async (c) => {
   const body = await readObject(c.req.raw);
-  const todo = await c.get('db').collection<UserTodo>('user_todos').insert({
-    _id: crypto.randomUUID(),
-    title: titleOf(body.title),
-    completed: false,
-    createdAt: new Date().toISOString(),
-    userId: c.get('userId'), // from the token, whatever the body says
-  });
+  const todo = await c
+    .get('db')
+    .collection<UserTodo>('user_todos')
+    .insert({
+      _id: crypto.randomUUID(),
+      title: titleOf(body.title),
+      completed: false,
+      createdAt: new Date().toISOString(),
+      userId: c.get('userId'), // from the token, whatever the body says
+    });
   return c.json(todo, 201);
 });

@@ -86,7 +86,10 @@ describe('ETag and conditional requests', () => {
     expect(got.headers.get('etag')).toBe('"1"');
     expect(await got.json()).toEqual(todo);
 
-    for (const [method, rev] of [['PATCH', 2], ['PUT', 3]] as const) {
+    for (const [method, rev] of [
+      ['PATCH', 2],
+      ['PUT', 3],
+    ] as const) {
       const written = await call(method, `/todos/${todo._id}`, { completed: rev === 2 });
       expect(written.status).toBe(200);
       expect(written.headers.get('etag')).toBe(`"${rev}"`);
@@ -180,10 +183,7 @@ describe('ETag and conditional requests', () => {
 
   it('lets exactly one of two clients racing with the same If-Match win', async () => {
     const todo = await create('Race');
-    const [a, b] = await Promise.all([
-      patch(todo, { title: 'Client A' }, { 'if-match': '"1"' }),
-      patch(todo, { title: 'Client B' }, { 'if-match': '"1"' }),
-    ]);
+    const [a, b] = await Promise.all([patch(todo, { title: 'Client A' }, { 'if-match': '"1"' }), patch(todo, { title: 'Client B' }, { 'if-match': '"1"' })]);
     expect([a.status, b.status].sort()).toEqual([200, 412]);
     const [winner, loser] = a.status === 200 ? [a, b] : [b, a];
     expect(winner.headers.get('etag')).toBe('"2"');
@@ -236,7 +236,7 @@ describe('errors', () => {
     expect(body.message).toContain('missing');
   });
 
-  it('maps a Pocket ValidationError to 400 (an id over Pocket\'s length limit)', async () => {
+  it("maps a Pocket ValidationError to 400 (an id over Pocket's length limit)", async () => {
     const response = await call('PUT', `/todos/${'x'.repeat(600)}`, { completed: true });
     expect(response.status).toBe(400);
     expect(await response.json()).toMatchObject({ error: 'VALIDATION_ERROR' });
@@ -253,7 +253,10 @@ describe('errors', () => {
   });
 
   it('answers an oversized title and a malformed cursor with 400', async () => {
-    expect(await (await call('POST', '/todos', { title: 'x'.repeat(201) })).json()).toMatchObject({ error: 'BAD_REQUEST', message: expect.stringContaining('the limit is 200') });
+    expect(await (await call('POST', '/todos', { title: 'x'.repeat(201) })).json()).toMatchObject({
+      error: 'BAD_REQUEST',
+      message: expect.stringContaining('the limit is 200'),
+    });
     const todo = await create('Unchanged');
     expect((await call('PATCH', `/todos/${todo._id}`, { title: 'x'.repeat(201) })).status).toBe(400);
     expect(await (await call('GET', '/todos?after=not-a-cursor')).json()).toMatchObject({ error: 'QUERY_ERROR' });
@@ -281,7 +284,11 @@ describe('errors', () => {
 describe('D1 sessions across requests', () => {
   it('hands back a bookmark with every answer, and a request that carries it reads the writes before it', async () => {
     const created = await exports.default.fetch(
-      new Request('http://example.com/todos', { method: 'POST', body: JSON.stringify({ title: 'Read me back' }), headers: { 'content-type': 'application/json' } }),
+      new Request('http://example.com/todos', {
+        method: 'POST',
+        body: JSON.stringify({ title: 'Read me back' }),
+        headers: { 'content-type': 'application/json' },
+      }),
     );
     expect(created.status).toBe(201);
     const todo = await created.json<StoredTodo>();
@@ -356,7 +363,12 @@ describe('Server-Timing', () => {
   it('logs one structured line for an operation that reads more than 1,000 rows', async () => {
     const db = Database.open({ name: 'my-app', storage: createD1Storage({ database: env.DB }) });
     await db.collection<Todo>('todos').bulkInsert(
-      Array.from({ length: 1200 }, (_, i) => ({ _id: `t${i}`, title: `T${i}`, completed: false, createdAt: new Date(Date.UTC(2026, 0, 1) + i).toISOString() })),
+      Array.from({ length: 1200 }, (_, i) => ({
+        _id: `t${i}`,
+        title: `T${i}`,
+        completed: false,
+        createdAt: new Date(Date.UTC(2026, 0, 1) + i).toISOString(),
+      })),
     );
     const log = vi.spyOn(console, 'log').mockImplementation(() => {});
 

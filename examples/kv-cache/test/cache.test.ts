@@ -104,14 +104,14 @@ describe('invalidation on writes', () => {
     expect(await list('alice')).toEqual({ cache: 'MISS', titles: [] });
   });
 
-  it('a write by one user leaves another user\'s cache alone', async () => {
+  it("a write by one user leaves another user's cache alone", async () => {
     await create('bob', 'Bob 1');
     await list('bob');
     await create('alice', 'Alice 1');
     expect(await list('bob')).toEqual({ cache: 'HIT', titles: ['Bob 1'] });
   });
 
-  it('nobody can change another user\'s todo (and so nobody can invalidate their cache)', async () => {
+  it("nobody can change another user's todo (and so nobody can invalidate their cache)", async () => {
     const todo = await create('bob', 'Bob 1');
     await list('bob');
     expect((await call('alice', 'PUT', `/todos/${todo._id}`, { title: 'hacked' })).status).toBe(404);

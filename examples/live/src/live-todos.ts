@@ -60,17 +60,16 @@ export class LiveTodos extends DurableObject<Env> {
     if (this.#stopLiveQuery) return;
     // observe coalesces: the writes that land while a run is queued or in flight cost one more
     // run together, so a burst of 3,000 adds sends a few lists, not 3,000.
-    this.#stopLiveQuery = this.#newest()
-      .observe(
-        (todos) => {
-          this.#latest = todos;
-          this.#broadcast({ type: 'todos', todos });
-        },
-        (error) => {
-          console.error('live query failed:', error);
-          this.#broadcast({ type: 'error', message: 'The live query failed; send {"type":"refresh"} to retry.' });
-        },
-      );
+    this.#stopLiveQuery = this.#newest().observe(
+      (todos) => {
+        this.#latest = todos;
+        this.#broadcast({ type: 'todos', todos });
+      },
+      (error) => {
+        console.error('live query failed:', error);
+        this.#broadcast({ type: 'error', message: 'The live query failed; send {"type":"refresh"} to retry.' });
+      },
+    );
   }
 
   /** The newest todos first: the live query's, and the first HTTP page's. */

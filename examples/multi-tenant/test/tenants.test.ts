@@ -15,9 +15,7 @@ async function call(tenant: string | null, method: string, path: string, body?: 
   const headers = new Headers();
   if (tenant !== null) headers.set('x-tenant-id', tenant);
   if (body !== undefined) headers.set('content-type', 'application/json');
-  return exports.default.fetch(
-    new Request(`http://example.com${path}`, { method, headers, body: body === undefined ? null : JSON.stringify(body) }),
-  );
+  return exports.default.fetch(new Request(`http://example.com${path}`, { method, headers, body: body === undefined ? null : JSON.stringify(body) }));
 }
 
 async function ok<T>(response: Promise<Response>, status = 200): Promise<T> {
@@ -47,7 +45,7 @@ describe('tenant ids', () => {
     ['inner whitespace', 'ac me'],
     ['33 characters', 'a'.repeat(33)],
     ['10,000 characters', 'a'.repeat(10_000)],
-    ['uppercase (SQLite table names ignore case: Acme would share acme\'s tables)', 'Acme'],
+    ["uppercase (SQLite table names ignore case: Acme would share acme's tables)", 'Acme'],
     ['an underscore (tenant a_b + todos = tenant a + b_todos)', 'a_b'],
     ['a leading hyphen', '-acme'],
     ['a trailing hyphen', 'acme-'],
@@ -130,15 +128,18 @@ describe('errors from the tenant object', () => {
     }
   });
 
-  it('an oversized note is the object\'s ValidationError, a 400 in the Worker, and nothing is stored', async () => {
+  it("an oversized note is the object's ValidationError, a 400 in the Worker, and nothing is stored", async () => {
     const response = await call('acme', 'POST', '/object/notes', { title: 'n'.repeat(MAX_NOTE_LENGTH + 1) });
     expect(response.status).toBe(400);
-    expect(await response.json()).toEqual({ error: 'VALIDATION_ERROR', message: `The note is ${MAX_NOTE_LENGTH + 1} characters long; the limit is ${MAX_NOTE_LENGTH}.` });
+    expect(await response.json()).toEqual({
+      error: 'VALIDATION_ERROR',
+      message: `The note is ${MAX_NOTE_LENGTH + 1} characters long; the limit is ${MAX_NOTE_LENGTH}.`,
+    });
     expect(await ok(call('acme', 'GET', '/object/notes'))).toEqual([]);
     await ok(call('acme', 'POST', '/object/notes', { title: 'n'.repeat(MAX_NOTE_LENGTH) }), 201);
   });
 
-  it('a malformed cursor is the object\'s QueryError, a 400 in the Worker', async () => {
+  it("a malformed cursor is the object's QueryError, a 400 in the Worker", async () => {
     const response = await call('acme', 'GET', '/object/notes?after=not-a-cursor');
     expect(response.status).toBe(400);
     expect(await response.json()).toMatchObject({ error: 'QUERY_ERROR' });
@@ -184,7 +185,9 @@ describe('input and pages, on every route', () => {
     const titles = Array.from({ length: count }, (_, i) => `t${String(i).padStart(3, '0')}`);
     const at = (i: number) => new Date(Date.UTC(2026, 0, 1, 0, 0, i)).toISOString();
     // Stored through Pocket as the routes store them, with distinct createdAt values.
-    await getTenantDb(env, 'acme').collection<Todo>('todos').bulkInsert(titles.map((title, i) => ({ title, completed: false, createdAt: at(i) })));
+    await getTenantDb(env, 'acme')
+      .collection<Todo>('todos')
+      .bulkInsert(titles.map((title, i) => ({ title, completed: false, createdAt: at(i) })));
     await sharedDb(env)
       .collection<SharedTodo>('todos')
       .bulkInsert(titles.map((title, i) => ({ title, completed: false, createdAt: at(i), tenantId: i % 2 === 0 ? 'acme' : 'globex' })));
@@ -219,7 +222,7 @@ describe('per-tenant tables in D1', () => {
     expect(JSON.parse(row!.data)).toEqual(todo);
   });
 
-  it('a tenant cannot delete another tenant\'s todo, even knowing its id', async () => {
+  it("a tenant cannot delete another tenant's todo, even knowing its id", async () => {
     const todo = await ok<WithRev<Todo>>(call('acme', 'POST', '/prefixed/todos', { title: 'Keep' }), 201);
     expect((await call('globex', 'DELETE', `/prefixed/todos/${todo._id}`)).status).toBe(204);
     expect(await ok(call('acme', 'GET', '/prefixed/todos'))).toEqual([todo]);
@@ -229,7 +232,7 @@ describe('per-tenant tables in D1', () => {
 });
 
 describe('one Durable Object per tenant', () => {
-  it('keeps each tenant\'s notes in its own object\'s SQLite database', async () => {
+  it("keeps each tenant's notes in its own object's SQLite database", async () => {
     const note = await ok<WithRev<Note>>(call('acme', 'POST', '/object/notes', { title: 'Acme note' }), 201);
     expect(note).toEqual({ _id: expect.any(String), text: 'Acme note', createdAt: expect.any(String), _rev: 1 });
     await ok(call('globex', 'POST', '/object/notes', { title: 'Globex note' }), 201);
@@ -243,7 +246,7 @@ describe('one Durable Object per tenant', () => {
     expect(await tableNames()).toEqual([]); // nothing in D1
   });
 
-  it('deletes only in the caller\'s object', async () => {
+  it("deletes only in the caller's object", async () => {
     const note = await ok<WithRev<Note>>(call('acme', 'POST', '/object/notes', { title: 'Acme note' }), 201);
     expect((await call('globex', 'DELETE', `/object/notes/${note._id}`)).status).toBe(204);
     expect(await ok(call('acme', 'GET', '/object/notes'))).toEqual([note]);
@@ -269,7 +272,7 @@ describe('a shared table with tenantId on every row', () => {
     expect(await ok(call('initech', 'GET', '/shared/todos'))).toEqual([]);
   });
 
-  it('hides another tenant\'s document from reads, updates and deletes', async () => {
+  it("hides another tenant's document from reads, updates and deletes", async () => {
     const todo = await ok<WithRev<SharedTodo>>(call('acme', 'POST', '/shared/todos', { title: 'Secret' }), 201);
     expect((await call('globex', 'GET', `/shared/todos/${todo._id}`)).status).toBe(404);
     expect((await call('globex', 'PUT', `/shared/todos/${todo._id}`, { title: 'Stolen' })).status).toBe(404);
@@ -290,9 +293,13 @@ describe('a shared table with tenantId on every row', () => {
     for (let i = 0; i < 30; i++) await ok(call(i % 3 === 0 ? 'acme' : 'globex', 'POST', '/shared/todos', { title: `T${i}` }), 201);
     const list = sharedDb(env).collection<SharedTodo>('todos').find().where('tenantId').equals('acme').sort('createdAt').limit(100);
     const { sql, params } = compileFind('"pocket_todos"', list.toQuery());
-    const plan = await env.DB.prepare(`EXPLAIN QUERY PLAN ${sql}`).bind(...params).all<{ detail: string }>();
+    const plan = await env.DB.prepare(`EXPLAIN QUERY PLAN ${sql}`)
+      .bind(...params)
+      .all<{ detail: string }>();
     expect(plan.results.map((r) => r.detail).join('\n')).toMatch(/^SEARCH pocket_todos USING INDEX pocket_todos_tenantId__createdAt_\w+ \(<expr>=\?\)$/);
-    const run = await env.DB.prepare(sql).bind(...params).all();
+    const run = await env.DB.prepare(sql)
+      .bind(...params)
+      .all();
     expect(run.results).toHaveLength(10);
     // The ten rows, and the index entry after them that ends the tenant's range.
     expect(run.meta.rows_read).toBe(11);

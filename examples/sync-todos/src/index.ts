@@ -19,7 +19,10 @@ export default {
   async fetch(request: Request, env: Env): Promise<Response> {
     const list = listOfSyncPath(new URL(request.url).pathname);
     if (list === null) {
-      return Response.json({ error: 'NOT_FOUND', message: 'Open / for the page; sync at /lists/<name>/sync (name: a-z, 0-9, -, at most 64).' }, { status: 404 });
+      return Response.json(
+        { error: 'NOT_FOUND', message: 'Open / for the page; sync at /lists/<name>/sync (name: a-z, 0-9, -, at most 64).' },
+        { status: 404 },
+      );
     }
     return env.TODO_LIST.get(env.TODO_LIST.idFromName(list)).fetch(request);
   },

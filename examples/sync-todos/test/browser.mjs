@@ -118,7 +118,7 @@ try {
   });
 } catch (error) {
   failed = true;
-  console.error(`✗ ${error instanceof Error ? error.stack ?? error.message : error}`);
+  console.error(`✗ ${error instanceof Error ? (error.stack ?? error.message) : error}`);
   if (server) console.error(`wrangler dev said:\n${server.output().slice(-4_000)}`);
 } finally {
   await browser?.close().catch(() => undefined);
@@ -167,16 +167,25 @@ function titles(page) {
 
 async function expectTitles(page, expected) {
   try {
-    await page.waitForFunction((want) => JSON.stringify([...document.querySelectorAll('#todos li input.title')].map((i) => i.value)) === want, JSON.stringify(expected), { timeout: TIMEOUT });
+    await page.waitForFunction(
+      (want) => JSON.stringify([...document.querySelectorAll('#todos li input.title')].map((i) => i.value)) === want,
+      JSON.stringify(expected),
+      { timeout: TIMEOUT },
+    );
   } catch {
     const seen = JSON.stringify(await titles(page));
-    throw new Error(`expected the titles ${JSON.stringify(expected)}, the page (${page.url()}) shows ${seen}, status "${await page.textContent('#status')}", note "${await page.textContent('#note')}"`);
+    throw new Error(
+      `expected the titles ${JSON.stringify(expected)}, the page (${page.url()}) shows ${seen}, status "${await page.textContent('#status')}", note "${await page.textContent('#note')}"`,
+    );
   }
 }
 
 async function expectCompleted(page, title, completed) {
   await page.waitForFunction(
-    ({ title, completed }) => [...document.querySelectorAll('#todos li')].some((li) => li.querySelector('input.title')?.value === title && li.querySelector('input.done')?.checked === completed),
+    ({ title, completed }) =>
+      [...document.querySelectorAll('#todos li')].some(
+        (li) => li.querySelector('input.title')?.value === title && li.querySelector('input.done')?.checked === completed,
+      ),
     { title, completed },
     { timeout: TIMEOUT },
   );

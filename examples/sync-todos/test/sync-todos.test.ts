@@ -82,7 +82,9 @@ describe('the Worker', () => {
 
   it('answers a malformed HTTP sync request 400 and keeps serving', async () => {
     expect((await post('/lists/home/sync/push?user=Ann', '{not json')).status).toBe(400);
-    expect((await post('/lists/home/sync/pull?user=Ann', JSON.stringify({ v: 1, collection: 'secrets', filter: null, since: null }))).status).toBeGreaterThanOrEqual(400);
+    expect(
+      (await post('/lists/home/sync/pull?user=Ann', JSON.stringify({ v: 1, collection: 'secrets', filter: null, since: null }))).status,
+    ).toBeGreaterThanOrEqual(400);
     const ok = await post('/lists/home/sync/pull?user=Ann', JSON.stringify({ v: 1, collection: 'todos', filter: null, since: null }));
     expect(ok.status).toBe(200);
     expect(await ok.json()).toMatchObject({ v: 1, changes: [], caughtUp: true });

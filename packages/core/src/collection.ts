@@ -67,7 +67,11 @@ export class Collection<T extends BaseDocument = AnyDocument> {
     this.#runner = {
       find: (query) => {
         if (query.after != null && !cursorPages) {
-          return Promise.reject(new QueryError(`The "${storage.name}" storage adapter does not support cursor pages (after() and page()); use sort() with skip() and limit() instead.`));
+          return Promise.reject(
+            new QueryError(
+              `The "${storage.name}" storage adapter does not support cursor pages (after() and page()); use sort() with skip() and limit() instead.`,
+            ),
+          );
         }
         const select = query.select;
         if (select != null && !projections) {
@@ -87,8 +91,7 @@ export class Collection<T extends BaseDocument = AnyDocument> {
           sortsAllMatches: query.sort.length > 0,
           suggestedIndex: null,
         }),
-      observe: (query, listener, onError) =>
-        observeQuery(hub, name, () => this.#runner.find(query), listener, onError),
+      observe: (query, listener, onError) => observeQuery(hub, name, () => this.#runner.find(query), listener, onError),
     };
   }
 
@@ -172,7 +175,9 @@ export class Collection<T extends BaseDocument = AnyDocument> {
       if (typeof u !== 'object' || u === null) {
         throw new ValidationError(`bulkUpdate() item ${i} must be { id, changes }, got ${describe(u)}.`);
       }
-      return this.#checked(updateOperation(u.id, u.changes, u.expectedRev === undefined ? undefined : { expectedRev: u.expectedRev }, `changes of bulkUpdate() item ${i}`));
+      return this.#checked(
+        updateOperation(u.id, u.changes, u.expectedRev === undefined ? undefined : { expectedRev: u.expectedRev }, `changes of bulkUpdate() item ${i}`),
+      );
     });
     if (ops.length === 0) return [];
     return this.#announce(await this.#write(ops)).map((r) => (r as { doc: StoredDocument }).doc as unknown as WithRev<T>);
@@ -261,7 +266,9 @@ export class Collection<T extends BaseDocument = AnyDocument> {
     for (let attempt = 1; ; attempt++) {
       const ids = [...new Set(ops.map((op) => (op.type === 'insert' || op.type === 'upsert' ? op.doc._id : op.id)))];
       const read = await this.#store.getMany(ids);
-      const states = new Map<string, DocumentState | undefined>(ids.map((id, i) => [id, read[i] ? { doc: read[i], rev: (read[i]._rev as number | undefined) ?? 1 } : undefined]));
+      const states = new Map<string, DocumentState | undefined>(
+        ids.map((id, i) => [id, read[i] ? { doc: read[i], rev: (read[i]._rev as number | undefined) ?? 1 } : undefined]),
+      );
       const writes: WriteOperation[] = [];
       for (const op of ops) {
         const id = op.type === 'insert' || op.type === 'upsert' ? op.doc._id : op.id;
@@ -288,7 +295,9 @@ export class Collection<T extends BaseDocument = AnyDocument> {
   /** The store, when it keeps a change feed; else a clear error. */
   #feed(what: string): CollectionStore {
     if (!this.#storage.capabilities.changeFeed || this.#store.changes === undefined || this.#store.purgeTombstones === undefined) {
-      throw new QueryError(`The "${this.#storage.name}" storage adapter keeps no change feed, so ${what} cannot run. Use storage that does (memory, D1, Durable Objects).`);
+      throw new QueryError(
+        `The "${this.#storage.name}" storage adapter keeps no change feed, so ${what} cannot run. Use storage that does (memory, D1, Durable Objects).`,
+      );
     }
     return this.#store;
   }
@@ -297,10 +306,14 @@ export class Collection<T extends BaseDocument = AnyDocument> {
   #checked<W extends WriteOperation>(op: W): W {
     const { capabilities, name } = this.#storage;
     if ('expectedRev' in op && op.expectedRev !== undefined && !capabilities.revisions) {
-      throw new ValidationError(`The "${name}" storage adapter keeps no revisions, so expectedRev cannot be checked. Drop expectedRev, or use storage that keeps them.`);
+      throw new ValidationError(
+        `The "${name}" storage adapter keeps no revisions, so expectedRev cannot be checked. Drop expectedRev, or use storage that keeps them.`,
+      );
     }
     if ('operators' in op && op.operators !== undefined && !capabilities.fieldOperators) {
-      throw new ValidationError(`The "${name}" storage adapter cannot apply field operators such as ${op.operators[0]!.kind}(). Read the document and write the new value instead.`);
+      throw new ValidationError(
+        `The "${name}" storage adapter cannot apply field operators such as ${op.operators[0]!.kind}(). Read the document and write the new value instead.`,
+      );
     }
     return op;
   }
@@ -368,7 +381,9 @@ const MAX_CHANGES_LIMIT = 10_000;
 function parseCheckpoint(checkpoint: unknown): number {
   if (checkpoint === undefined || checkpoint === null) return 0;
   if (typeof checkpoint === 'string' && /^(0|[1-9][0-9]{0,15})$/.test(checkpoint) && Number.isSafeInteger(Number(checkpoint))) return Number(checkpoint);
-  throw new QueryError(`A change-feed checkpoint is a string that changes() returned, got ${typeof checkpoint === 'string' ? JSON.stringify(checkpoint.slice(0, 40)) : describe(checkpoint)}.`);
+  throw new QueryError(
+    `A change-feed checkpoint is a string that changes() returned, got ${typeof checkpoint === 'string' ? JSON.stringify(checkpoint.slice(0, 40)) : describe(checkpoint)}.`,
+  );
 }
 
 export type { Filter };

@@ -35,7 +35,10 @@ export const COLLECTION_NAME_PATTERN = /^[a-z_][a-z0-9_-]{0,63}$/;
 export function assertCollectionName(name: unknown, where = 'Collection name'): asserts name is string {
   if (typeof name !== 'string' || !COLLECTION_NAME_PATTERN.test(name)) {
     const shown = typeof name === 'string' ? JSON.stringify(name) : describe(name);
-    const hint = typeof name === 'string' && COLLECTION_NAME_PATTERN.test(name.toLowerCase()) ? ` Try ${JSON.stringify(name.toLowerCase())} or snake_case: SQL table names ignore case.` : '';
+    const hint =
+      typeof name === 'string' && COLLECTION_NAME_PATTERN.test(name.toLowerCase())
+        ? ` Try ${JSON.stringify(name.toLowerCase())} or snake_case: SQL table names ignore case.`
+        : '';
     throw new ValidationError(
       `${where} ${shown} is not valid: start with a lower-case letter or "_", then use lower-case letters, digits, "_" or "-", at most 64 characters.${hint}`,
     );
@@ -106,7 +109,9 @@ export class Database {
       collection = new Collection(name, this.storage.collection(name, context), this.#hub, this.storage, schema);
       this.#collections.set(name, collection);
     } else if (schema !== undefined && schema !== collection.schema) {
-      throw new ValidationError(`Collection "${name}" of database "${this.name}" is already open${collection.schema === undefined ? ' without a schema' : ' with another schema'}; give the schema the first time it is opened, and the same one after.`);
+      throw new ValidationError(
+        `Collection "${name}" of database "${this.name}" is already open${collection.schema === undefined ? ' without a schema' : ' with another schema'}; give the schema the first time it is opened, and the same one after.`,
+      );
     }
     return collection;
   }
@@ -119,7 +124,9 @@ export class Database {
   onChange(listener: ChangeListener, options?: { documents?: true }): () => void;
   onChange(listener: ChangeNoticeListener, options: { documents: false }): () => void;
   onChange(listener: ChangeListener | ChangeNoticeListener, options: { documents?: boolean } = {}): () => void {
-    return options.documents === false ? this.#hub.subscribe(listener as ChangeNoticeListener, { documents: false }) : this.#hub.subscribe(listener as ChangeListener);
+    return options.documents === false
+      ? this.#hub.subscribe(listener as ChangeNoticeListener, { documents: false })
+      : this.#hub.subscribe(listener as ChangeListener);
   }
 }
 

@@ -37,10 +37,7 @@ export const MAX_ID_LENGTH = 512;
 /** Throws a `ValidationError` unless `id` is a usable document id. */
 export function assertId(id: unknown, what = '_id'): asserts id is string {
   if (typeof id !== 'string' || id.length === 0) {
-    throw new ValidationError(
-      `${what} must be a non-empty string, got ${describe(id)}. Pass the document's string _id.`,
-      { path: '_id' },
-    );
+    throw new ValidationError(`${what} must be a non-empty string, got ${describe(id)}. Pass the document's string _id.`, { path: '_id' });
   }
   if (id.length > MAX_ID_LENGTH) {
     throw new ValidationError(`${what} is ${id.length} characters long; the limit is ${MAX_ID_LENGTH}.`, {

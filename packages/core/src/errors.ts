@@ -2,13 +2,7 @@
  * Every error Pocket throws on purpose is a `PocketError`: it has a stable `code` to branch on,
  * an HTTP-like `status` to answer with, and a message that says what happened and what to do.
  */
-export type PocketErrorCode =
-  | 'VALIDATION_ERROR'
-  | 'DOCUMENT_NOT_FOUND'
-  | 'DUPLICATE_KEY'
-  | 'CONFLICT'
-  | 'QUERY_ERROR'
-  | 'STORAGE_ERROR';
+export type PocketErrorCode = 'VALIDATION_ERROR' | 'DOCUMENT_NOT_FOUND' | 'DUPLICATE_KEY' | 'CONFLICT' | 'QUERY_ERROR' | 'STORAGE_ERROR';
 
 /** The HTTP statuses Pocket's errors carry; a literal type, so frameworks accept it as a status. */
 export type PocketErrorStatus = 400 | 404 | 409 | 500 | 503;
@@ -70,12 +64,7 @@ export class DocumentNotFoundError extends PocketError {
   readonly collection: string;
   readonly id: string;
   constructor(collection: string, id: string, options?: PocketErrorOptions) {
-    super(
-      'DOCUMENT_NOT_FOUND',
-      404,
-      `Document "${id}" was not found in collection "${collection}". Check the id, or use upsert() to create it.`,
-      options,
-    );
+    super('DOCUMENT_NOT_FOUND', 404, `Document "${id}" was not found in collection "${collection}". Check the id, or use upsert() to create it.`, options);
     this.collection = collection;
     this.id = id;
   }

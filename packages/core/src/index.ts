@@ -1,7 +1,19 @@
 export { Database, COLLECTION_NAME_PATTERN, assertCollectionName, type DatabaseOptions, type CollectionOptions } from './database.js';
 export type { StandardSchemaV1, StandardResult, SchemaDocument } from './schema.js';
 export { Collection, type DocumentUpdate, type ChangesOptions, type Change, type ChangesPage } from './collection.js';
-export { increment, arrayUnion, arrayRemove, deleteField, isFieldOperator, type FieldOperator, type Increment, type ArrayUnion, type ArrayRemove, type DeleteField, type OperatorFor } from './operators.js';
+export {
+  increment,
+  arrayUnion,
+  arrayRemove,
+  deleteField,
+  isFieldOperator,
+  type FieldOperator,
+  type Increment,
+  type ArrayUnion,
+  type ArrayRemove,
+  type DeleteField,
+  type OperatorFor,
+} from './operators.js';
 export type { DocumentPatch, UpsertDocument, WriteOptions } from './patch.js';
 export type { ChangeEvent, ChangeListener, ChangeNotice, ChangeNoticeListener, ChangeHub } from './changes.js';
 export {

@@ -46,10 +46,9 @@ export type FieldOperator = Increment | ArrayUnion<unknown> | ArrayRemove<unknow
  */
 export type OperatorFor<V> = unknown extends V
   ? FieldOperator
-  :
-      | (NonNullable<V> extends number ? Increment : never)
-      | (NonNullable<V> extends ReadonlyArray<infer E> ? ArrayUnion<E> | ArrayRemove<E> : never)
-      | (undefined extends V ? DeleteField : never);
+  : | (NonNullable<V> extends number ? Increment : never)
+    | (NonNullable<V> extends ReadonlyArray<infer E> ? ArrayUnion<E> | ArrayRemove<E> : never)
+    | (undefined extends V ? DeleteField : never);
 
 /** Adds `by` (a finite number, negative to subtract) to the field, atomically. */
 export function increment(by: number): Increment {

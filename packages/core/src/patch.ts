@@ -34,7 +34,10 @@ const UNPATCHABLE_KEY = /^$|["\\\u0000-\u001f]/;
 export function insertOperation(input: unknown): Extract<WriteOperation, { type: 'insert' }> {
   const { doc, operators } = newDocument(input, 'document');
   if (operators.length > 0) {
-    throw new ValidationError(`Field "${operators[0]!.field}" of an inserted document is a field operator; operators apply to update() and upsert(). Give the value itself.`, { path: operators[0]!.field });
+    throw new ValidationError(
+      `Field "${operators[0]!.field}" of an inserted document is a field operator; operators apply to update() and upsert(). Give the value itself.`,
+      { path: operators[0]!.field },
+    );
   }
   return { type: 'insert', doc };
 }
@@ -57,7 +60,10 @@ export function updateOperation(id: unknown, patch: unknown, options: WriteOptio
   if (operators.some((o) => o.field === '_id')) throw new ValidationError(`_id cannot be a field operator; _id cannot change.`, { path: '_id' });
   for (const key of [...Object.keys(changes), ...operators.map((o) => o.field)]) {
     if (UNPATCHABLE_KEY.test(key)) {
-      throw new ValidationError(`Patch field ${JSON.stringify(key)} is empty or contains a double quote, backslash or control character; such fields can only be written with upsert().`, { path: key });
+      throw new ValidationError(
+        `Patch field ${JSON.stringify(key)} is empty or contains a double quote, backslash or control character; such fields can only be written with upsert().`,
+        { path: key },
+      );
     }
   }
   const expectedRev = expectedRevision(options, 1);
@@ -73,7 +79,8 @@ export function deleteOperation(id: unknown, options: WriteOptions | undefined):
 /** `options.expectedRev`, checked: a whole number of at least `least`, or undefined. */
 export function expectedRevision(options: WriteOptions | undefined, least: 0 | 1): number | undefined {
   if (options === undefined) return undefined;
-  if (typeof options !== 'object' || options === null) throw new ValidationError(`Write options must be an object such as { expectedRev: 3 }, got ${describe(options)}.`);
+  if (typeof options !== 'object' || options === null)
+    throw new ValidationError(`Write options must be an object such as { expectedRev: 3 }, got ${describe(options)}.`);
   const { expectedRev } = options;
   if (expectedRev === undefined) return undefined;
   if (!Number.isSafeInteger(expectedRev) || expectedRev < least) {
@@ -97,7 +104,10 @@ function newDocument(input: unknown, what: string): { doc: StoredDocument; opera
   for (const { field } of operators) {
     if (field === '_id') throw new ValidationError(`_id cannot be a field operator.`, { path: '_id' });
     if (UNPATCHABLE_KEY.test(field)) {
-      throw new ValidationError(`Field ${JSON.stringify(field)} is empty or contains a double quote, backslash or control character, so it cannot take a field operator.`, { path: field });
+      throw new ValidationError(
+        `Field ${JSON.stringify(field)} is empty or contains a double quote, backslash or control character, so it cannot take a field operator.`,
+        { path: field },
+      );
     }
   }
   doc._rev = 1;

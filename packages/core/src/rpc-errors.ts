@@ -1,17 +1,12 @@
-import {
-  ConflictError,
-  DocumentNotFoundError,
-  DuplicateKeyError,
-  QueryError,
-  StorageError,
-  ValidationError,
-} from './errors.js';
+import { ConflictError, DocumentNotFoundError, DuplicateKeyError, QueryError, StorageError, ValidationError } from './errors.js';
 
 /** `Name: message`, as Workers RPC delivers an error thrown inside a Durable Object. */
 const REMOTE = /^(ValidationError|QueryError|ConflictError|DocumentNotFoundError|DuplicateKeyError|StorageError|D1Error|DurableObjectStorageError): ([\s\S]*)$/;
 const NOT_FOUND = /^Document "([\s\S]*)" was not found in collection "([^"]*)"\. /;
-const REVISION = /^Document "([\s\S]*)" in collection "([^"]*)" (?:does not exist|is at revision (\d+)), but the write expected (?:no document|revision (\d+)); /;
-const DUPLICATE = /^(?:A document with _id "([\s\S]*)" already exists in collection "([^"]*)"\. |The _id "([\s\S]*)" appears more than once in one bulkInsert\(\) into collection "([^"]*)";)/;
+const REVISION =
+  /^Document "([\s\S]*)" in collection "([^"]*)" (?:does not exist|is at revision (\d+)), but the write expected (?:no document|revision (\d+)); /;
+const DUPLICATE =
+  /^(?:A document with _id "([\s\S]*)" already exists in collection "([^"]*)"\. |The _id "([\s\S]*)" appears more than once in one bulkInsert\(\) into collection "([^"]*)";)/;
 
 /**
  * The `PocketError` a Durable Object's RPC method threw, rebuilt on the calling side. Workers RPC
@@ -42,7 +37,10 @@ export function fromRpcError(error: unknown): unknown {
       const found = REVISION.exec(message);
       if (found === null) return new ConflictError(message, options);
       const [, id, collection, current, expected] = found as unknown as [string, string, string, string | undefined, string | undefined];
-      return ConflictError.revision({ collection, id, expectedRev: expected === undefined ? 0 : Number(expected), currentRev: current === undefined ? null : Number(current) }, options);
+      return ConflictError.revision(
+        { collection, id, expectedRev: expected === undefined ? 0 : Number(expected), currentRev: current === undefined ? null : Number(current) },
+        options,
+      );
     }
     case 'DocumentNotFoundError': {
       const found = NOT_FOUND.exec(message);

@@ -54,7 +54,10 @@ export async function validateDocument(schema: StandardSchemaV1, collection: str
   }
   const output: JsonObject = toJsonObject(result.value, `output of the schema of collection "${collection}"`);
   if (output._id !== undefined && output._id !== doc._id) {
-    throw new ValidationError(`The schema of collection "${collection}" changed _id from ${JSON.stringify(doc._id)} to ${JSON.stringify(output._id)}; a schema may not change _id.`, { path: '_id' });
+    throw new ValidationError(
+      `The schema of collection "${collection}" changed _id from ${JSON.stringify(doc._id)} to ${JSON.stringify(output._id)}; a schema may not change _id.`,
+      { path: '_id' },
+    );
   }
   delete output._rev;
   const stored: StoredDocument = output._id === undefined ? { _id: doc._id, ...output } : (output as StoredDocument);

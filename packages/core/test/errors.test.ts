@@ -1,5 +1,20 @@
 import { describe, expect, expectTypeOf, it } from 'vitest';
-import { COLLECTION_NAME_PATTERN, ConflictError, createMemoryStorage, Database, DocumentNotFoundError, DuplicateKeyError, fromRpcError, PocketError, QueryError, StorageError, toJsonObject, ValidationError, type Filter, type PocketErrorStatus } from '@pocket/core';
+import {
+  COLLECTION_NAME_PATTERN,
+  ConflictError,
+  createMemoryStorage,
+  Database,
+  DocumentNotFoundError,
+  DuplicateKeyError,
+  fromRpcError,
+  PocketError,
+  QueryError,
+  StorageError,
+  toJsonObject,
+  ValidationError,
+  type Filter,
+  type PocketErrorStatus,
+} from '@pocket/core';
 import { evaluate, matches } from '@pocket/core/adapter';
 import { expectRejection, expectThrow } from '@pocket/core/testing';
 
@@ -25,7 +40,9 @@ describe('error classes', () => {
   });
 
   it('say what to do', () => {
-    expect(new DocumentNotFoundError('todos', 'a').message).toBe('Document "a" was not found in collection "todos". Check the id, or use upsert() to create it.');
+    expect(new DocumentNotFoundError('todos', 'a').message).toBe(
+      'Document "a" was not found in collection "todos". Check the id, or use upsert() to create it.',
+    );
     expect(new DuplicateKeyError('todos', 'a').message).toBe(
       'A document with _id "a" already exists in collection "todos". Use update() or upsert() to change it, or insert with another _id.',
     );
@@ -42,7 +59,12 @@ describe('error classes', () => {
     expect(error.toJSON()).toStrictEqual({ name: 'StorageError', code: 'STORAGE_ERROR', status: 500, message: 'Storage failed.' });
     expect(JSON.parse(JSON.stringify(error))).toStrictEqual(error.toJSON());
     const unavailable = new StorageError('D1_ERROR: no such column: secret_column in SELECT …');
-    expect(unavailable.toJSON()).toStrictEqual({ name: 'StorageError', code: 'STORAGE_ERROR', status: 503, message: 'Storage is unavailable; try again later.' });
+    expect(unavailable.toJSON()).toStrictEqual({
+      name: 'StorageError',
+      code: 'STORAGE_ERROR',
+      status: 503,
+      message: 'Storage is unavailable; try again later.',
+    });
     // A mistake of the caller's keeps its message: it says what to do.
     expect(new ValidationError('title must be a string').toJSON().message).toBe('title must be a string');
     expect(new StorageError('x').retryable).toBe(false);
@@ -54,7 +76,7 @@ describe('toJSON() is safe to send', () => {
   /** What a backend's own error text can hold, which must never reach a client. */
   const backendText = "D1_ERROR: no such column: secret_column at offset 7: SQLITE_ERROR in SELECT data FROM pocket_todos WHERE json_extract(data, '$.a') = ?";
 
-  it('sends no backend text, SQL, cause or stack for any failure on Pocket\'s side (5xx), whatever the class', () => {
+  it("sends no backend text, SQL, cause or stack for any failure on Pocket's side (5xx), whatever the class", () => {
     // A backend's error class, as adapters write them (storage-edge's D1Error is one).
     class BackendError extends StorageError {
       override readonly name = 'BackendError';
@@ -81,7 +103,7 @@ describe('toJSON() is safe to send', () => {
     }
   });
 
-  it('keeps the message of the caller\'s mistakes (4xx), which Pocket writes for them, and nothing else', () => {
+  it("keeps the message of the caller's mistakes (4xx), which Pocket writes for them, and nothing else", () => {
     const mistakes: PocketError[] = [
       new ValidationError('id is 600 characters long; the limit is 512.', { path: 'x', cause: new Error('inner') }),
       new QueryError('limit() takes a whole number of 0 or more, got -1.'),
@@ -127,7 +149,9 @@ describe('database and collection names', () => {
     await expectRejection(Database.create({ name: 'x'.repeat(129), storage }), ValidationError, 'VALIDATION_ERROR');
     await expectRejection(Database.create(null as never), ValidationError, 'VALIDATION_ERROR');
     const missing = await expectRejection(Database.create({ name: 'app' } as never), ValidationError, 'VALIDATION_ERROR');
-    expect(missing.message).toBe('Database "app" needs a storage adapter such as createMemoryStorage() or createD1Storage({ database: env.DB }), got undefined.');
+    expect(missing.message).toBe(
+      'Database "app" needs a storage adapter such as createMemoryStorage() or createD1Storage({ database: env.DB }), got undefined.',
+    );
     expect((await Database.create({ name: 'x'.repeat(128), storage })).name).toHaveLength(128);
   });
 });
@@ -136,10 +160,10 @@ describe('ids', () => {
   it('must be non-empty, well-formed strings of at most 512 characters', async () => {
     const c = db().collection('c');
     const cases: Array<[unknown, string]> = [
-      [5, '_id must be a non-empty string, got number 5. Pass the document\'s string _id.'],
-      ['', '_id must be a non-empty string, got an empty string. Pass the document\'s string _id.'],
-      [null, '_id must be a non-empty string, got null. Pass the document\'s string _id.'],
-      [['a'], '_id must be a non-empty string, got an array. Pass the document\'s string _id.'],
+      [5, "_id must be a non-empty string, got number 5. Pass the document's string _id."],
+      ['', "_id must be a non-empty string, got an empty string. Pass the document's string _id."],
+      [null, "_id must be a non-empty string, got null. Pass the document's string _id."],
+      [['a'], "_id must be a non-empty string, got an array. Pass the document's string _id."],
       ['x'.repeat(513), '_id is 513 characters long; the limit is 512.'],
       ['a\uD800', 'Field "_id" of the document contains a lone UTF-16 surrogate.'],
     ];
@@ -174,9 +198,19 @@ describe('documents', () => {
     ['Map', { m: new Map() }, 'm', 'Field "m" of the document is a Map; only plain objects, arrays and primitives are stored.'],
     ['class instance', { u: new URL('https://example.com') }, 'u', 'Field "u" of the document is a URL; only plain objects, arrays and primitives are stored.'],
     ['cycle', cycle, 'self.back', 'Field "self.back" of the document is a circular reference; documents must be trees.'],
-    ['__proto__ key', JSON.parse('{"a":{"__proto__":{"isAdmin":true}}}'), 'a.__proto__', 'Field "a.__proto__" of the document uses the reserved key "__proto__".'],
+    [
+      '__proto__ key',
+      JSON.parse('{"a":{"__proto__":{"isAdmin":true}}}'),
+      'a.__proto__',
+      'Field "a.__proto__" of the document uses the reserved key "__proto__".',
+    ],
     ['hole in an array', { list: [1, , 3] }, 'list[1]', 'Field "list[1]" of the document is undefined (or a hole); use null.'],
-    ['value in an array', { list: [{ ok: 1 }, { at: new Date(0) }] }, 'list[1].at', 'Field "list[1].at" of the document is a Date; store date.toISOString() or a timestamp number.'],
+    [
+      'value in an array',
+      { list: [{ ok: 1 }, { at: new Date(0) }] },
+      'list[1].at',
+      'Field "list[1].at" of the document is a Date; store date.toISOString() or a timestamp number.',
+    ],
     ['lone surrogate', { s: '\uDC00' }, 's', 'Field "s" of the document contains a lone UTF-16 surrogate.'],
     ['too deep', deep, 'n'.repeat(101).split('').join('.'), 'nests deeper than 100 levels'],
   ];
@@ -209,7 +243,14 @@ describe('documents', () => {
 
   it('the top level must be a plain object', async () => {
     const c = db().collection('c');
-    for (const [doc, got] of [[null, 'null'], [[], 'an array'], ['doc', 'a string'], [new Date(0), 'a Date'], [new Map(), 'a Map'], [5, 'number 5']] as const) {
+    for (const [doc, got] of [
+      [null, 'null'],
+      [[], 'an array'],
+      ['doc', 'a string'],
+      [new Date(0), 'a Date'],
+      [new Map(), 'a Map'],
+      [5, 'number 5'],
+    ] as const) {
       const error = await expectRejection(c.insert(doc as never), ValidationError, 'VALIDATION_ERROR');
       expect(error.message).toBe(`A document must be a plain object, got ${got}.`);
     }
@@ -309,6 +350,7 @@ describe('fromRpcError', () => {
     // Only errors that came over RPC: a local Error, or another class, with a Pocket name in its message stays as it is.
     const local = new Error('ValidationError: not from RPC');
     const remoteTypeError = Object.assign(new TypeError('ValidationError: boom'), { remote: true });
-    for (const error of [plain, typeError, pocket, 'a string', null, new Error('ValidationError'), local, remoteTypeError]) expect(fromRpcError(error)).toBe(error);
+    for (const error of [plain, typeError, pocket, 'a string', null, new Error('ValidationError'), local, remoteTypeError])
+      expect(fromRpcError(error)).toBe(error);
   });
 });

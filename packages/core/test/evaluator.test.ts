@@ -118,7 +118,14 @@ describe('matches: null and missing', () => {
   });
 
   it('ranges and string operators never match null or missing', () => {
-    for (const filter of [condition.gte('v', 0), condition.lte('v', 'z'), condition.gte('v', false), condition.startsWith('v', ''), condition.regex('v', ''), condition.contains('v', '')]) {
+    for (const filter of [
+      condition.gte('v', 0),
+      condition.lte('v', 'z'),
+      condition.gte('v', false),
+      condition.startsWith('v', ''),
+      condition.regex('v', ''),
+      condition.contains('v', ''),
+    ]) {
       expect(matching(filter, VALUES)).not.toContain('missing');
       expect(matching(filter, VALUES)).not.toContain('null');
     }
@@ -229,7 +236,17 @@ describe('evaluate', () => {
   it('sorts by each key in turn, breaking ties by _id ascending in both directions', () => {
     expect(evaluate(query({ sort: [{ path: 'n', direction: 'asc' }] }), docs).map((d) => d._id)).toEqual(['c', 'a', 'b', 'd', 'e']);
     expect(evaluate(query({ sort: [{ path: 'n', direction: 'desc' }] }), docs).map((d) => d._id)).toEqual(['e', 'b', 'd', 'a', 'c']);
-    expect(evaluate(query({ sort: [{ path: 's', direction: 'asc' }, { path: 'n', direction: 'desc' }] }), docs).map((d) => d._id)).toEqual(['b', 'e', 'c', 'd', 'a']);
+    expect(
+      evaluate(
+        query({
+          sort: [
+            { path: 's', direction: 'asc' },
+            { path: 'n', direction: 'desc' },
+          ],
+        }),
+        docs,
+      ).map((d) => d._id),
+    ).toEqual(['b', 'e', 'c', 'd', 'a']);
   });
 
   it('applies skip and limit after sorting', () => {

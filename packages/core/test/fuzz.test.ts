@@ -59,7 +59,9 @@ describe('differential fuzzing', () => {
   });
 
   it('finds a write that ignores expectedRev, and shrinks it to the document and the call', async () => {
-    const broken = brokenMemory((store) => ({ write: (ops) => store.write(ops.map(({ expectedRev: _ignored, ...op }: WriteOperation & { expectedRev?: number }) => op as WriteOperation)) }));
+    const broken = brokenMemory((store) => ({
+      write: (ops) => store.write(ops.map(({ expectedRev: _ignored, ...op }: WriteOperation & { expectedRev?: number }) => op as WriteOperation)),
+    }));
     const report = await runFuzz({ adapter: 'no-revisions', seed: 7, cases: 2000, createStorage: () => broken });
     const failure = report.failure!;
     expect(failure).not.toBeNull();
@@ -77,7 +79,8 @@ describe('differential fuzzing', () => {
   });
 
   it('finds an arrayRemove that takes 1 for "1", and shrinks it to one array and one value', async () => {
-    const numeric = (v: JsonValue): JsonValue[] => (typeof v === 'number' ? [String(v)] : typeof v === 'string' && v.trim() !== '' && Number.isFinite(Number(v)) ? [Number(v)] : []);
+    const numeric = (v: JsonValue): JsonValue[] =>
+      typeof v === 'number' ? [String(v)] : typeof v === 'string' && v.trim() !== '' && Number.isFinite(Number(v)) ? [Number(v)] : [];
     const loose = (op: WriteOperation): WriteOperation =>
       op.type === 'update' || op.type === 'upsert'
         ? { ...op, operators: op.operators?.map((o) => (o.kind === 'arrayRemove' ? { ...o, values: [...o.values, ...o.values.flatMap(numeric)] } : o)) }

@@ -47,7 +47,10 @@ describe('all-or-nothing bulk writes on the memory adapter', () => {
   it('a mixed batch given to the store fails whole when its last operation fails', async () => {
     const storage = createMemoryStorage();
     const c = (await Database.create({ name: 'atomic', storage })).collection('items');
-    await c.bulkInsert([{ _id: 'a', n: 1 }, { _id: 'b', n: 2 }]);
+    await c.bulkInsert([
+      { _id: 'a', n: 1 },
+      { _id: 'b', n: 2 },
+    ]);
     const store = storage.collection('items', { database: 'atomic' });
     const before = await c.find().exec();
     await expect(

@@ -48,14 +48,27 @@ describe('prototype pollution', () => {
     expect(filters.map((f) => docs.filter((d) => matches(f, d)).map((d) => d._id))).toEqual([['d1'], ['d3'], ['d1'], ['d3'], ['d2']]);
     expect(readPath(plain, ['constructor'])).toBe(readPath(plain, ['missing']));
     expect(readPath(Object.create(null), ['a'])).toBe(readPath({}, ['a']));
-    expect(evaluate({ filter: null, sort: [{ path: 'toString', direction: 'asc' }, { path: '__defineGetter__', direction: 'desc' }], skip: 0, limit: null }, [...docs, plain]).map((d) => d._id)).toEqual([
+    expect(
+      evaluate(
+        {
+          filter: null,
+          sort: [
+            { path: 'toString', direction: 'asc' },
+            { path: '__defineGetter__', direction: 'desc' },
+          ],
+          skip: 0,
+          limit: null,
+        },
+        [...docs, plain],
+      ).map((d) => d._id),
+    ).toEqual(['d0', 'd1', 'd2', 'plain', 'd3']);
+    expect([...docs, plain].sort(compareBy([{ path: 'constructor.prototype.polluted', direction: 'asc' }])).map((d) => d._id)).toEqual([
       'd0',
-      'd1',
       'd2',
-      'plain',
       'd3',
+      'plain',
+      'd1',
     ]);
-    expect([...docs, plain].sort(compareBy([{ path: 'constructor.prototype.polluted', direction: 'asc' }])).map((d) => d._id)).toEqual(['d0', 'd2', 'd3', 'plain', 'd1']);
     expectNoPollution(before);
   });
 
@@ -92,8 +105,18 @@ describe('prototype pollution', () => {
     await expect(todos.bulkUpdate([{ id: 'c', changes: payloads[0] as never }])).rejects.toThrow(/__proto__/);
     expect(() => todos.find(payloads[0] as never)).toThrow(/__proto__/);
     expect(() => todos.find().where('__proto__.polluted').exists()).toThrow(/__proto__/);
-    expect(() => todos.find().where('v').equals(payloads[0] as never)).toThrow(/__proto__/);
-    expect(() => todos.find().where('v').in([payloads[2]] as never)).toThrow(/__proto__/);
+    expect(() =>
+      todos
+        .find()
+        .where('v')
+        .equals(payloads[0] as never),
+    ).toThrow(/__proto__/);
+    expect(() =>
+      todos
+        .find()
+        .where('v')
+        .in([payloads[2]] as never),
+    ).toThrow(/__proto__/);
     expect(await todos.find().where('constructor.prototype.polluted').equals('yes').count()).toBe(1);
     expect(await todos.update('c', { constructor: 'now a string' } as never)).toMatchObject({ constructor: 'now a string', prototype: { polluted: 'yes' } });
     expect(await todos.find().sort('constructor').sort('prototype').exec()).toHaveLength(1);

@@ -60,7 +60,10 @@ const tick = () => new Promise((resolve) => setTimeout(resolve, 10));
 describe('observe', () => {
   it('delivers initial results, then the results after every change, then stops', async () => {
     const { todos } = slowStorage();
-    await todos.bulkInsert([{ _id: 'a', n: 1 }, { _id: 'b', n: 2 }]);
+    await todos.bulkInsert([
+      { _id: 'a', n: 1 },
+      { _id: 'b', n: 2 },
+    ]);
     const results = recorder<AnyDocument[]>();
     const stop = todos.find().where('n').gte(2).observe(results.push);
     expect(idsOf(await results.next())).toEqual(['b']);

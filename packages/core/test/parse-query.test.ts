@@ -21,7 +21,16 @@ async function todos() {
 describe('parseQuery and collection.query', () => {
   it('runs a query AST that travelled as JSON, and it can be extended', async () => {
     const c = await todos();
-    const built = c.find().where('tags').contains('x').or((q) => q.where('priority').gte(5), (q) => q.where('title').matches(/^al/i)).sort('priority', 'desc').limit(5);
+    const built = c
+      .find()
+      .where('tags')
+      .contains('x')
+      .or(
+        (q) => q.where('priority').gte(5),
+        (q) => q.where('title').matches(/^al/i),
+      )
+      .sort('priority', 'desc')
+      .limit(5);
     const wire = JSON.parse(JSON.stringify(built.toQuery()));
     expect(parseQuery(wire)).toEqual(built.toQuery());
     expect(Object.isFrozen(parseQuery(wire).sort)).toBe(true);
@@ -56,7 +65,12 @@ describe('parseQuery and collection.query', () => {
 describe('bulk writes and change events', () => {
   it('says when an id repeats within one bulkInsert, rather than claiming it is stored', async () => {
     const c = await todos();
-    const error = await c.bulkInsert([{ _id: 'z', title: 'z', priority: 0, tags: [] }, { _id: 'z', title: 'z2', priority: 0, tags: [] }]).catch((e: unknown) => e);
+    const error = await c
+      .bulkInsert([
+        { _id: 'z', title: 'z', priority: 0, tags: [] },
+        { _id: 'z', title: 'z2', priority: 0, tags: [] },
+      ])
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(DuplicateKeyError);
     expect(error).toMatchObject({ repeatedInBatch: true, id: 'z', status: 409 });
     expect((error as Error).message).toMatch(/appears more than once/);

@@ -38,7 +38,9 @@ describe('collections with a Standard Schema', () => {
     expect(error).toBeInstanceOf(ValidationError);
     const issues = (error as ValidationError).issues!;
     expect(issues.map((i) => i.path)).toEqual(['title', 'tags']);
-    expect((error as ValidationError).message).toMatch(/Document "b" does not match the schema of collection "todos": title: .+; tags: .+\. Nothing was written\./);
+    expect((error as ValidationError).message).toMatch(
+      /Document "b" does not match the schema of collection "todos": title: .+; tags: .+\. Nothing was written\./,
+    );
     expect((error as ValidationError).toJSON()).toMatchObject({ code: 'VALIDATION_ERROR', status: 400, issues });
     expect(await todos.get('b')).toBeNull();
   });
@@ -50,7 +52,12 @@ describe('collections with a Standard Schema', () => {
     await expect(todos.update('a', { views: increment(-5) })).rejects.toBeInstanceOf(ValidationError);
     await expect(todos.update('a', { title: '' })).rejects.toThrow(/title/);
     expect(await todos.get('a')).toMatchObject({ title: 't', views: 2, _rev: 2 });
-    await expect(todos.bulkUpdate([{ id: 'a', changes: { done: true } }, { id: 'a', changes: { tags: ['1', '2', '3', '4'] } }])).rejects.toBeInstanceOf(ValidationError);
+    await expect(
+      todos.bulkUpdate([
+        { id: 'a', changes: { done: true } },
+        { id: 'a', changes: { tags: ['1', '2', '3', '4'] } },
+      ]),
+    ).rejects.toBeInstanceOf(ValidationError);
     expect(await todos.get('a')).toMatchObject({ done: false, _rev: 2 });
   });
 

@@ -1,5 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { createMemoryStorage, Database, toJsonObject, type CollectionStore, type Filter, type FindQuery, type StorageAdapter, type StoredDocument } from '@pocket/core';
+import {
+  createMemoryStorage,
+  Database,
+  toJsonObject,
+  type CollectionStore,
+  type Filter,
+  type FindQuery,
+  type StorageAdapter,
+  type StoredDocument,
+} from '@pocket/core';
 import { compareValues, evaluate, project, readPath } from '@pocket/core/adapter';
 import {
   queryBuilderFor,
@@ -88,7 +97,8 @@ describe('randomDocuments', () => {
   });
 
   it('sometimes holds another type in the same field', () => {
-    const types = (field: string) => new Set(values(field).map((v) => (v === undefined ? 'missing' : v === null ? 'null' : Array.isArray(v) ? 'array' : typeof v)));
+    const types = (field: string) =>
+      new Set(values(field).map((v) => (v === undefined ? 'missing' : v === null ? 'null' : Array.isArray(v) ? 'array' : typeof v)));
     expect(types('n')).toEqual(new Set(['number', 'string', 'boolean', 'null', 'missing']));
     expect(types('flag')).toEqual(new Set(['boolean', 'number', 'null', 'missing']));
     expect(types('tags')).toEqual(new Set(['array', 'string', 'null', 'missing']));
@@ -165,7 +175,8 @@ function broken(find: (inner: CollectionStore, query: FindQuery) => Promise<Stor
 }
 const everything: FindQuery = { filter: null, sort: [], skip: 0, limit: null };
 /** What SQLite's json_extract does to booleans. */
-const booleansAsNumbers = (doc: StoredDocument): StoredDocument => JSON.parse(JSON.stringify(doc, (_k, v: unknown) => (typeof v === 'boolean' ? Number(v) : v)));
+const booleansAsNumbers = (doc: StoredDocument): StoredDocument =>
+  JSON.parse(JSON.stringify(doc, (_k, v: unknown) => (typeof v === 'boolean' ? Number(v) : v)));
 
 describe('checkAgainstEvaluator', () => {
   it('passes for the memory adapter', async () => {
@@ -205,7 +216,8 @@ describe('checkAgainstEvaluator', () => {
       broken(async (inner, query) => {
         const key = query.sort[0];
         const rows = await inner.find({ ...query, skip: 0, limit: null });
-        if (key?.path === 'name') rows.sort((a, b) => (String(a.name) < String(b.name) ? -1 : String(a.name) > String(b.name) ? 1 : 0) * (key.direction === 'asc' ? 1 : -1));
+        if (key?.path === 'name')
+          rows.sort((a, b) => (String(a.name) < String(b.name) ? -1 : String(a.name) > String(b.name) ? 1 : 0) * (key.direction === 'asc' ? 1 : -1));
         return rows.slice(query.skip, query.limit === null ? undefined : query.skip + query.limit);
       }),
     ],
@@ -231,7 +243,11 @@ describe('numbers one step apart', () => {
   });
 
   it('random documents hold numbers one double apart', () => {
-    const numbers = new Set(randomDocuments(createRandom(3), 400).flatMap((d) => [d.n, d.score]).filter((n): n is number => typeof n === 'number'));
+    const numbers = new Set(
+      randomDocuments(createRandom(3), 400)
+        .flatMap((d) => [d.n, d.score])
+        .filter((n): n is number => typeof n === 'number'),
+    );
     expect([...numbers].some((n) => numbers.has(nextDouble(n, 1)))).toBe(true);
   });
 

@@ -69,19 +69,32 @@ describe('conditions are typed by the field', () => {
   it('accept values of the field type', () => {
     const q = todos
       .find()
-      .where('title').equals('x')
-      .where('completed').equals(false)
-      .where('profile.age').gt(18)
-      .where('profile.age').between(18, 65)
-      .where('profile').equals(null)
-      .where('priority').in([1, 2, null])
-      .where('tags').contains('urgent')
-      .where('title').contains('sub')
-      .where('title').startsWith('T')
-      .where('title').matches(/^T/i)
-      .where('createdAt').gte('2026-01-01T00:00:00.000Z')
-      .where('userId').notIn([])
-      .where('completed').exists(false);
+      .where('title')
+      .equals('x')
+      .where('completed')
+      .equals(false)
+      .where('profile.age')
+      .gt(18)
+      .where('profile.age')
+      .between(18, 65)
+      .where('profile')
+      .equals(null)
+      .where('priority')
+      .in([1, 2, null])
+      .where('tags')
+      .contains('urgent')
+      .where('title')
+      .contains('sub')
+      .where('title')
+      .startsWith('T')
+      .where('title')
+      .matches(/^T/i)
+      .where('createdAt')
+      .gte('2026-01-01T00:00:00.000Z')
+      .where('userId')
+      .notIn([])
+      .where('completed')
+      .exists(false);
     expectTypeOf(q).toEqualTypeOf<QueryBuilder<Todo, WithRev<Todo>>>();
     expect(q.toQuery().filter).not.toBeNull();
   });
@@ -118,15 +131,31 @@ describe('conditions are typed by the field', () => {
   it('groups are typed by the same document', () => {
     const q = todos.find().or(
       (g) => g.where('completed').equals(true),
-      (g) => g.and((h) => h.where('profile.age').lt(18), (h) => h.where('tags').contains('kid')),
+      (g) =>
+        g.and(
+          (h) => h.where('profile.age').lt(18),
+          (h) => h.where('tags').contains('kid'),
+        ),
     );
     expectTypeOf(q).toEqualTypeOf<QueryBuilder<Todo, WithRev<Todo>>>();
     // @ts-expect-error inside a group, fields are checked too
-    expect(todos.find().or((g) => g.where('nope').equals(1)).toQuery().filter).toEqual({ kind: 'condition', op: 'eq', path: 'nope', value: 1 });
+    expect(
+      todos
+        .find()
+        .or((g) => g.where('nope').equals(1))
+        .toQuery().filter,
+    ).toEqual({ kind: 'condition', op: 'eq', path: 'nope', value: 1 });
   });
 
   it('untyped collections accept any field and any JSON value', () => {
-    const q = untyped.find().where('any.nested.path').equals({ a: [1, 'x', null] }).where('n').gt(1).where('list').contains([1]);
+    const q = untyped
+      .find()
+      .where('any.nested.path')
+      .equals({ a: [1, 'x', null] })
+      .where('n')
+      .gt(1)
+      .where('list')
+      .contains([1]);
     expectTypeOf<Parameters<ReturnType<typeof q.where<'x'>>['equals']>[0]>().toEqualTypeOf<JsonValue>();
     expect(q.toQuery().filter).not.toBeNull();
   });
@@ -188,7 +217,7 @@ describe('projections and pages', () => {
   it('select() returns a Pick with _id, and filters and sorts still take every field', () => {
     const picked = todos.find().where('completed').equals(false).sort('createdAt', 'desc').select('title', 'userId').limit(20);
     expectTypeOf(picked.exec()).resolves.toEqualTypeOf<Array<Pick<Todo, '_id' | 'title' | 'userId'> & { _rev: number }>>();
-    expectTypeOf(picked.first()).resolves.toEqualTypeOf<Pick<Todo, '_id' | 'title' | 'userId'> & { _rev: number } | null>();
+    expectTypeOf(picked.first()).resolves.toEqualTypeOf<(Pick<Todo, '_id' | 'title' | 'userId'> & { _rev: number }) | null>();
     expectTypeOf(picked.page()).resolves.toEqualTypeOf<{ docs: Array<Pick<Todo, '_id' | 'title' | 'userId'> & { _rev: number }>; next: string | null }>();
     picked.where('priority').gt(3).sort('profile.age');
     // @ts-expect-error not a field of Todo

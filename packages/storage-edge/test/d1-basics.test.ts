@@ -22,7 +22,12 @@ describe('D1 basics', () => {
       { _id: 'c', title: 'three', completed: false, userId: 'u2', tags: ['x', 'y'] },
     ]);
     await expect(todos.insert({ _id: 'a', title: 'dup', completed: false, userId: 'u1' })).rejects.toBeInstanceOf(DuplicateKeyError);
-    await expect(todos.bulkInsert([{ _id: 'z', title: 'z', completed: false, userId: 'u1' }, { _id: 'b', title: 'dup', completed: false, userId: 'u1' }])).rejects.toBeInstanceOf(DuplicateKeyError);
+    await expect(
+      todos.bulkInsert([
+        { _id: 'z', title: 'z', completed: false, userId: 'u1' },
+        { _id: 'b', title: 'dup', completed: false, userId: 'u1' },
+      ]),
+    ).rejects.toBeInstanceOf(DuplicateKeyError);
     expect(await todos.get('z')).toBeNull();
     expect((await todos.find().where('userId').equals('u1').exec()).map((t) => t._id)).toEqual(['a', 'b']);
     expect((await todos.find().where('completed').equals(false).sort('title', 'desc').exec()).map((t) => t._id)).toEqual(['c', 'a']);
@@ -31,9 +36,19 @@ describe('D1 basics', () => {
     expect(await todos.find().where('profile.age').gte(3).count()).toBe(1);
     expect(await todos.update('a', { completed: true, tags: ['q'] })).toMatchObject({ _id: 'a', completed: true, tags: ['q'], title: 'one' });
     await expect(todos.update('nope', { completed: true })).rejects.toBeInstanceOf(DocumentNotFoundError);
-    await expect(todos.bulkUpdate([{ id: 'a', changes: { title: 'A' } }, { id: 'nope', changes: { title: 'N' } }])).rejects.toBeInstanceOf(DocumentNotFoundError);
+    await expect(
+      todos.bulkUpdate([
+        { id: 'a', changes: { title: 'A' } },
+        { id: 'nope', changes: { title: 'N' } },
+      ]),
+    ).rejects.toBeInstanceOf(DocumentNotFoundError);
     expect((await todos.get('a'))?.title).toBe('one');
-    expect(await todos.bulkUpdate([{ id: 'a', changes: { title: 'A' } }, { id: 'b', changes: { title: 'B' } }])).toMatchObject([{ title: 'A' }, { title: 'B' }]);
+    expect(
+      await todos.bulkUpdate([
+        { id: 'a', changes: { title: 'A' } },
+        { id: 'b', changes: { title: 'B' } },
+      ]),
+    ).toMatchObject([{ title: 'A' }, { title: 'B' }]);
     expect(await todos.upsert({ _id: 'a', title: 'again', completed: false, userId: 'u3' })).toMatchObject({ title: 'again' });
     // Revision 4: the insert, the update, the bulkUpdate (the failed one wrote nothing), the upsert.
     const again = await todos.get('a');
@@ -51,9 +66,13 @@ describe('D1 basics', () => {
     const q = db.collection<Todo>('todos').find().where('userId').equals('u1').limit(100).toQuery();
     const { compileFind } = await import('../src/sql-compiler.js');
     const c = compileFind('"plan_todos"', q);
-    const plan = await env.DB.prepare(`EXPLAIN QUERY PLAN ${c.sql}`).bind(...c.params).all();
+    const plan = await env.DB.prepare(`EXPLAIN QUERY PLAN ${c.sql}`)
+      .bind(...c.params)
+      .all();
     const inList = compileFind('"plan_todos"', db.collection<Todo>('todos').find().where('userId').in(['u1', 'u2']).toQuery());
-    const plan2 = await env.DB.prepare(`EXPLAIN QUERY PLAN ${inList.sql}`).bind(...inList.params).all();
+    const plan2 = await env.DB.prepare(`EXPLAIN QUERY PLAN ${inList.sql}`)
+      .bind(...inList.params)
+      .all();
     console.log(c.sql, JSON.stringify(plan.results), JSON.stringify(plan2.results));
     expect(JSON.stringify(plan.results)).toContain('USING INDEX plan_todos_userId');
   });

@@ -12,4 +12,10 @@ runDifferentialSuite({ name: 'd1', createStorage: () => createD1Storage({ databa
 const packed = () => createD1Storage({ database: env.DB, tablePrefix: 'packed_', limits: { maxBoundParameters: 0 } });
 runConformanceSuite({ name: 'd1 with packed query values', createStorage: packed });
 runDifferentialSuite({ name: 'd1 with packed query values', createStorage: packed, seed: 11, cases: 400, exactNumbers: SQLITE_EXACT_NUMBERS });
-runDifferentialSuite({ name: 'd1 (seed 7)', createStorage: () => createD1Storage({ database: env.DB, tablePrefix: 'diff7_' }), seed: 7, cases: 400, exactNumbers: SQLITE_EXACT_NUMBERS });
+runDifferentialSuite({
+  name: 'd1 (seed 7)',
+  createStorage: () => createD1Storage({ database: env.DB, tablePrefix: 'diff7_' }),
+  seed: 7,
+  cases: 400,
+  exactNumbers: SQLITE_EXACT_NUMBERS,
+});

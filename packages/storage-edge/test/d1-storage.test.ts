@@ -1,5 +1,17 @@
 import { env } from 'cloudflare:test';
-import { and, condition, Database, DuplicateKeyError, or, PocketError, QueryError, ValidationError, type Filter, type FilterBuilder, type FindQuery } from '@pocket/core';
+import {
+  and,
+  condition,
+  Database,
+  DuplicateKeyError,
+  or,
+  PocketError,
+  QueryError,
+  ValidationError,
+  type Filter,
+  type FilterBuilder,
+  type FindQuery,
+} from '@pocket/core';
 import { evaluate } from '@pocket/core/adapter';
 import { describe, expect, it, vi } from 'vitest';
 import { expectEvaluatorResult } from '@pocket/core/testing';
@@ -15,10 +27,18 @@ interface Todo {
   priority?: number;
 }
 
-const todo = (i: number): Todo => ({ _id: `t${String(i).padStart(5, '0')}`, title: `todo ${i}`, completed: i % 3 === 0, userId: `u${i % 100}`, priority: i % 10 });
+const todo = (i: number): Todo => ({
+  _id: `t${String(i).padStart(5, '0')}`,
+  title: `todo ${i}`,
+  completed: i % 3 === 0,
+  userId: `u${i % 100}`,
+  priority: i % 10,
+});
 
 async function planOf(sql: string, params: unknown[]): Promise<string> {
-  const { results } = await env.DB.prepare(`EXPLAIN QUERY PLAN ${sql}`).bind(...params).all<{ detail: string }>();
+  const { results } = await env.DB.prepare(`EXPLAIN QUERY PLAN ${sql}`)
+    .bind(...params)
+    .all<{ detail: string }>();
   return results.map((r) => r.detail).join('\n');
 }
 
@@ -66,12 +86,19 @@ describe('filters with a regular expression', () => {
   // The documents as stored, each at its first revision: what the evaluator's answers are made of.
   const stored = docs.map((doc) => ({ ...doc, _rev: 1 }));
   const regex = condition.regex('title', '^buy', 'i');
-  const query = (filter: FindQuery['filter'], limit: number | null = null): FindQuery => ({ filter, sort: [{ path: 'priority', direction: 'desc' }], skip: 1, limit });
+  const query = (filter: FindQuery['filter'], limit: number | null = null): FindQuery => ({
+    filter,
+    sort: [{ path: 'priority', direction: 'desc' }],
+    skip: 1,
+    limit,
+  });
 
   it('keeps the rest of an AND in the WHERE, where its index serves it', async () => {
     await initializeD1Schema(env.DB, { collections: ['todos'], tablePrefix: 're_', indexes: { todos: ['userId'] } });
     const compiled = compileFind('"re_todos"', query(and(regex, condition.eq('userId', 'u0'))));
-    expect(compiled.sql).toMatch(/^SELECT data FROM "re_todos" WHERE _deleted IS NULL AND \(\(json_extract\(data, '\$\.userId'\) = \?\) AND CASE json_type\(data, '\$\.userId'\) .+ END = \?\) ORDER BY /);
+    expect(compiled.sql).toMatch(
+      /^SELECT data FROM "re_todos" WHERE _deleted IS NULL AND \(\(json_extract\(data, '\$\.userId'\) = \?\) AND CASE json_type\(data, '\$\.userId'\) .+ END = \?\) ORDER BY /,
+    );
     expect(compiled.residual?.columns).toEqual([]);
     expect(await planOf(compiled.sql, compiled.params)).toContain('USING INDEX');
   });
@@ -103,7 +130,9 @@ describe('filters with a regular expression', () => {
     const storage = createD1Storage({ database: env.DB, tablePrefix: 're150_' });
     await (await Database.create({ name: 'regex', storage })).collection<Todo>('todos').bulkInsert(docs);
     const store = storage.collection('todos', { database: 'regex' });
-    const filter = or(...Array.from({ length: 150 }, (_, i) => and(condition.regex('title', `^${'BCP'[i % 3]}`, i % 2 ? 'i' : ''), condition.eq('priority', i % 5))!));
+    const filter = or(
+      ...Array.from({ length: 150 }, (_, i) => and(condition.regex('title', `^${'BCP'[i % 3]}`, i % 2 ? 'i' : ''), condition.eq('priority', i % 5))!),
+    );
     expect(await store.find(query(filter))).toEqual(evaluate(query(filter), stored));
     expect(await store.count(filter)).toBe(evaluate({ ...query(filter), skip: 0 }, stored).length);
     expect(await store.count(filter)).toBeGreaterThan(1);
@@ -128,8 +157,20 @@ describe("queries past D1's per-statement limits", () => {
     const docs = items(300);
     await c.bulkInsert(docs);
     // Each term binds one or two values, and SQLite would parse 1,000 ORs as an expression 1,000 deep.
-    for (const [terms, both] of [[100, true], [101, true], [400, true], [1000, false]] as const) {
-      const term = (i: number) => (q: FilterBuilder<{ _id: string; n: number; tag: string }>) => (both ? q.where('n').equals(i * 3).where('tag').notEquals('t1') : q.where('n').equals(i * 3));
+    for (const [terms, both] of [
+      [100, true],
+      [101, true],
+      [400, true],
+      [1000, false],
+    ] as const) {
+      const term = (i: number) => (q: FilterBuilder<{ _id: string; n: number; tag: string }>) =>
+        both
+          ? q
+              .where('n')
+              .equals(i * 3)
+              .where('tag')
+              .notEquals('t1')
+          : q.where('n').equals(i * 3);
       const query = c.find().or(...Array.from({ length: terms }, (_, i) => term(i)));
       const expected = evaluate(query.toQuery(), docs);
       expect(expected.length).toBeGreaterThan(25);
@@ -166,20 +207,35 @@ describe("queries past D1's per-statement limits", () => {
 
   it('keeps using an index when the values are packed', async () => {
     await initializeD1Schema(env.DB, { collections: ['todos'], tablePrefix: 'packplan_', indexes: { todos: ['userId'] } });
-    const compiled = compileFind('"packplan_todos"', { filter: condition.eq('userId', 'u1'), sort: [], skip: 0, limit: 10 }, { ...DEFAULT_SQL_LIMITS, maxBoundParameters: 0 });
+    const compiled = compileFind(
+      '"packplan_todos"',
+      { filter: condition.eq('userId', 'u1'), sort: [], skip: 0, limit: 10 },
+      { ...DEFAULT_SQL_LIMITS, maxBoundParameters: 0 },
+    );
     expect(compiled.sql).toContain(`json_extract(data, '$.userId') = json_extract(?1, '$[0]')`);
     expect(compiled.params).toEqual(['["u1","u1"]']); // the condition's value, and its sort key's
     expect(await planOf(compiled.sql, compiled.params)).toContain('USING INDEX packplan_todos_userId');
   });
 
   it('refuses a query whose SQL is longer than a statement may be, with a QueryError', async () => {
-    const c = (await Database.create({ name: 'long', storage: createD1Storage({ database: env.DB, tablePrefix: 'long_' }) })).collection<{ _id: string; n: number }>('items');
+    const c = (await Database.create({ name: 'long', storage: createD1Storage({ database: env.DB, tablePrefix: 'long_' }) })).collection<{
+      _id: string;
+      n: number;
+    }>('items');
     const query = c.find().or(...Array.from({ length: 3000 }, (_, i) => (q: FilterBuilder<{ _id: string; n: number }>) => q.where('n').equals(i)));
     const error = await query.exec().catch((e: unknown) => e);
     expect(error).toBeInstanceOf(QueryError);
-    expect((error as QueryError).message).toMatch(/^This query's SQL is \d+ bytes, over the 100000 a statement may have: match lists of values with in\(\[\.\.\.\]\), or split the query\.$/);
+    expect((error as QueryError).message).toMatch(
+      /^This query's SQL is \d+ bytes, over the 100000 a statement may have: match lists of values with in\(\[\.\.\.\]\), or split the query\.$/,
+    );
     // The same values as a list are one parameter.
-    expect(await c.find().where('n').in(Array.from({ length: 3000 }, (_, i) => i)).exec()).toEqual([]);
+    expect(
+      await c
+        .find()
+        .where('n')
+        .in(Array.from({ length: 3000 }, (_, i) => i))
+        .exec(),
+    ).toEqual([]);
   });
 });
 
@@ -195,8 +251,13 @@ describe('projections', () => {
     expect(compiled.sql).toMatch(
       /^SELECT _id, coalesce\(data ->> '\$\._rev', 1\) AS _rev, data -> '\$\.title' AS p0, data -> '\$\.nested' AS p1, data -> '\$\.nothing' AS p2 FROM "proj_items" WHERE _deleted IS NULL ORDER BY _id$/,
     );
-    expect(await query.exec()).toStrictEqual([{ _id: 'a', _rev: 1, title: 'A', nested: { n: 1.5, s: [true, null] }, nothing: null }, { _id: 'b', _rev: 1 }]);
-    const { results } = await env.DB.prepare(compiled.sql).bind(...compiled.params).all<Record<string, unknown>>();
+    expect(await query.exec()).toStrictEqual([
+      { _id: 'a', _rev: 1, title: 'A', nested: { n: 1.5, s: [true, null] }, nothing: null },
+      { _id: 'b', _rev: 1 },
+    ]);
+    const { results } = await env.DB.prepare(compiled.sql)
+      .bind(...compiled.params)
+      .all<Record<string, unknown>>();
     expect(JSON.stringify(results).length).toBeLessThan(200); // the 5,000-character field stayed in D1
   });
 });
@@ -226,7 +287,9 @@ describe('schema', () => {
   });
 
   it('creates declared indexes on a table that already exists, once per binding in the isolate', async () => {
-    await env.DB.exec(`CREATE TABLE ensure_todos (_id TEXT PRIMARY KEY, data TEXT NOT NULL, created_at INTEGER DEFAULT (unixepoch()), updated_at INTEGER DEFAULT (unixepoch()))`);
+    await env.DB.exec(
+      `CREATE TABLE ensure_todos (_id TEXT PRIMARY KEY, data TEXT NOT NULL, created_at INTEGER DEFAULT (unixepoch()), updated_at INTEGER DEFAULT (unixepoch()))`,
+    );
     await env.DB.prepare(`INSERT INTO ensure_todos (_id, data) VALUES ('a', '{"_id":"a","userId":"u1","createdAt":1}')`).run();
     const statements: string[] = [];
     const binding: D1DatabaseLike = {
@@ -234,10 +297,17 @@ describe('schema', () => {
       batch: (batch) => env.DB.batch(batch as D1PreparedStatement[]),
     };
     const indexes = { todos: [['userId', { path: 'createdAt', direction: 'desc' as const }]] };
-    const open = async () => (await Database.create({ name: 'x', storage: createD1Storage({ database: binding, tablePrefix: 'ensure_', indexes }) })).collection('todos');
+    const open = async () =>
+      (await Database.create({ name: 'x', storage: createD1Storage({ database: binding, tablePrefix: 'ensure_', indexes }) })).collection('todos');
     expect(await (await open()).find().where('userId').equals('u1').exec()).toEqual([{ _id: 'a', userId: 'u1', createdAt: 1, _rev: 1 }]);
-    const { results } = await env.DB.prepare(`SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'ensure_todos' AND sql IS NOT NULL`).all<{ name: string }>();
-    expect(results.map((r) => r.name).sort()).toEqual(['ensure_todos:deleted', 'ensure_todos:seq', expect.stringMatching(/^ensure_todos_userId__createdAt_desc_/)]);
+    const { results } = await env.DB.prepare(`SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'ensure_todos' AND sql IS NOT NULL`).all<{
+      name: string;
+    }>();
+    expect(results.map((r) => r.name).sort()).toEqual([
+      'ensure_todos:deleted',
+      'ensure_todos:seq',
+      expect.stringMatching(/^ensure_todos_userId__createdAt_desc_/),
+    ]);
     // The declared index twice: it holds live rows only, so on a table that predates the change
     // feed its first try names a column the table lacks; then the columns and feed index once, and
     // the declared index again. Never again in this isolate.
@@ -262,19 +332,30 @@ describe('schema', () => {
       batch: (batch) => env.DB.batch(batch as D1PreparedStatement[]),
     };
     const open = async (prefix: string) =>
-      (await Database.create({ name: 'x', storage: createD1Storage({ database: binding, tablePrefix: prefix, indexes: { todos: [{ path: 'at', direction: 'desc' }] } }) })).collection('todos');
+      (
+        await Database.create({
+          name: 'x',
+          storage: createD1Storage({ database: binding, tablePrefix: prefix, indexes: { todos: [{ path: 'at', direction: 'desc' }] } }),
+        })
+      ).collection('todos');
     for (let i = 0; i < 3; i++) expect(await (await open('ghost_')).find().sort('at', 'desc').limit(5).exec()).toEqual([]);
     expect(statements.filter((sql) => sql.startsWith('CREATE'))).toHaveLength(1);
     // Made meanwhile by someone else (a migration of the first release): the next write adds the
     // declared index, and the change feed's columns and index.
-    await env.DB.exec(`CREATE TABLE ghost_todos (_id TEXT PRIMARY KEY, data TEXT NOT NULL, created_at INTEGER DEFAULT (unixepoch()), updated_at INTEGER DEFAULT (unixepoch()))`);
+    await env.DB.exec(
+      `CREATE TABLE ghost_todos (_id TEXT PRIMARY KEY, data TEXT NOT NULL, created_at INTEGER DEFAULT (unixepoch()), updated_at INTEGER DEFAULT (unixepoch()))`,
+    );
     await (await open('ghost_')).insert({ _id: 'g', at: 1 });
-    const ghostIndexes = await env.DB.prepare(`SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'ghost_todos' AND sql IS NOT NULL`).all<{ name: string }>();
+    const ghostIndexes = await env.DB.prepare(`SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'ghost_todos' AND sql IS NOT NULL`).all<{
+      name: string;
+    }>();
     expect(ghostIndexes.results.map((r) => r.name).sort()).toEqual(['ghost_todos:deleted', 'ghost_todos:seq', expect.stringMatching(/^ghost_todos_at_desc_/)]);
 
     // A row that is not JSON (written by other code) makes the index fail to build: every
     // operation still runs, and the reason is logged.
-    await env.DB.exec(`CREATE TABLE notjson_todos (_id TEXT PRIMARY KEY, data TEXT NOT NULL, created_at INTEGER DEFAULT (unixepoch()), updated_at INTEGER DEFAULT (unixepoch()))`);
+    await env.DB.exec(
+      `CREATE TABLE notjson_todos (_id TEXT PRIMARY KEY, data TEXT NOT NULL, created_at INTEGER DEFAULT (unixepoch()), updated_at INTEGER DEFAULT (unixepoch()))`,
+    );
     await env.DB.prepare(`INSERT INTO notjson_todos (_id, data) VALUES ('bad', 'not json'), ('good', '{"_id":"good","at":1}')`).run();
     const warn = vi.spyOn(console, 'warn').mockImplementation(() => undefined);
     const todos = await open('notjson_');
@@ -351,12 +432,19 @@ describe('limits', () => {
     expect(await todos.find().where('_id').in(ids).count()).toBe(1000);
     expect(await todos.find().where('_id').notIn(ids).count()).toBe(4000);
     expect(await todos.bulkDelete(ids)).toBe(1000);
-    const updated = await todos.bulkUpdate(all.slice(1, 1001).filter((_, i) => i % 5 !== 4).map((t) => ({ id: t._id, changes: { completed: true } })));
+    const updated = await todos.bulkUpdate(
+      all
+        .slice(1, 1001)
+        .filter((_, i) => i % 5 !== 4)
+        .map((t) => ({ id: t._id, changes: { completed: true } })),
+    );
     expect(updated.every((t) => t.completed)).toBe(true);
   });
 
   it('splits a large bulk insert into several statements that still commit together', async () => {
-    const todos = (await Database.create({ name: 'l', storage: createD1Storage({ database: env.DB, tablePrefix: 'chunks_', limits: { maxPackedBytes: 2_000 } }) })).collection<Todo>('todos');
+    const todos = (
+      await Database.create({ name: 'l', storage: createD1Storage({ database: env.DB, tablePrefix: 'chunks_', limits: { maxPackedBytes: 2_000 } }) })
+    ).collection<Todo>('todos');
     await todos.insert(todo(999));
     const batch = Array.from({ length: 200 }, (_, i) => todo(i)).concat(todo(999));
     await expect(todos.bulkInsert(batch)).rejects.toBeInstanceOf(DuplicateKeyError);
@@ -412,7 +500,10 @@ describe('errors', () => {
   it('wraps failures of the binding in D1Error with the operation, message and cause', async () => {
     await env.DB.prepare(`CREATE TABLE broken_todos (x TEXT)`).run();
     const todos = (await Database.create({ name: 'e', storage: createD1Storage({ database: env.DB, tablePrefix: 'broken_' }) })).collection('todos');
-    const error = await todos.find().exec().catch((e: unknown) => e);
+    const error = await todos
+      .find()
+      .exec()
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(D1Error);
     expect(error).toBeInstanceOf(PocketError);
     const d1 = error as D1Error;
@@ -436,7 +527,9 @@ describe('errors', () => {
     expect(limits(null)).not.toThrow();
     expect(limits({ maxBoundParameters: 1.5 })).toThrow(/limits\.maxBoundParameters must be a whole number/);
     expect(limits({ maxPackedBytes: '1000' })).toThrow(/got a string/);
-    expect(limits({ maxRowBytes: 10 })).toThrow('createD1Storage(): unknown limit "maxRowBytes"; the limits are maxDocumentBytes, maxPackedBytes, maxStatementBytes, maxBoundParameters.');
+    expect(limits({ maxRowBytes: 10 })).toThrow(
+      'createD1Storage(): unknown limit "maxRowBytes"; the limits are maxDocumentBytes, maxPackedBytes, maxStatementBytes, maxBoundParameters.',
+    );
     expect(limits(5)).toThrow('createD1Storage(): limits must be an object, got number 5.');
     expect(limits({ maxDocumentBytes: 10_000 })).not.toThrow();
   });
@@ -445,7 +538,9 @@ describe('errors', () => {
 describe('declared indexes', () => {
   it('gets distinct names for fields that would read alike', async () => {
     await initializeD1Schema(env.DB, { collections: ['docs'], tablePrefix: 'names_', indexes: { docs: ['a.b', 'a_b', 'userId', 'userid'] } });
-    const { results } = await env.DB.prepare(`SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'names_docs' AND sql IS NOT NULL`).all<{ name: string }>();
+    const { results } = await env.DB.prepare(`SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'names_docs' AND sql IS NOT NULL`).all<{
+      name: string;
+    }>();
     // The change feed's index, and the four declared ones, none taken for another.
     const names = results.map((r) => r.name);
     expect(names).toContain('names_docs:seq');

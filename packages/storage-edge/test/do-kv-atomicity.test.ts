@@ -92,7 +92,12 @@ describe('Durable Object KV storage atomicity', () => {
       // One read of both ids, their revision records and the feed's counter; one put of the final
       // documents, revision records, feed entries and counter; nothing deleted that ends stored.
       expect(calls).toMatchObject({ get: [5], put: [7], delete: [], writeTurns: [1] });
-      await expect(store.write([{ type: 'delete', id: 'b' }, { type: 'update', id: 'b', patch: { v: 6 } }])).rejects.toBeInstanceOf(DocumentNotFoundError);
+      await expect(
+        store.write([
+          { type: 'delete', id: 'b' },
+          { type: 'update', id: 'b', patch: { v: 6 } },
+        ]),
+      ).rejects.toBeInstanceOf(DocumentNotFoundError);
       expect(await store.getMany(['b'])).toEqual([{ _id: 'b', v: 5, _rev: 2 }]);
     });
   });

@@ -31,13 +31,32 @@ describe.each(kinds)('Durable Object KV storage on %s', (kind) => {
       expect((await todos.find().where('tags').contains('y').exec()).map((t) => t._id)).toEqual(['c']);
       expect((await todos.find().where('title').matches(/^t/).skip(1).limit(1).exec()).map((t) => t._id)).toEqual(['c']);
       expect(await todos.find().where('profile.age').gte(3).count()).toBe(1);
-      expect(await todos.update('a', { completed: true, tags: ['q'] })).toEqual({ _id: 'a', title: 'one', completed: true, userId: 'u1', tags: ['q'], profile: { age: 3 }, _rev: 2 });
+      expect(await todos.update('a', { completed: true, tags: ['q'] })).toEqual({
+        _id: 'a',
+        title: 'one',
+        completed: true,
+        userId: 'u1',
+        tags: ['q'],
+        profile: { age: 3 },
+        _rev: 2,
+      });
       await expect(todos.update('nope', { completed: true })).rejects.toBeInstanceOf(DocumentNotFoundError);
-      expect(await todos.bulkUpdate([{ id: 'a', changes: { title: 'A' } }, { id: 'b', changes: { title: 'B' } }])).toMatchObject([
+      expect(
+        await todos.bulkUpdate([
+          { id: 'a', changes: { title: 'A' } },
+          { id: 'b', changes: { title: 'B' } },
+        ]),
+      ).toMatchObject([
         { title: 'A', _rev: 3 },
         { title: 'B', _rev: 2 },
       ]);
-      expect(await todos.upsert({ _id: 'a', title: 'again', completed: false, userId: 'u3' })).toEqual({ _id: 'a', title: 'again', completed: false, userId: 'u3', _rev: 4 });
+      expect(await todos.upsert({ _id: 'a', title: 'again', completed: false, userId: 'u3' })).toEqual({
+        _id: 'a',
+        title: 'again',
+        completed: false,
+        userId: 'u3',
+        _rev: 4,
+      });
       expect(await todos.get('a')).toEqual({ _id: 'a', title: 'again', completed: false, userId: 'u3', _rev: 4 });
       expect(await todos.delete('a')).toBe(true);
       expect(await todos.delete('a')).toBe(false);
@@ -57,7 +76,7 @@ describe.each(kinds)('Durable Object KV storage on %s', (kind) => {
     });
   });
 
-  it('keeps one key per document, `<keyPrefix><collection>:<id>`, holding its JSON text, beside the change feed\'s keys', async () => {
+  it("keeps one key per document, `<keyPrefix><collection>:<id>`, holding its JSON text, beside the change feed's keys", async () => {
     await inObject(kind, 'kv-basics-layout', async (storage) => {
       const db = await Database.create({ name: 'app', storage: createDurableObjectStorage({ storage }) });
       await db.collection('todos').insert({ _id: 'a:1', title: 'colon in id' });
@@ -98,7 +117,10 @@ describe.each(kinds)('Durable Object KV storage on %s', (kind) => {
     await inObject(kind, 'kv-basics-prefixes', async (storage) => {
       const a = await Database.create({ name: 'a', storage: createDurableObjectStorage({ storage, keyPrefix: 'a:' }) });
       const b = await Database.create({ name: 'b', storage: createDurableObjectStorage({ storage, keyPrefix: 'b:' }) });
-      await a.collection('todos').bulkInsert([{ _id: '1', db: 'a' }, { _id: '2', db: 'a' }]);
+      await a.collection('todos').bulkInsert([
+        { _id: '1', db: 'a' },
+        { _id: '2', db: 'a' },
+      ]);
       await b.collection('todos').insert({ _id: '1', db: 'b' });
       expect(await a.collection('todos').find().exec()).toEqual([
         { _id: '1', db: 'a', _rev: 1 },
@@ -156,7 +178,10 @@ describe('Durable Object KV storage options', () => {
     await inObject('KV_OBJECT', 'kv-options-foreign', async (storage) => {
       await storage.put('pocket:todos:x', { not: 'text' });
       const todos = (await Database.create({ name: 'app', storage: createDurableObjectStorage({ storage }) })).collection('todos');
-      const error = await todos.find().exec().catch((e: unknown) => e);
+      const error = await todos
+        .find()
+        .exec()
+        .catch((e: unknown) => e);
       expect(error).toBeInstanceOf(DurableObjectStorageError);
       expect((error as DurableObjectStorageError).message).toMatch(/^Durable Object storage: read failed: key "pocket:todos:x" holds a object/);
       await expect(todos.update('x', { a: 1 })).rejects.toBeInstanceOf(DurableObjectStorageError);
@@ -182,7 +207,10 @@ describe('Durable Object KV storage across instances', () => {
     await inObject('KV_OBJECT', 'kv-persist', async (storage, instance) => {
       (instance as { marker?: string }).marker = 'first instance';
       const db = await Database.create({ name: 'app', storage: createDurableObjectStorage({ storage }) });
-      await db.collection('todos').bulkInsert([{ _id: 'a', n: 1 }, { _id: 'b', n: 2 }]);
+      await db.collection('todos').bulkInsert([
+        { _id: 'a', n: 1 },
+        { _id: 'b', n: 2 },
+      ]);
       await db.collection('todos').update('b', { n: 3 });
     });
     await abortAllDurableObjects();

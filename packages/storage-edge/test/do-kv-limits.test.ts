@@ -50,7 +50,9 @@ describe('Durable Object KV storage limits', () => {
       const batch = [{ _id: 'small-1', n: 1 }, big, { _id: 'small-2', n: 2 }];
       const error = await items.bulkInsert(batch).catch((e: unknown) => e);
       expect(error).toBeInstanceOf(ValidationError);
-      expect((error as Error).message).toMatch(/^Document "big" in collection "items" is 204\d{3} bytes when stored; Durable Object storage allows 131072 per value\. Split it/);
+      expect((error as Error).message).toMatch(
+        /^Document "big" in collection "items" is 204\d{3} bytes when stored; Durable Object storage allows 131072 per value\. Split it/,
+      );
       expect(calls.put).toEqual([]);
       expect(await items.getMany(['small-1', 'big', 'small-2'])).toEqual([null, null, null]);
       await expect(items.upsert(big)).rejects.toBeInstanceOf(ValidationError);
@@ -88,7 +90,9 @@ describe('Durable Object KV storage limits', () => {
       const tooLong = '€'.repeat(200); // 600 bytes of UTF-8, 200 characters
       const error = await items.bulkInsert([{ _id: fits }, { _id: tooLong }]).catch((e: unknown) => e);
       expect(error).toBeInstanceOf(ValidationError);
-      expect((error as Error).message).toMatch(/^The storage key of document "€{40}…" in collection "items" is 2307 bytes; Durable Object storage allows 2048\. Use a shorter _id or keyPrefix\./);
+      expect((error as Error).message).toMatch(
+        /^The storage key of document "€{40}…" in collection "items" is 2307 bytes; Durable Object storage allows 2048\. Use a shorter _id or keyPrefix\./,
+      );
       expect(calls.put).toEqual([]);
       expect(await items.count()).toBe(0);
 

@@ -10,7 +10,10 @@ const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
 const UNICODE_IDS = ['z', 'é', '\uffff', '😀', '\ue000', 'A', 'a:b'];
 
 function documents(n: number): StoredDocument[] {
-  return [...range(n).map((i) => ({ _id: padded(i), n: i, group: i % 7, title: `t${i % 13}` })), ...UNICODE_IDS.map((id, i) => ({ _id: id, n: -1 - i, group: 0, title: 'u' }))];
+  return [
+    ...range(n).map((i) => ({ _id: padded(i), n: i, group: i % 7, title: `t${i % 13}` })),
+    ...UNICODE_IDS.map((id, i) => ({ _id: id, n: -1 - i, group: 0, title: 'u' })),
+  ];
 }
 
 /** The documents as stored, each at its first revision: what the evaluator's answers are made of. */
@@ -70,7 +73,9 @@ describe('Durable Object KV storage queries', () => {
           expect(found, `${JSON.stringify(query)} with pageSize ${pageSize}`).toEqual(evaluate(query, stored(docs)));
         }
         expect(await items.count()).toBe(docs.length);
-        expect(await items.find().where('group').equals(0).count()).toBe(evaluate({ filter: { kind: 'condition', op: 'eq', path: 'group', value: 0 }, sort: [], skip: 0, limit: null }, docs).length);
+        expect(await items.find().where('group').equals(0).count()).toBe(
+          evaluate({ filter: { kind: 'condition', op: 'eq', path: 'group', value: 0 }, sort: [], skip: 0, limit: null }, docs).length,
+        );
       });
     }
   });

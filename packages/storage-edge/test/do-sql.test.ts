@@ -16,7 +16,9 @@ interface Todo {
 describe('Durable Object SQL storage', () => {
   it('answers an OR of 1,000 conditions, past the 100 values a statement may bind', async () => {
     await inObject('SQL_OBJECT', 'sql-wide-or', async (storage) => {
-      const items = (await Database.create({ name: 'app', storage: createDurableObjectSqlStorage({ storage }) })).collection<{ _id: string; n: number }>('items');
+      const items = (await Database.create({ name: 'app', storage: createDurableObjectSqlStorage({ storage }) })).collection<{ _id: string; n: number }>(
+        'items',
+      );
       const docs = Array.from({ length: 300 }, (_, i) => ({ _id: `i${String(i).padStart(3, '0')}`, n: i }));
       await items.bulkInsert(docs);
       const query = items.find().or(...Array.from({ length: 1000 }, (_, i) => (q: FilterBuilder<{ _id: string; n: number }>) => q.where('n').equals(i * 3)));
@@ -44,11 +46,22 @@ describe('Durable Object SQL storage', () => {
       expect(await todos.find().where('completed').equals(true).count()).toBe(2);
       await expect(todos.update('nope', { completed: true })).rejects.toBeInstanceOf(DocumentNotFoundError);
       // A bulk update is one UPDATE … FROM json_each(?) … RETURNING.
-      expect(await todos.bulkUpdate([{ id: 'a', changes: { title: 'A' } }, { id: 'b', changes: { title: 'B' } }])).toMatchObject([
+      expect(
+        await todos.bulkUpdate([
+          { id: 'a', changes: { title: 'A' } },
+          { id: 'b', changes: { title: 'B' } },
+        ]),
+      ).toMatchObject([
         { _id: 'a', title: 'A', _rev: 3 },
         { _id: 'b', title: 'B', _rev: 2 },
       ]);
-      expect(await todos.upsert({ _id: 'a', title: 'again', completed: false, userId: 'u3' })).toEqual({ _id: 'a', title: 'again', completed: false, userId: 'u3', _rev: 4 });
+      expect(await todos.upsert({ _id: 'a', title: 'again', completed: false, userId: 'u3' })).toEqual({
+        _id: 'a',
+        title: 'again',
+        completed: false,
+        userId: 'u3',
+        _rev: 4,
+      });
       // A delete leaves a tombstone and says, from the rows its RETURNING gives back, whether it removed a document.
       expect(await todos.delete('a')).toBe(true);
       expect(await todos.delete('a')).toBe(false);
@@ -80,7 +93,11 @@ describe('Durable Object SQL storage', () => {
 
   it('keeps data for a new instance of the object', async () => {
     await inObject('SQL_OBJECT', 'sql-persist', async (storage) => {
-      await (await Database.create({ name: 'app', storage: createDurableObjectSqlStorage({ storage, tablePrefix: 'app_' }) })).collection('todos').insert({ _id: 'a', n: 1 });
+      await (
+        await Database.create({ name: 'app', storage: createDurableObjectSqlStorage({ storage, tablePrefix: 'app_' }) })
+      )
+        .collection('todos')
+        .insert({ _id: 'a', n: 1 });
     });
     await abortAllDurableObjects();
     await inObject('SQL_OBJECT', 'sql-persist', async (storage) => {
@@ -91,13 +108,23 @@ describe('Durable Object SQL storage', () => {
 
   it('creates declared indexes with the table, and SQLite uses them', async () => {
     await inObject('SQL_OBJECT', 'sql-indexes', async (storage) => {
-      const db = await Database.create({ name: 'app', storage: createDurableObjectSqlStorage({ storage, indexes: { todos: ['userId', ['userId', 'createdAt']] } }) });
+      const db = await Database.create({
+        name: 'app',
+        storage: createDurableObjectSqlStorage({ storage, indexes: { todos: ['userId', ['userId', 'createdAt']] } }),
+      });
       await db.collection('todos').insert({ userId: 'u1', createdAt: 1 });
-      const indexes = storage.sql.exec(`SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'pocket_todos' AND sql IS NOT NULL ORDER BY name`).toArray();
+      const indexes = storage.sql
+        .exec(`SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'pocket_todos' AND sql IS NOT NULL ORDER BY name`)
+        .toArray();
       // The two declared, and the change feed's on _seq and on the tombstones.
       expect(indexes).toHaveLength(4);
       expect(indexes).toEqual(
-        expect.arrayContaining([{ name: 'pocket_todos:deleted' }, { name: 'pocket_todos:seq' }, { name: expect.stringMatching(/^pocket_todos_userId_[0-9a-z]+$/) }, { name: expect.stringMatching(/^pocket_todos_userId__createdAt_[0-9a-z]+$/) }]),
+        expect.arrayContaining([
+          { name: 'pocket_todos:deleted' },
+          { name: 'pocket_todos:seq' },
+          { name: expect.stringMatching(/^pocket_todos_userId_[0-9a-z]+$/) },
+          { name: expect.stringMatching(/^pocket_todos_userId__createdAt_[0-9a-z]+$/) },
+        ]),
       );
       const q = compileFind('"pocket_todos"', db.collection('todos').find().where('userId').equals('u1').toQuery());
       const plan = storage.sql.exec(`EXPLAIN QUERY PLAN ${q.sql}`, ...q.params).toArray();
@@ -120,12 +147,19 @@ describe('Durable Object SQL storage', () => {
 
   it("creates declared indexes, and the change feed's columns and index, on a table that already exists", async () => {
     await inObject('SQL_OBJECT', 'sql-ensure-indexes', async (storage) => {
-      storage.sql.exec(`CREATE TABLE pocket_notes (_id TEXT PRIMARY KEY, data TEXT NOT NULL, created_at INTEGER DEFAULT (unixepoch()), updated_at INTEGER DEFAULT (unixepoch()))`);
+      storage.sql.exec(
+        `CREATE TABLE pocket_notes (_id TEXT PRIMARY KEY, data TEXT NOT NULL, created_at INTEGER DEFAULT (unixepoch()), updated_at INTEGER DEFAULT (unixepoch()))`,
+      );
       storage.sql.exec(`INSERT INTO pocket_notes (_id, data) VALUES ('n', '{"_id":"n","at":5}')`);
-      const notes = Database.open({ name: 'app', storage: createDurableObjectSqlStorage({ storage, indexes: { notes: [{ path: 'at', direction: 'desc' }] } }) }).collection('notes');
+      const notes = Database.open({
+        name: 'app',
+        storage: createDurableObjectSqlStorage({ storage, indexes: { notes: [{ path: 'at', direction: 'desc' }] } }),
+      }).collection('notes');
       // A row written without a revision reads as revision 1.
       expect(await notes.find().sort('at', 'desc').limit(1).exec()).toEqual([{ _id: 'n', at: 5, _rev: 1 }]);
-      const names = storage.sql.exec(`SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'pocket_notes' AND sql IS NOT NULL ORDER BY name`).toArray();
+      const names = storage.sql
+        .exec(`SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'pocket_notes' AND sql IS NOT NULL ORDER BY name`)
+        .toArray();
       expect(names).toEqual([{ name: 'pocket_notes:deleted' }, { name: 'pocket_notes:seq' }, { name: expect.stringMatching(/^pocket_notes_at_desc_/) }]);
       const columns = storage.sql.exec(`SELECT name FROM pragma_table_info('pocket_notes')`).toArray();
       expect(columns.map((c) => c.name)).toEqual(['_id', 'data', 'created_at', 'updated_at', '_seq', '_deleted']);
@@ -146,7 +180,10 @@ describe('Durable Object SQL storage', () => {
   it('keeps the update statements of a patch with no fields and of a field named "[]" apart', async () => {
     await inObject('SQL_OBJECT', 'sql-update-cache-keys', async (storage) => {
       const notes = Database.open({ name: 'app', storage: createDurableObjectSqlStorage({ storage }) }).collection('notes');
-      await notes.bulkInsert([{ _id: 'a', n: 1 }, { _id: 'b', n: 2 }]);
+      await notes.bulkInsert([
+        { _id: 'a', n: 1 },
+        { _id: 'b', n: 2 },
+      ]);
       // Both orders: whichever statement is cached first must not serve the other patch.
       // Every update is a write, one with no fields too: each raises the revision.
       expect(await notes.update('a', { '[]': 5 })).toEqual({ _id: 'a', n: 1, '[]': 5, _rev: 2 });
@@ -154,7 +191,10 @@ describe('Durable Object SQL storage', () => {
       const fresh = Database.open({ name: 'app', storage: createDurableObjectSqlStorage({ storage }) }).collection('notes');
       expect(await fresh.update('b', { _id: 'b' })).toEqual({ _id: 'b', n: 2, _rev: 3 });
       expect(await fresh.update('a', { '[]': 6 })).toEqual({ _id: 'a', n: 1, '[]': 6, _rev: 3 });
-      expect(await notes.find().exec()).toEqual([{ _id: 'a', n: 1, '[]': 6, _rev: 3 }, { _id: 'b', n: 2, _rev: 3 }]);
+      expect(await notes.find().exec()).toEqual([
+        { _id: 'a', n: 1, '[]': 6, _rev: 3 },
+        { _id: 'b', n: 2, _rev: 3 },
+      ]);
     });
   });
 
@@ -164,7 +204,7 @@ describe('Durable Object SQL storage', () => {
       const statements: string[] = [];
       const storage = {
         sql: { exec: (query: string, ...bindings: unknown[]) => (statements.push(query), real.sql.exec(query, ...bindings)) },
-        transactionSync: <T,>(closure: () => T): T => real.transactionSync(closure),
+        transactionSync: <T>(closure: () => T): T => real.transactionSync(closure),
       };
       for (let i = 0; i < 3; i++) createDurableObjectSqlStorage({ storage });
       expect(statements).toEqual(['SELECT 1']);
@@ -173,11 +213,17 @@ describe('Durable Object SQL storage', () => {
 
   it('tells whether a delete removed its document, with indexes and before the table exists', async () => {
     await inObject('SQL_OBJECT', 'sql-delete-count', async (storage) => {
-      const db = await Database.create({ name: 'app', storage: createDurableObjectSqlStorage({ storage, indexes: { todos: ['userId', ['userId', 'createdAt']] } }) });
+      const db = await Database.create({
+        name: 'app',
+        storage: createDurableObjectSqlStorage({ storage, indexes: { todos: ['userId', ['userId', 'createdAt']] } }),
+      });
       const todos = db.collection('todos');
       // No table yet: the delete creates it and finds nothing.
       expect(await todos.delete('a')).toBe(false);
-      await todos.bulkInsert([{ _id: 'a', userId: 'u1', createdAt: 1 }, { _id: 'b', userId: 'u1', createdAt: 2 }]);
+      await todos.bulkInsert([
+        { _id: 'a', userId: 'u1', createdAt: 1 },
+        { _id: 'b', userId: 'u1', createdAt: 2 },
+      ]);
       // The tombstone's UPDATE rewrites the row and its index entries; delete() still says true, once.
       expect(await todos.delete('a')).toBe(true);
       expect(await todos.delete('a')).toBe(false);
@@ -190,7 +236,10 @@ describe('Durable Object SQL storage', () => {
       // A table of that name made by other code, without Pocket's columns.
       storage.sql.exec('CREATE TABLE pocket_broken (id INTEGER)');
       const broken = (await Database.create({ name: 'app', storage: createDurableObjectSqlStorage({ storage }) })).collection('broken');
-      const error = await broken.find().exec().catch((e: unknown) => e);
+      const error = await broken
+        .find()
+        .exec()
+        .catch((e: unknown) => e);
       expect(error).toBeInstanceOf(DurableObjectStorageError);
       expect(error).toBeInstanceOf(StorageError);
       expect((error as DurableObjectStorageError).message).toMatch(/^Durable Object storage: find failed: no such column: data/);

@@ -34,7 +34,9 @@ async function checkExplain(storage: (indexes: D1Indexes) => StorageAdapter): Pr
   const sorted = await todos.find().where('userId').equals('u2').sort('priority', 'desc').limit(5).explain();
   expect(sorted).toMatchObject({ fullScan: false, sortsAllMatches: true });
   expect(sorted.suggestedIndex?.fields).toEqual(['userId', { path: 'priority', direction: 'desc' }]);
-  expect(sorted.suggestedIndex?.sql).toMatch(/^CREATE INDEX IF NOT EXISTS "\w+todos_userId__priority_desc_\w+" ON "\w+todos" \(CASE json_type\(data, '\$\.userId'\) .+ END, CASE json_type\(data, '\$\.priority'\) .+ END DESC, _id\) WHERE _deleted IS NULL$/);
+  expect(sorted.suggestedIndex?.sql).toMatch(
+    /^CREATE INDEX IF NOT EXISTS "\w+todos_userId__priority_desc_\w+" ON "\w+todos" \(CASE json_type\(data, '\$\.userId'\) .+ END, CASE json_type\(data, '\$\.priority'\) .+ END DESC, _id\) WHERE _deleted IS NULL$/,
+  );
 
   // Without a sort, a range (and a count's) uses a declared index on its field.
   const unsorted = await todos.find().where('createdAt').gt(45).explain();
@@ -45,17 +47,33 @@ async function checkExplain(storage: (indexes: D1Indexes) => StorageAdapter): Pr
   expect(range).toMatchObject({ fullScan: true, sortsAllMatches: false });
   expect(range.suggestedIndex?.fields).toEqual(['priority']);
 
-  const either = await todos.find().or((q) => q.where('userId').equals('u1'), (q) => q.where('title').startsWith('todo 4')).explain();
+  const either = await todos
+    .find()
+    .or(
+      (q) => q.where('userId').equals('u1'),
+      (q) => q.where('title').startsWith('todo 4'),
+    )
+    .explain();
   expect(either.fullScan).toBe(true);
   expect(either.suggestedIndex).toBeNull(); // an or has no single index to suggest
 
   // With a regular expression the statement fetches the candidates the rest of the filter allows.
-  const regex = await todos.find().where('userId').equals('u3').where('title').matches(/^todo 1/).explain();
+  const regex = await todos
+    .find()
+    .where('userId')
+    .equals('u3')
+    .where('title')
+    .matches(/^todo 1/)
+    .explain();
   expect(regex.sql).not.toContain('REGEXP');
   expect(regex).toMatchObject({ fullScan: false, suggestedIndex: null });
 
   // The index it suggests is the one that serves the query.
-  await (await Database.create({ name: 'explain', storage: storage({ todos: [['userId', { path: 'priority', direction: 'desc' }]] }) })).collection('todos').count();
+  await (
+    await Database.create({ name: 'explain', storage: storage({ todos: [['userId', { path: 'priority', direction: 'desc' }]] }) })
+  )
+    .collection('todos')
+    .count();
   const served = await todos.find().where('userId').equals('u2').sort('priority', 'desc').limit(5).explain();
   expect(served).toMatchObject({ fullScan: false, sortsAllMatches: false, suggestedIndex: null });
 }

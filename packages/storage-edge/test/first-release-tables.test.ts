@@ -26,19 +26,27 @@ async function checkFirstReleaseTable(backend: Backend, prefix: string): Promise
 
   // Reads work at once, each row at revision 1; nothing is in the feed yet.
   expect(await todos.get('a')).toEqual({ _id: 'a', n: 1, _rev: 1 });
-  expect(await todos.find().sort('_id').exec()).toEqual([{ _id: 'a', n: 1, _rev: 1 }, { _id: 'b', n: 2, _rev: 1 }]);
+  expect(await todos.find().sort('_id').exec()).toEqual([
+    { _id: 'a', n: 1, _rev: 1 },
+    { _id: 'b', n: 2, _rev: 1 },
+  ]);
   expect(await todos.changes()).toEqual({ changes: [], checkpoint: '0' });
 
   // The first write enters the feed, conditional writes and operators work on the old rows.
   expect(await todos.update('b', { n: increment(1) }, { expectedRev: 1 })).toEqual({ _id: 'b', n: 3, _rev: 2 });
   expect(await todos.delete('a')).toBe(true);
   const feed = await todos.changes();
-  expect(feed.changes.map((c) => [c.id, c.rev, c.deleted])).toEqual([['b', 2, false], ['a', 2, true]]);
+  expect(feed.changes.map((c) => [c.id, c.rev, c.deleted])).toEqual([
+    ['b', 2, false],
+    ['a', 2, true],
+  ]);
 
   // The table has the columns and the feed's index now, beside the migration's own.
   const columns = (await backend.raw(`SELECT name FROM pragma_table_info('${table}')`)).map((r) => r.name);
   expect(columns).toEqual(['_id', 'data', 'created_at', 'updated_at', '_seq', '_deleted']);
-  const indexes = (await backend.raw(`SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = '${table}' AND sql IS NOT NULL ORDER BY name`)).map((r) => r.name);
+  const indexes = (await backend.raw(`SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = '${table}' AND sql IS NOT NULL ORDER BY name`)).map(
+    (r) => r.name,
+  );
   expect(indexes).toEqual([`idx_${table}_created`, `${table}:deleted`, `${table}:seq`]);
 
   // Another database on the same table (another isolate, say) finds the columns there.

@@ -2,7 +2,18 @@
 // adapter; a statement that fails part-way through a D1 batch (a trigger, a table with the
 // wrong schema) becomes a D1Error with nothing half-written; a table dropped between writes is
 // re-created empty; a Durable Object transaction that throws leaves storage as it was.
-import { Database, DocumentNotFoundError, DuplicateKeyError, PocketError, ValidationError, type AnyDocument, type Collection, type JsonObject, type StorageAdapter, type StoredDocument } from '@pocket/core';
+import {
+  Database,
+  DocumentNotFoundError,
+  DuplicateKeyError,
+  PocketError,
+  ValidationError,
+  type AnyDocument,
+  type Collection,
+  type JsonObject,
+  type StorageAdapter,
+  type StoredDocument,
+} from '@pocket/core';
 import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
 import { createD1Storage, createDurableObjectSqlStorage, createDurableObjectStorage, D1Error, DurableObjectStorageError } from '../src/index.js';
@@ -11,7 +22,12 @@ import { inObject } from './do-helpers.js';
 const doc = (i: number, extra: JsonObject = {}): StoredDocument => ({ _id: `doc-${String(i).padStart(4, '0')}`, n: i, ...extra });
 const range = (n: number) => Array.from({ length: n }, (_, i) => i);
 
-async function unchanged(c: Collection<AnyDocument>, run: () => Promise<unknown>, type: abstract new (...args: never[]) => Error, label: string): Promise<Error> {
+async function unchanged(
+  c: Collection<AnyDocument>,
+  run: () => Promise<unknown>,
+  type: abstract new (...args: never[]) => Error,
+  label: string,
+): Promise<Error> {
   const before = await c.find().exec();
   const error = await run().then(
     () => null,
@@ -32,8 +48,18 @@ async function bulkAllOrNothing(storage: StorageAdapter, tooLarge: number): Prom
     await unchanged(c, () => c.bulkInsert(docs.map((d, i) => (i === at ? doc(1005) : d))), DuplicateKeyError, `existing id at ${at}`);
     await unchanged(c, () => c.bulkInsert(docs.map((d, i) => (i === at ? doc((at + 1) % 300) : d))), DuplicateKeyError, `repeated id at ${at}`);
     await unchanged(c, () => c.bulkInsert(docs.map((d, i) => (i === at ? doc(i, { blob: 'x'.repeat(tooLarge) }) : d))), ValidationError, `too large at ${at}`);
-    await unchanged(c, () => c.bulkUpdate(range(300).map((i) => ({ id: i === at ? 'missing' : doc(1000 + (i % 20))._id, changes: { n: -i } }))), DocumentNotFoundError, `missing id at ${at}`);
-    await unchanged(c, () => c.bulkUpdate(range(20).map((i) => ({ id: doc(1000 + i)._id, changes: i === at % 20 ? { blob: 'x'.repeat(tooLarge) } : { n: -i } }))), ValidationError, `update too large at ${at}`);
+    await unchanged(
+      c,
+      () => c.bulkUpdate(range(300).map((i) => ({ id: i === at ? 'missing' : doc(1000 + (i % 20))._id, changes: { n: -i } }))),
+      DocumentNotFoundError,
+      `missing id at ${at}`,
+    );
+    await unchanged(
+      c,
+      () => c.bulkUpdate(range(20).map((i) => ({ id: doc(1000 + i)._id, changes: i === at % 20 ? { blob: 'x'.repeat(tooLarge) } : { n: -i } }))),
+      ValidationError,
+      `update too large at ${at}`,
+    );
     tried += 5;
   }
   expect(await c.count()).toBe(20);
@@ -66,7 +92,9 @@ describe('D1 statements that fail part-way through a batch', () => {
 
   it('a trigger refusing row 250 of 300: a D1Error, and none of the 300 rows', async () => {
     const table = 'trig_items';
-    await env.DB.prepare(`CREATE TABLE ${table} (_id TEXT PRIMARY KEY, data TEXT NOT NULL, created_at INTEGER DEFAULT (unixepoch()), updated_at INTEGER DEFAULT (unixepoch()))`).run();
+    await env.DB.prepare(
+      `CREATE TABLE ${table} (_id TEXT PRIMARY KEY, data TEXT NOT NULL, created_at INTEGER DEFAULT (unixepoch()), updated_at INTEGER DEFAULT (unixepoch()))`,
+    ).run();
     await env.DB.prepare(POISON.replaceAll('%T', table)).run();
     await env.DB.prepare(KEEP.replaceAll('%T', table)).run();
     const storage = createD1Storage({ database: env.DB, tablePrefix: 'trig_', limits: { maxPackedBytes: 1_500 } });
@@ -101,12 +129,23 @@ describe('D1 statements that fail part-way through a batch', () => {
     // ON CONFLICT clause), so each is refused; reads work (and give the table the change feed's
     // columns, which it lacks too).
     await env.DB.prepare(`CREATE TABLE wrong_items (_id TEXT PRIMARY KEY, data TEXT NOT NULL)`).run();
-    await env.DB.prepare(`INSERT INTO wrong_items (_id, data) VALUES (?, ?)`).bind(doc(1)._id, JSON.stringify(doc(1))).run();
+    await env.DB.prepare(`INSERT INTO wrong_items (_id, data) VALUES (?, ?)`)
+      .bind(doc(1)._id, JSON.stringify(doc(1)))
+      .run();
     const storage = createD1Storage({ database: env.DB, tablePrefix: 'wrong_' });
     const c = (await Database.create({ name: 'wrong', storage })).collection('items');
     expect(await c.find().exec()).toEqual([{ ...doc(1), _rev: 1 }]);
     const store = storage.collection('items', { database: 'wrong' });
-    const error = await unchanged(c, () => store.write([{ type: 'insert', doc: doc(2) }, { type: 'update', id: doc(1)._id, patch: { n: 10 } }]), D1Error, 'insert and update without updated_at');
+    const error = await unchanged(
+      c,
+      () =>
+        store.write([
+          { type: 'insert', doc: doc(2) },
+          { type: 'update', id: doc(1)._id, patch: { n: 10 } },
+        ]),
+      D1Error,
+      'insert and update without updated_at',
+    );
     expect((error as D1Error).d1Message).toMatch(/no such column: (created|updated)_at/);
     const single = await unchanged(c, () => c.update(doc(1)._id, { n: 10 }), D1Error, 'single update');
     expect((single as D1Error).d1Message).toMatch(/no such column: updated_at/);
@@ -133,14 +172,27 @@ describe('D1 statements that fail part-way through a batch', () => {
     expect((await env.DB.prepare(`SELECT name FROM sqlite_master WHERE name = 'dropped_items'`).all()).results).toEqual([]);
     // Updates and deletes find no document and create nothing either.
     await expect(c.update(doc(1)._id, { n: 1 })).rejects.toBeInstanceOf(DocumentNotFoundError);
-    await expect(c.bulkUpdate([{ id: doc(1)._id, changes: { n: 1 } }, { id: doc(2)._id, changes: { n: 2 } }])).rejects.toBeInstanceOf(DocumentNotFoundError);
+    await expect(
+      c.bulkUpdate([
+        { id: doc(1)._id, changes: { n: 1 } },
+        { id: doc(2)._id, changes: { n: 2 } },
+      ]),
+    ).rejects.toBeInstanceOf(DocumentNotFoundError);
     expect(await c.delete(doc(1)._id)).toBe(false);
     expect(await c.bulkDelete([doc(1)._id, doc(2)._id])).toBe(0);
     expect((await env.DB.prepare(`SELECT name FROM sqlite_master WHERE name = 'dropped_items'`).all()).results).toEqual([]);
     // A write that adds documents creates the table (with its declared index) and runs again.
-    expect(await c.bulkInsert([doc(20), doc(21)])).toEqual([{ ...doc(20), _rev: 1 }, { ...doc(21), _rev: 1 }]);
-    expect(await c.find().exec()).toEqual([{ ...doc(20), _rev: 1 }, { ...doc(21), _rev: 1 }]);
-    const { results } = await env.DB.prepare(`SELECT name FROM sqlite_master WHERE tbl_name = 'dropped_items' AND type = 'index' AND substr(name, 1, 16) = 'dropped_items_n_'`).all();
+    expect(await c.bulkInsert([doc(20), doc(21)])).toEqual([
+      { ...doc(20), _rev: 1 },
+      { ...doc(21), _rev: 1 },
+    ]);
+    expect(await c.find().exec()).toEqual([
+      { ...doc(20), _rev: 1 },
+      { ...doc(21), _rev: 1 },
+    ]);
+    const { results } = await env.DB.prepare(
+      `SELECT name FROM sqlite_master WHERE tbl_name = 'dropped_items' AND type = 'index' AND substr(name, 1, 16) = 'dropped_items_n_'`,
+    ).all();
     expect(results).toHaveLength(1);
 
     // Replaced by a table Pocket cannot use: a D1Error, not a silent success.
@@ -178,12 +230,23 @@ describe('a Durable Object transaction that throws leaves storage as it was', ()
 
   it('SQL: a trigger failing a statement inside Pocket’s transactionSync', async () => {
     await inObject('SQL_OBJECT', 'faults-sql-trigger', async (storage) => {
-      const c = (await Database.create({ name: 'app', storage: createDurableObjectSqlStorage({ storage, limits: { maxPackedBytes: 1_500 } }) })).collection('items');
+      const c = (await Database.create({ name: 'app', storage: createDurableObjectSqlStorage({ storage, limits: { maxPackedBytes: 1_500 } }) })).collection(
+        'items',
+      );
       await c.bulkInsert([doc(900), { _id: 'keep', n: 0 }]);
-      storage.sql.exec(`CREATE TRIGGER poison BEFORE INSERT ON pocket_items WHEN json_extract(NEW.data, '$.poison') = 1 BEGIN SELECT RAISE(ABORT, 'poisoned row'); END`);
+      storage.sql.exec(
+        `CREATE TRIGGER poison BEFORE INSERT ON pocket_items WHEN json_extract(NEW.data, '$.poison') = 1 BEGIN SELECT RAISE(ABORT, 'poisoned row'); END`,
+      );
       // A delete is an UPDATE that leaves a tombstone (`_deleted`), so that is what the trigger refuses.
-      storage.sql.exec(`CREATE TRIGGER keep BEFORE UPDATE ON pocket_items WHEN OLD._id = 'keep' AND NEW._deleted IS NOT NULL BEGIN SELECT RAISE(ABORT, 'kept'); END`);
-      const error = await unchanged(c, () => c.bulkInsert(range(300).map((i) => doc(i, i === 250 ? { poison: 1 } : {}))), DurableObjectStorageError, 'poisoned insert');
+      storage.sql.exec(
+        `CREATE TRIGGER keep BEFORE UPDATE ON pocket_items WHEN OLD._id = 'keep' AND NEW._deleted IS NOT NULL BEGIN SELECT RAISE(ABORT, 'kept'); END`,
+      );
+      const error = await unchanged(
+        c,
+        () => c.bulkInsert(range(300).map((i) => doc(i, i === 250 ? { poison: 1 } : {}))),
+        DurableObjectStorageError,
+        'poisoned insert',
+      );
       expect((error as DurableObjectStorageError).storageMessage).toContain('poisoned row');
       await unchanged(c, () => c.bulkDelete([doc(900)._id, 'keep']), DurableObjectStorageError, 'refused delete');
       // No updated_at column, as in a hand-made table with the wrong schema (its row written by hand:
@@ -192,7 +255,16 @@ describe('a Durable Object transaction that throws leaves storage as it was', ()
       storage.sql.exec(`INSERT INTO pocket_wrong (_id, data) VALUES (?, ?)`, doc(1)._id, JSON.stringify(doc(1)));
       const wrong = (await Database.create({ name: 'app', storage: createDurableObjectSqlStorage({ storage }) })).collection('wrong');
       expect(await wrong.find().exec()).toEqual([{ ...doc(1), _rev: 1 }]);
-      await unchanged(wrong, () => wrong.bulkUpdate([{ id: doc(1)._id, changes: { n: 5 } }, { id: doc(1)._id, changes: { m: 5 } }]), DurableObjectStorageError, 'update without updated_at');
+      await unchanged(
+        wrong,
+        () =>
+          wrong.bulkUpdate([
+            { id: doc(1)._id, changes: { n: 5 } },
+            { id: doc(1)._id, changes: { m: 5 } },
+          ]),
+        DurableObjectStorageError,
+        'update without updated_at',
+      );
     });
   });
 

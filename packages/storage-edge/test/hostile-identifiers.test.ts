@@ -72,7 +72,9 @@ async function useTenant(storage: StorageAdapter, tenant: string): Promise<void>
 describe('D1 table prefixes from tenant ids', () => {
   it('refuses hostile tenant ids before any SQL runs, and leaves every tenant as it was', async () => {
     const acme = (await Database.create({ name: 'acme', storage: createD1Storage({ database: env.DB, tablePrefix: 'tenant_acme_' }) })).collection('todos');
-    const globex = (await Database.create({ name: 'globex', storage: createD1Storage({ database: env.DB, tablePrefix: 'tenant_globex_' }) })).collection('todos');
+    const globex = (await Database.create({ name: 'globex', storage: createD1Storage({ database: env.DB, tablePrefix: 'tenant_globex_' }) })).collection(
+      'todos',
+    );
     await acme.bulkInsert(acmeDocs);
     await globex.bulkInsert(globexDocs);
     const tables = await d1Tables();
@@ -128,10 +130,14 @@ describe('D1 table prefixes from tenant ids', () => {
   it('quotes hostile index paths, and refuses those no quoting can carry', async () => {
     const evil = `x'); DROP TABLE idx_todos; --`;
     await initializeD1Schema(env.DB, { collections: ['todos'], tablePrefix: 'idx_', indexes: { todos: [evil, ['a b', 'é'], 'constructor.prototype'] } });
-    const todos = (await Database.create({ name: 'idx', storage: createD1Storage({ database: env.DB, tablePrefix: 'idx_', indexes: { todos: [evil] } }) })).collection('todos');
+    const todos = (
+      await Database.create({ name: 'idx', storage: createD1Storage({ database: env.DB, tablePrefix: 'idx_', indexes: { todos: [evil] } }) })
+    ).collection('todos');
     await todos.insert({ _id: 't', [evil]: 1 });
     expect(await todos.find().where(evil).equals(1).count()).toBe(1);
-    const { results } = await env.DB.prepare(`SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'idx_todos' ORDER BY name`).all<{ name: string }>();
+    const { results } = await env.DB.prepare(`SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'idx_todos' ORDER BY name`).all<{
+      name: string;
+    }>();
     // Index names keep only letters and digits of the paths (and a hash of them), so nothing hostile reaches them.
     // (The first two are the change feed's, on the tombstones and on _seq.)
     expect(results.map((r) => r.name)).toEqual([
@@ -159,7 +165,9 @@ describe('D1 table prefixes from tenant ids', () => {
 describe('Durable Object SQL table prefixes', () => {
   it('refuses hostile prefixes and reserved table names, and keeps tenants apart', async () => {
     await inObject('SQL_OBJECT', 'hostile-identifiers-sql', async (storage) => {
-      const acme = (await Database.create({ name: 'acme', storage: createDurableObjectSqlStorage({ storage, tablePrefix: 'tenant_acme_' }) })).collection('todos');
+      const acme = (await Database.create({ name: 'acme', storage: createDurableObjectSqlStorage({ storage, tablePrefix: 'tenant_acme_' }) })).collection(
+        'todos',
+      );
       await acme.bulkInsert(acmeDocs);
       for (const tenant of HOSTILE_TENANTS) await refused(() => createDurableObjectSqlStorage({ storage, tablePrefix: `tenant_${tenant}_` }), tenant);
       for (const tenant of ODD_TENANTS) await useTenant(createDurableObjectSqlStorage({ storage, tablePrefix: `tenant_${tenant}_` }), tenant);
@@ -173,7 +181,20 @@ describe('Durable Object SQL table prefixes', () => {
 
 describe('Durable Object KV key prefixes', () => {
   const hostilePrefixes: unknown[] = ['', 'x', ':', '::', 'a:b:', 'pocket::', 'tenant-a:todos:', 't-\uD800:', 't-\uDC00x:', 42, null, {}];
-  const oddPrefixes = [`'; DROP TABLE _cf_KV; --:`, '/* */:', '..:', '../:', '__proto__:', 'constructor:', 'é😀:', ' :', '\u0000:', '\n:', 'tenant-A:', 'x'.repeat(1500) + ':'];
+  const oddPrefixes = [
+    `'; DROP TABLE _cf_KV; --:`,
+    '/* */:',
+    '..:',
+    '../:',
+    '__proto__:',
+    'constructor:',
+    'é😀:',
+    ' :',
+    '\u0000:',
+    '\n:',
+    'tenant-A:',
+    'x'.repeat(1500) + ':',
+  ];
 
   it('refuses prefixes that could overlap or change on the way to storage, and keeps the others apart', async () => {
     await inObject('KV_OBJECT', 'hostile-identifiers-kv', async (storage) => {
@@ -184,10 +205,13 @@ describe('Durable Object KV key prefixes', () => {
       // Ids that look like other tenants' keys stay ids of this tenant.
       await a.insert({ _id: 'tenant-b:todos:a1', title: 'still acme' });
       await a.insert({ _id: ':todos:a1', title: 'still acme' });
-      for (const prefix of hostilePrefixes) await refused(() => createDurableObjectStorage({ storage, keyPrefix: prefix as string }), String(JSON.stringify(prefix)));
+      for (const prefix of hostilePrefixes)
+        await refused(() => createDurableObjectStorage({ storage, keyPrefix: prefix as string }), String(JSON.stringify(prefix)));
       for (const prefix of oddPrefixes) await useTenant(createDurableObjectStorage({ storage, keyPrefix: prefix }), prefix.slice(0, 20));
       // A prefix so long that keys would pass 2 KiB: refused at the first write, nothing stored.
-      const long = (await Database.create({ name: 'long', storage: createDurableObjectStorage({ storage, keyPrefix: `${'é'.repeat(1100)}:` }) })).collection('todos');
+      const long = (await Database.create({ name: 'long', storage: createDurableObjectStorage({ storage, keyPrefix: `${'é'.repeat(1100)}:` }) })).collection(
+        'todos',
+      );
       await refused(() => long.insert({ _id: 'x' }), 'key over 2 KiB');
       await refused(() => long.bulkInsert([{ _id: 'y' }, { _id: 'x'.repeat(10) }]), 'keys over 2 KiB');
 

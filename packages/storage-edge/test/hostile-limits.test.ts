@@ -61,10 +61,28 @@ async function sqlLimits(storage: StorageAdapter): Promise<void> {
   expect(await c.update('at-x', { s: 'z'.repeat((atX.s as string).length) })).toEqual({ _id: 'at-x', s: 'z'.repeat((atX.s as string).length), _rev: 2 });
   await refusedNothingWritten(c, () => c.update('at-x', { s: `${'z'.repeat((atX.s as string).length)}z` }), 'update one byte over');
   await refusedNothingWritten(c, () => c.update('at-x', { more: 'y'.repeat(300_000) }), 'update past the row limit');
-  await refusedNothingWritten(c, () => c.bulkUpdate([{ id: 'pair-1', changes: { v: 1 } }, { id: 'pair-2', changes: { v: 1 } }]), 'bulkUpdate one over');
-  await refusedNothingWritten(c, () => c.bulkUpdate([{ id: 'pair-1', changes: { v: 1 } }, { id: 'at-é', changes: { more: 'y'.repeat(300_000) } }]), 'bulkUpdate past the row limit');
+  await refusedNothingWritten(
+    c,
+    () =>
+      c.bulkUpdate([
+        { id: 'pair-1', changes: { v: 1 } },
+        { id: 'pair-2', changes: { v: 1 } },
+      ]),
+    'bulkUpdate one over',
+  );
+  await refusedNothingWritten(
+    c,
+    () =>
+      c.bulkUpdate([
+        { id: 'pair-1', changes: { v: 1 } },
+        { id: 'at-é', changes: { more: 'y'.repeat(300_000) } },
+      ]),
+    'bulkUpdate past the row limit',
+  );
   const error = await c.update('at-x', { v: 1 }).catch((e: unknown) => e);
-  expect((error as Error).message).toBe(`The update of document "at-x" in collection "big" would make a document larger than ${SQL_LIMIT} bytes of JSON; nothing was written. Split the document, or store large values elsewhere.`);
+  expect((error as Error).message).toBe(
+    `The update of document "at-x" in collection "big" would make a document larger than ${SQL_LIMIT} bytes of JSON; nothing was written. Split the document, or store large values elsewhere.`,
+  );
   // Raising Pocket's limit does not raise the platform's: the platform refuses, Pocket reports it.
   const raised = (await Database.create({ name: 'limits', storage: await raisedLimits(storage) })).collection('raised');
   await refusedNothingWritten(raised, () => raised.insert(docOfBytes('huge', 2_500_000)), 'insert over the platform limit with raised limits');
@@ -91,7 +109,10 @@ async function kvLimits(storage: StorageAdapter, real: DurableObjectStorage): Pr
 
   const overLatin = { _id: 'over-latin', s: `${latin.s}xxxxx` };
   const overWide = { _id: 'over-wide', s: `${wide.s}中` };
-  for (const [label, over] of [['Latin-1', overLatin], ['wide', overWide]] as const) {
+  for (const [label, over] of [
+    ['Latin-1', overLatin],
+    ['wide', overWide],
+  ] as const) {
     await refusedNothingWritten(c, () => c.insert(over), `insert ${label} over`);
     await refusedNothingWritten(c, () => c.upsert(over), `upsert ${label} over`);
     await refusedNothingWritten(c, () => c.bulkInsert([{ _id: 'small-1' }, over, { _id: 'small-2' }]), `bulkInsert ${label} over`);
@@ -99,7 +120,15 @@ async function kvLimits(storage: StorageAdapter, real: DurableObjectStorage): Pr
   // One more character turns the Latin-1 document into a two-byte one: twice the size.
   await refusedNothingWritten(c, () => c.update('latin', { e: '€' }), 'update to a two-byte string');
   await refusedNothingWritten(c, () => c.update('wide', { more: 'x' }), 'update one character over');
-  await refusedNothingWritten(c, () => c.bulkUpdate([{ id: 'latin', changes: { v: 1 } }, { id: 'wide', changes: { more: 'x' } }]), 'bulkUpdate one over');
+  await refusedNothingWritten(
+    c,
+    () =>
+      c.bulkUpdate([
+        { id: 'latin', changes: { v: 1 } },
+        { id: 'wide', changes: { more: 'x' } },
+      ]),
+    'bulkUpdate one over',
+  );
   expect(await keys()).toEqual(['pocket:big:latin', 'pocket:big:wide']);
 }
 
@@ -121,8 +150,17 @@ async function deepAndHuge(storage: StorageAdapter): Promise<void> {
     c.find().where('s').equals(huge).toQuery(),
     c.find().where('s').startsWith(huge.slice(0, 50_000)).toQuery(),
     c.find().where('tags').contains(huge).toQuery(),
-    c.find().where('s').in([huge, ...Array.from({ length: 10_000 }, (_, i) => `v${i}`)]).toQuery(),
-    c.find().where('s').notIn(Array.from({ length: 10_000 }, (_, i) => `v${i}`)).sort('s').toQuery(),
+    c
+      .find()
+      .where('s')
+      .in([huge, ...Array.from({ length: 10_000 }, (_, i) => `v${i}`)])
+      .toQuery(),
+    c
+      .find()
+      .where('s')
+      .notIn(Array.from({ length: 10_000 }, (_, i) => `v${i}`))
+      .sort('s')
+      .toQuery(),
   ];
   const stored = await c.find().exec();
   expect(stored).toEqual(docs.map(stored1).sort((a, b) => (a._id < b._id ? -1 : 1)));
@@ -152,8 +190,14 @@ describe('platform limits', () => {
 
   it.each([
     ['D1', (run: (s: StorageAdapter) => Promise<void>) => run(createD1Storage({ database: env.DB, tablePrefix: 'deep_' }))],
-    ['DO KV', (run: (s: StorageAdapter) => Promise<void>) => inObject('KV_OBJECT', 'hostile-deep-kv', (storage) => run(createDurableObjectStorage({ storage })))],
-    ['DO SQL', (run: (s: StorageAdapter) => Promise<void>) => inObject('SQL_OBJECT', 'hostile-deep-sql', (storage) => run(createDurableObjectSqlStorage({ storage })))],
+    [
+      'DO KV',
+      (run: (s: StorageAdapter) => Promise<void>) => inObject('KV_OBJECT', 'hostile-deep-kv', (storage) => run(createDurableObjectStorage({ storage }))),
+    ],
+    [
+      'DO SQL',
+      (run: (s: StorageAdapter) => Promise<void>) => inObject('SQL_OBJECT', 'hostile-deep-sql', (storage) => run(createDurableObjectSqlStorage({ storage }))),
+    ],
   ])('%s: queries a field 100 levels down and matches 60 KB strings and 10,000-value lists as the evaluator does', async (_name, withStorage) => {
     await withStorage(deepAndHuge);
   });
@@ -164,12 +208,18 @@ describe('wide patches', () => {
   // patches on either side of those widths. test/wide-writes.test.ts goes to 1,000 fields.
   async function widePatches(storage: StorageAdapter): Promise<void> {
     const c = (await Database.create({ name: 'wide', storage })).collection('wide');
-    await c.bulkInsert([{ _id: 'a', keep: 1 }, { _id: 'b', keep: 2 }]);
+    await c.bulkInsert([
+      { _id: 'a', keep: 1 },
+      { _id: 'b', keep: 2 },
+    ]);
     for (const [k, width] of [63, 64, 121, 500].entries()) {
       const patch = Object.fromEntries(Array.from({ length: width }, (_, i) => [`f${i}`, i % 3 === 0 ? { n: i } : i % 3 === 1 ? `s${i}` : true]));
       // Each round writes a twice and b once.
       expect(await c.update('a', patch), `${width} fields`).toEqual({ _id: 'a', keep: 1, ...patch, _rev: 2 + 2 * k });
-      const both = await c.bulkUpdate([{ id: 'a', changes: patch }, { id: 'b', changes: patch }]);
+      const both = await c.bulkUpdate([
+        { id: 'a', changes: patch },
+        { id: 'b', changes: patch },
+      ]);
       expect(both, `${width} fields, bulk`).toEqual([
         { _id: 'a', keep: 1, ...patch, _rev: 3 + 2 * k },
         { _id: 'b', keep: 2, ...patch, _rev: 2 + k },

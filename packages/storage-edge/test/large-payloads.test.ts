@@ -21,7 +21,14 @@ import {
 import { createRandom } from '@pocket/core/testing';
 import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
-import { createD1Storage, createDurableObjectSqlStorage, DEFAULT_SQL_LIMITS, type D1DatabaseLike, type DurableObjectSqlStorageLike, type SqlLimits } from '../src/index.js';
+import {
+  createD1Storage,
+  createDurableObjectSqlStorage,
+  DEFAULT_SQL_LIMITS,
+  type D1DatabaseLike,
+  type DurableObjectSqlStorageLike,
+  type SqlLimits,
+} from '../src/index.js';
 import { inObject } from './do-helpers.js';
 
 /** Makes the adapter under test, with these limits. */
@@ -48,7 +55,8 @@ class Watch {
       this.packed++;
       if (value.length <= this.#maxPacked) continue;
       const bytes = new TextEncoder().encode(value).length;
-      if (bytes > this.#maxPacked && (JSON.parse(value) as unknown[]).length > 1) expect.fail(`a packed parameter of ${bytes} bytes, over ${this.#maxPacked}, bound to ${sql.slice(0, 200)}`);
+      if (bytes > this.#maxPacked && (JSON.parse(value) as unknown[]).length > 1)
+        expect.fail(`a packed parameter of ${bytes} bytes, over ${this.#maxPacked}, bound to ${sql.slice(0, 200)}`);
     }
   }
   d1(db: D1Database): D1DatabaseLike {
@@ -87,7 +95,10 @@ const BACKENDS: Array<[string, (run: (make: Make, watch: Watch) => Promise<void>
     (run) => {
       const prefix = `large${++tables}_`;
       const watch = new Watch();
-      return run((limits) => createD1Storage({ database: watch.limits(limits).d1(env.DB), tablePrefix: prefix, ...(limits === undefined ? {} : { limits }) }), watch);
+      return run(
+        (limits) => createD1Storage({ database: watch.limits(limits).d1(env.DB), tablePrefix: prefix, ...(limits === undefined ? {} : { limits }) }),
+        watch,
+      );
     },
   ],
   [
@@ -95,7 +106,10 @@ const BACKENDS: Array<[string, (run: (make: Make, watch: Watch) => Promise<void>
     (run) =>
       inObject('SQL_OBJECT', `large-payloads-${++tables}`, (storage) => {
         const watch = new Watch();
-        return run((limits) => createDurableObjectSqlStorage({ storage: watch.limits(limits).doSql(storage), ...(limits === undefined ? {} : { limits }) }), watch);
+        return run(
+          (limits) => createDurableObjectSqlStorage({ storage: watch.limits(limits).doSql(storage), ...(limits === undefined ? {} : { limits }) }),
+          watch,
+        );
       }),
   ],
 ];
@@ -103,7 +117,10 @@ const BACKENDS: Array<[string, (run: (make: Make, watch: Watch) => Promise<void>
 /** The k-th UUID of a seeded series: the same ids every run, shaped as crypto.randomUUID()'s. */
 function uuids(n: number, seed: number): string[] {
   const random = createRandom(seed);
-  const hex8 = () => Math.floor(random.next() * 2 ** 32).toString(16).padStart(8, '0');
+  const hex8 = () =>
+    Math.floor(random.next() * 2 ** 32)
+      .toString(16)
+      .padStart(8, '0');
   return Array.from({ length: n }, () => {
     const h = hex8() + hex8() + hex8() + hex8();
     return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-8${h.slice(17, 20)}-${h.slice(20, 32)}`;
@@ -122,7 +139,13 @@ function shuffled<T>(values: readonly T[], seed: number): T[] {
 }
 
 /** Runs `write`, which must fail with `type`, and checks that nothing changed: the documents, and the change feed. */
-async function refused<E extends Error>(c: Collection<AnyDocument>, adapter: StorageAdapter, write: () => Promise<unknown>, type: abstract new (...args: never[]) => E, label: string): Promise<E> {
+async function refused<E extends Error>(
+  c: Collection<AnyDocument>,
+  adapter: StorageAdapter,
+  write: () => Promise<unknown>,
+  type: abstract new (...args: never[]) => E,
+  label: string,
+): Promise<E> {
   const before = await c.find().sort('_id').exec();
   const feed = await feedOf(adapter, c.name);
   const error = await write().then(
@@ -139,13 +162,14 @@ async function refused<E extends Error>(c: Collection<AnyDocument>, adapter: Sto
 async function feedOf(adapter: StorageAdapter, collection: string): Promise<StoredChange[]> {
   const store = adapter.collection(collection, { database: 'large' });
   const all: StoredChange[] = [];
-  for (let since = 0; ; ) {
+  for (let since = 0; ;) {
     const page = await store.changes!(since, 10_000);
     if (page.changes.length === 0) break;
     all.push(...page.changes);
     since = page.checkpoint;
   }
-  for (let k = 1; k < all.length; k++) if (!(all[k]!.seq > all[k - 1]!.seq)) expect.fail(`feed entry ${k} (${all[k]!.seq}) is not after entry ${k - 1} (${all[k - 1]!.seq})`);
+  for (let k = 1; k < all.length; k++)
+    if (!(all[k]!.seq > all[k - 1]!.seq)) expect.fail(`feed entry ${k} (${all[k]!.seq}) is not after entry ${k - 1} (${all[k - 1]!.seq})`);
   expect(new Set(all.map((e) => e.id)).size).toBe(all.length);
   return all;
 }
@@ -181,13 +205,31 @@ async function bulkUpdates(make: Make, n: number, bytes: number, limits?: Partia
   const again = (i: number) => ({ id: order[i]!, changes: { body: body(i, 'b'), at: -i } });
   const missing = uuids(1, 3)[0]!;
   const last = n - 1;
-  const notFound = await refused(c, adapter, () => c.bulkUpdate(order.map((_, i) => (i === last ? { ...again(i), id: missing } : again(i)))), DocumentNotFoundError, 'a missing id last');
+  const notFound = await refused(
+    c,
+    adapter,
+    () => c.bulkUpdate(order.map((_, i) => (i === last ? { ...again(i), id: missing } : again(i)))),
+    DocumentNotFoundError,
+    'a missing id last',
+  );
   expect(notFound.id).toBe(missing);
   const middle = Math.floor(n / 2);
-  const conflict = await refused(c, adapter, () => c.bulkUpdate(order.map((_, i) => (i === middle ? { ...again(i), expectedRev: 1 } : { ...again(i), expectedRev: 2 }))), ConflictError, 'a stale revision');
+  const conflict = await refused(
+    c,
+    adapter,
+    () => c.bulkUpdate(order.map((_, i) => (i === middle ? { ...again(i), expectedRev: 1 } : { ...again(i), expectedRev: 2 }))),
+    ConflictError,
+    'a stale revision',
+  );
   expect([conflict.id, conflict.expectedRev, conflict.currentRev]).toEqual([order[middle], 1, 2]);
   const max = { ...DEFAULT_SQL_LIMITS, ...limits }.maxDocumentBytes;
-  const tooLarge = await refused(c, adapter, () => c.bulkUpdate(order.map((_, i) => (i === 1 ? { id: order[i]!, changes: { body: 'x'.repeat(max), at: -i } } : again(i)))), ValidationError, 'one too large');
+  const tooLarge = await refused(
+    c,
+    adapter,
+    () => c.bulkUpdate(order.map((_, i) => (i === 1 ? { id: order[i]!, changes: { body: 'x'.repeat(max), at: -i } } : again(i)))),
+    ValidationError,
+    'one too large',
+  );
   expect(tooLarge.message).toMatch(/would make a document larger than|larger than the backend allows/);
   // And the same at the right revisions applies.
   expect((await c.bulkUpdate(order.map((_, i) => ({ ...again(i), expectedRev: 2 })))).every((d, i) => d._rev === 3 && d.at === -i)).toBe(true);
@@ -205,7 +247,13 @@ async function idLists(make: Make, n: number, limits?: Partial<SqlLimits>): Prom
   const fresh = uuids(n, 11);
   const taken = ids[Math.floor((n * 3) / 4)]!;
   const at = Math.floor((n * 2) / 3);
-  const duplicate = await refused(c, adapter, () => c.bulkInsert(fresh.map((_id, i) => ({ _id: i === at ? taken : _id, n: -i }))), DuplicateKeyError, 'one id taken');
+  const duplicate = await refused(
+    c,
+    adapter,
+    () => c.bulkInsert(fresh.map((_id, i) => ({ _id: i === at ? taken : _id, n: -i }))),
+    DuplicateKeyError,
+    'one id taken',
+  );
   expect([duplicate.id, duplicate.repeatedInBatch]).toEqual([taken, false]);
   expect(await c.find().where('_id').in(fresh).count()).toBe(0);
 
@@ -226,7 +274,12 @@ async function idLists(make: Make, n: number, limits?: Partial<SqlLimits>): Prom
   expect(await c.find().where('_id').notIn(ids).count()).toBe(0);
   const top = await c.find().where('_id').in(halfAndFresh).sort('n', 'desc').limit(3).exec();
   // The documents of `half` are those with an even n.
-  expect(top.map((d) => d.n)).toEqual(half.map((_, k) => 2 * k).slice(-3).reverse());
+  expect(top.map((d) => d.n)).toEqual(
+    half
+      .map((_, k) => 2 * k)
+      .slice(-3)
+      .reverse(),
+  );
   const firstOdd = await c.find().where('_id').notIn(halfAndFresh).sort('n').limit(2).exec();
   expect(firstOdd.map((d) => d.n)).toEqual([1, 3]);
 
@@ -260,7 +313,13 @@ async function mixedBatch(make: Make, limits: Partial<SqlLimits>): Promise<void>
   expect(feed.slice(-written.length).map((e) => e.id)).toEqual(written);
   // A missing document at the end fails it all, and leaves nothing of it.
   const second: WriteOperation[] = ops.filter((o) => o.type === 'update').map((o) => ({ ...o, patch: { n: 1, tag: 'again' } }));
-  await refused(c, adapter, () => store.write([...second, { type: 'delete', id: ids[0]! }, { type: 'update', id: ids[120]!, patch: { n: 1, tag: 'x' } }]), DocumentNotFoundError, 'a deleted one last');
+  await refused(
+    c,
+    adapter,
+    () => store.write([...second, { type: 'delete', id: ids[0]! }, { type: 'update', id: ids[120]!, patch: { n: 1, tag: 'x' } }]),
+    DocumentNotFoundError,
+    'a deleted one last',
+  );
 }
 
 /** Tiny limits: every packed parameter, every list, and every statement's values split or packed. */

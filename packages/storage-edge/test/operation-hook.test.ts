@@ -62,7 +62,11 @@ describe('the operation hook', () => {
   it('on D1 reports each operation with the statements sent and the counts D1 gave', async () => {
     const d1 = recordingD1(env.DB);
     const records: OperationRecord[] = [];
-    const db = Database.open({ name: 'hooked', storage: createD1Storage({ database: d1.database, tablePrefix: 'hook_' }), onOperation: (r) => records.push(r) });
+    const db = Database.open({
+      name: 'hooked',
+      storage: createD1Storage({ database: d1.database, tablePrefix: 'hook_' }),
+      onOperation: (r) => records.push(r),
+    });
     // The table exists first, so no statement of an operation is the DDL that made it.
     await db.collection('todos').insert({ _id: 'first', n: -1, userId: 'u0' });
     records.length = 0;

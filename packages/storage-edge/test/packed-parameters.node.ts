@@ -48,7 +48,12 @@ describe('packRuns', () => {
 const packedParam = (s: PlannedStatement) => s.params[0] as string;
 
 describe('splitting a bulk write', () => {
-  const update = (id: string, patch: JsonObject, expectedRev?: number): WriteOperation => ({ type: 'update', id, patch, ...(expectedRev === undefined ? {} : { expectedRev }) });
+  const update = (id: string, patch: JsonObject, expectedRev?: number): WriteOperation => ({
+    type: 'update',
+    id,
+    patch,
+    ...(expectedRev === undefined ? {} : { expectedRev }),
+  });
 
   it('splits updates of the same fields into guarded statements, in order, each within the limit', () => {
     const limits = small(10_000);
@@ -128,7 +133,9 @@ describe('lists in reads', () => {
     const values = ids(100);
     const limits = small(1_000);
     const compiled = compileCount('"t"', condition.nin('userId', values), limits);
-    expect(compiled.sql.replace(SPLIT, '(L)')).toBe(`SELECT count(*) AS n FROM "t" WHERE _deleted IS NULL AND (NOT IFNULL(((json_extract(data, '$.userId') IN (L))), 0))`);
+    expect(compiled.sql.replace(SPLIT, '(L)')).toBe(
+      `SELECT count(*) AS n FROM "t" WHERE _deleted IS NULL AND (NOT IFNULL(((json_extract(data, '$.userId') IN (L))), 0))`,
+    );
     expect(lists(compiled.params).flat()).toEqual(values);
     for (const p of compiled.params) expect(bytes(p as string)).toBeLessThanOrEqual(1_000);
     const short = compileCount('"t"', condition.nin('userId', ids(3)), limits);
@@ -144,7 +151,9 @@ describe('lists in reads', () => {
     expect(compiled.params).toHaveLength(8);
     expect(compiled.sql).not.toMatch(/json_each\(\?\)|\?(?!\d)/);
     // A split list's parts are rows of arrays: json_extract gives each array's JSON text.
-    expect(compiled.sql).toContain(`IN (SELECT j.value FROM (VALUES (json_extract(?1, '$[1]')), (json_extract(?2, '$[0]')), (json_extract(?3, '$[0]')), (json_extract(?4, '$[0]'))) AS l, json_each(l.column1) AS j)`);
+    expect(compiled.sql).toContain(
+      `IN (SELECT j.value FROM (VALUES (json_extract(?1, '$[1]')), (json_extract(?2, '$[0]')), (json_extract(?3, '$[0]')), (json_extract(?4, '$[0]'))) AS l, json_each(l.column1) AS j)`,
+    );
     for (const p of compiled.params) expect(bytes(p as string)).toBeLessThanOrEqual(1_000);
     // The packed arrays hold the list (and its hint's) as arrays, the values in order.
     const packed = compiled.params.flatMap((p) => JSON.parse(p as string) as unknown[]);

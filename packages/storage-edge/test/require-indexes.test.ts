@@ -22,7 +22,12 @@ async function check(db: Database): Promise<void> {
   expect(await todos.count()).toBe(20);
   expect(await todos.get('t1')).not.toBeNull();
   // A filter no index serves fails, with the plan and the index to declare.
-  const error = await todos.find().where('priority').gte(3).exec().catch((e: unknown) => e);
+  const error = await todos
+    .find()
+    .where('priority')
+    .gte(3)
+    .exec()
+    .catch((e: unknown) => e);
   expect(error).toBeInstanceOf(FullScanError);
   expect((error as FullScanError).message).toMatch(/A query on collection "todos" reads every document of the collection\.\n {2}plan: SCAN/);
   expect((error as FullScanError).message).toContain(`indexes: { todos: [["priority"]] }`);
@@ -38,7 +43,9 @@ describe('requireIndexes()', () => {
   });
 
   it('on SQLite-backed Durable Objects does the same', async () => {
-    await inObject('SQL_OBJECT', 'require-indexes', (storage) => check(Database.open({ name: 'x', storage: requireIndexes(createDurableObjectSqlStorage({ storage, indexes })) })));
+    await inObject('SQL_OBJECT', 'require-indexes', (storage) =>
+      check(Database.open({ name: 'x', storage: requireIndexes(createDurableObjectSqlStorage({ storage, indexes })) })),
+    );
   });
 
   it('lets through what `allow` accepts, and sorts when told to', async () => {

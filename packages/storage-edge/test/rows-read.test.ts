@@ -81,12 +81,20 @@ const cases = (table: string): Case[] => [
     name: 'a range and a sort on the same field, against the index',
     against: true,
     query: limit20({ filter: { kind: 'condition', op: 'gt', path: 'createdAt', value: 1_700_002_000 }, sort: [{ path: 'createdAt', direction: 'asc' }] }),
-    raw: { sql: `SELECT data FROM ${table} WHERE ${field('createdAt')} > ? ORDER BY ${field('createdAt')} LIMIT 20`, params: [1_700_002_000], index: `(${field('createdAt')})` },
+    raw: {
+      sql: `SELECT data FROM ${table} WHERE ${field('createdAt')} > ? ORDER BY ${field('createdAt')} LIMIT 20`,
+      params: [1_700_002_000],
+      index: `(${field('createdAt')})`,
+    },
   },
   {
     name: 'the same range, newest first',
     query: limit20({ filter: { kind: 'condition', op: 'gt', path: 'createdAt', value: 1_700_002_000 }, sort: [{ path: 'createdAt', direction: 'desc' }] }),
-    raw: { sql: `SELECT data FROM ${table} WHERE ${field('createdAt')} > ? ORDER BY ${field('createdAt')} DESC LIMIT 20`, params: [1_700_002_000], index: `(${field('createdAt')})` },
+    raw: {
+      sql: `SELECT data FROM ${table} WHERE ${field('createdAt')} > ? ORDER BY ${field('createdAt')} DESC LIMIT 20`,
+      params: [1_700_002_000],
+      index: `(${field('createdAt')})`,
+    },
   },
 ];
 
@@ -135,7 +143,11 @@ async function checkReads(backend: Backend, prefix: string): Promise<void> {
       expect(read, `page ${n} of ${JSON.stringify(base.toQuery())}`).toBeLessThanOrEqual(23);
       seen.push(...page.docs);
     }
-    const query = { ...base.toQuery(), sort: base.toQuery().sort.length > 0 ? base.toQuery().sort : [{ path: '_id', direction: 'asc' as const }], limit: seen.length };
+    const query = {
+      ...base.toQuery(),
+      sort: base.toQuery().sort.length > 0 ? base.toQuery().sort : [{ path: '_id', direction: 'asc' as const }],
+      limit: seen.length,
+    };
     expectEvaluatorResult(seen, query, stored, `pages of ${JSON.stringify(base.toQuery())}`);
   }
 
@@ -196,7 +208,12 @@ async function checkFeedAndTombstones(backend: Backend): Promise<void> {
   const afterInserts = (await c.changes({ limit: 10_000 })).checkpoint;
   await c.bulkDelete(docs.filter((_, i) => i % 10 !== 0).map((d) => d._id));
   const afterDeletes = (await c.changes({ since: afterInserts, limit: 10_000 })).checkpoint;
-  await c.bulkUpdate(docs.filter((_, i) => i % 10 === 0).slice(0, 100).map((d) => ({ id: d._id, changes: { title: 'changed' } })));
+  await c.bulkUpdate(
+    docs
+      .filter((_, i) => i % 10 === 0)
+      .slice(0, 100)
+      .map((d) => ({ id: d._id, changes: { title: 'changed' } })),
+  );
   backend.takeRowsRead();
 
   const pull = await c.changes({ since: afterDeletes, limit: 100 });
@@ -251,7 +268,9 @@ describe('rows read on D1', () => {
     return {
       storage: (indexes) => createD1Storage({ database: counted.database, tablePrefix: prefix, indexes }),
       async raw(sql, ...params) {
-        const result = await env.DB.prepare(sql).bind(...params).all();
+        const result = await env.DB.prepare(sql)
+          .bind(...params)
+          .all();
         return { rows: result.results, rowsRead: result.meta.rows_read };
       },
       takeRowsRead: () => counted.take(),

@@ -13,7 +13,12 @@ const ALIEN_TABLE = `CREATE TABLE alien_todos (_id TEXT PRIMARY KEY, other TEXT)
 
 async function failuresCarrySql(storage: StorageAdapter, errorClass: typeof D1Error | typeof DurableObjectStorageError): Promise<void> {
   const todos = Database.open({ name: 'x', storage }).collection('todos');
-  const read = await todos.find().where('title').equals(SECRET).exec().catch((e: unknown) => e);
+  const read = await todos
+    .find()
+    .where('title')
+    .equals(SECRET)
+    .exec()
+    .catch((e: unknown) => e);
   expect(read).toBeInstanceOf(errorClass);
   const { sql } = read as D1Error;
   expect(sql).toMatch(/^SELECT data FROM "alien_todos" WHERE _deleted IS NULL AND \(\(json_extract\(data, '\$\.title'\) = \?\)/);
@@ -21,7 +26,12 @@ async function failuresCarrySql(storage: StorageAdapter, errorClass: typeof D1Er
   expect(JSON.stringify(read)).not.toContain('SELECT');
   expect(JSON.stringify((read as StorageError).toJSON())).not.toContain('alien_todos');
 
-  const write = await todos.bulkInsert([{ _id: 'a', title: SECRET }, { _id: 'b', title: SECRET }]).catch((e: unknown) => e);
+  const write = await todos
+    .bulkInsert([
+      { _id: 'a', title: SECRET },
+      { _id: 'b', title: SECRET },
+    ])
+    .catch((e: unknown) => e);
   expect(write).toBeInstanceOf(errorClass);
   expect((write as D1Error).sql).toContain('INSERT INTO "alien_todos"');
   expect((write as D1Error).sql).not.toContain(SECRET);

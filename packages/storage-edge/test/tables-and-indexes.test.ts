@@ -35,7 +35,9 @@ async function readsCreateNothing(backend: Backend): Promise<void> {
     expect(await todos.count()).toBe(0);
     expect(await todos.find().where('done').equals(true).count()).toBe(0);
     expect((await todos.changes()).changes).toEqual([]);
-    expect((await todos.find().where('userId').equals('u1').explain()).plan).toEqual([`no table ${prefix}todos yet: the collection is empty, and its first write creates it`]);
+    expect((await todos.find().where('userId').equals('u1').explain()).plan).toEqual([
+      `no table ${prefix}todos yet: the collection is empty, and its first write creates it`,
+    ]);
     const observed = await new Promise<unknown>((resolve, reject) => {
       const stop = todos.find().observe((results) => (stop(), resolve(results)), reject);
     });
@@ -91,12 +93,19 @@ function d1Backend(): Backend {
   const binding = (isolate: number): D1DatabaseLike => {
     if (isolate === 0) return env.DB;
     let other = bindings.get(isolate);
-    if (other === undefined) bindings.set(isolate, (other = { prepare: (sql) => env.DB.prepare(sql), batch: (batch) => env.DB.batch(batch as D1PreparedStatement[]) }));
+    if (other === undefined)
+      bindings.set(isolate, (other = { prepare: (sql) => env.DB.prepare(sql), batch: (batch) => env.DB.batch(batch as D1PreparedStatement[]) }));
     return other;
   };
   return {
-    storage: (prefix, indexes, isolate = 0) => createD1Storage({ database: binding(isolate), tablePrefix: prefix, ...(indexes === undefined ? {} : { indexes }) }),
-    names: async (type, table) => (await env.DB.prepare(`SELECT name FROM sqlite_master WHERE type = ? AND tbl_name = ? AND sql IS NOT NULL ORDER BY name`).bind(type, table).all<{ name: string }>()).results.map((r) => r.name),
+    storage: (prefix, indexes, isolate = 0) =>
+      createD1Storage({ database: binding(isolate), tablePrefix: prefix, ...(indexes === undefined ? {} : { indexes }) }),
+    names: async (type, table) =>
+      (
+        await env.DB.prepare(`SELECT name FROM sqlite_master WHERE type = ? AND tbl_name = ? AND sql IS NOT NULL ORDER BY name`)
+          .bind(type, table)
+          .all<{ name: string }>()
+      ).results.map((r) => r.name),
     exec: async (sql) => void (await env.DB.exec(sql)),
   };
 }
@@ -107,12 +116,21 @@ function objectBackend(storage: DurableObjectStorage): Backend {
   const view = (isolate: number): DurableObjectStorage => {
     if (isolate === 0) return storage;
     let other = views.get(isolate);
-    if (other === undefined) views.set(isolate, (other = { sql: storage.sql, transactionSync: (fn: () => unknown) => storage.transactionSync(fn) } as unknown as DurableObjectStorage));
+    if (other === undefined)
+      views.set(
+        isolate,
+        (other = { sql: storage.sql, transactionSync: (fn: () => unknown) => storage.transactionSync(fn) } as unknown as DurableObjectStorage),
+      );
     return other;
   };
   return {
-    storage: (prefix, indexes, isolate = 0) => createDurableObjectSqlStorage({ storage: view(isolate), tablePrefix: prefix, ...(indexes === undefined ? {} : { indexes }) }),
-    names: async (type, table) => storage.sql.exec(`SELECT name FROM sqlite_master WHERE type = ? AND tbl_name = ? AND sql IS NOT NULL ORDER BY name`, type, table).toArray().map((r) => r.name as string),
+    storage: (prefix, indexes, isolate = 0) =>
+      createDurableObjectSqlStorage({ storage: view(isolate), tablePrefix: prefix, ...(indexes === undefined ? {} : { indexes }) }),
+    names: async (type, table) =>
+      storage.sql
+        .exec(`SELECT name FROM sqlite_master WHERE type = ? AND tbl_name = ? AND sql IS NOT NULL ORDER BY name`, type, table)
+        .toArray()
+        .map((r) => r.name as string),
     exec: async (sql) => void storage.sql.exec(sql),
   };
 }
@@ -124,7 +142,9 @@ describe('D1: tables and indexes', () => {
 
   it('two isolates writing first at once both succeed, and the table and index are made once', async () => {
     const backend = d1Backend();
-    await concurrentFirstWrites(backend, () => Promise.all([firstWrite(backend.storage('race_', RACE_INDEXES, 1)), firstWrite(backend.storage('race_', RACE_INDEXES, 2))]));
+    await concurrentFirstWrites(backend, () =>
+      Promise.all([firstWrite(backend.storage('race_', RACE_INDEXES, 1)), firstWrite(backend.storage('race_', RACE_INDEXES, 2))]),
+    );
   });
 
   it('declared indexes reach a table made without them, and SQLite uses them', async () => {
@@ -138,7 +158,8 @@ describe('DO SQL: tables and indexes', () => {
   });
 
   it('two requests to one object writing first at once both succeed, and the table and index are made once', async () => {
-    const request = (isolate: number) => inObject('SQL_OBJECT', 'tables-race', (storage) => firstWrite(objectBackend(storage).storage('race_', RACE_INDEXES, isolate)));
+    const request = (isolate: number) =>
+      inObject('SQL_OBJECT', 'tables-race', (storage) => firstWrite(objectBackend(storage).storage('race_', RACE_INDEXES, isolate)));
     await inObject('SQL_OBJECT', 'tables-race', async (storage) => {
       await concurrentFirstWrites(objectBackend(storage), () => Promise.all([request(1), request(2)]));
     });
@@ -152,9 +173,15 @@ describe('DO SQL: tables and indexes', () => {
     await inObject('SQL_OBJECT', 'tables-schema', async (storage) => {
       const backend = objectBackend(storage);
       // A table of the first release: no change feed columns.
-      await backend.exec(`CREATE TABLE app_notes (_id TEXT PRIMARY KEY, data TEXT NOT NULL, created_at INTEGER DEFAULT (unixepoch()), updated_at INTEGER DEFAULT (unixepoch()))`);
+      await backend.exec(
+        `CREATE TABLE app_notes (_id TEXT PRIMARY KEY, data TEXT NOT NULL, created_at INTEGER DEFAULT (unixepoch()), updated_at INTEGER DEFAULT (unixepoch()))`,
+      );
       await backend.exec(`INSERT INTO app_notes (_id, data) VALUES ('n', '{"_id":"n","at":5}')`);
-      const options = { collections: ['todos', 'notes'], tablePrefix: 'app_', indexes: { todos: ['userId'], notes: [{ path: 'at', direction: 'desc' as const }] } };
+      const options = {
+        collections: ['todos', 'notes'],
+        tablePrefix: 'app_',
+        indexes: { todos: ['userId'], notes: [{ path: 'at', direction: 'desc' as const }] },
+      };
       initializeDurableObjectSqlSchema(storage, options);
       initializeDurableObjectSqlSchema(storage, options);
       expect(await backend.names('table', 'app_todos')).toEqual(['app_todos']);
@@ -165,7 +192,9 @@ describe('DO SQL: tables and indexes', () => {
       expect((await notes.find().sort('at', 'desc').limit(1).explain()).plan.join('\n')).toMatch(/USING INDEX app_notes_at_desc_/);
       // Refused before anything runs: a collection the indexes name but the list lacks; not a storage.
       expect(() => initializeDurableObjectSqlSchema(storage, { collections: ['todos'], indexes: { notes: ['at'] } })).toThrow(/not in collections/);
-      expect(() => initializeDurableObjectSqlSchema({} as never, { collections: ['todos'] })).toThrow(/initializeDurableObjectSqlSchema\(\) needs a Durable Object's storage/);
+      expect(() => initializeDurableObjectSqlSchema({} as never, { collections: ['todos'] })).toThrow(
+        /initializeDurableObjectSqlSchema\(\) needs a Durable Object's storage/,
+      );
     });
   });
 });

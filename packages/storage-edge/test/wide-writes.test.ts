@@ -3,20 +3,42 @@
 // call per operator fails), hundreds of field operators and deleteField keys, in update,
 // bulkUpdate and upsert. Each adapter's answers and stored documents, key order included, must
 // equal the memory adapter's for the same writes.
-import { arrayRemove, arrayUnion, ConflictError, Database, createMemoryStorage, deleteField, increment, type AnyDocument, type Collection, type FieldOperator, type JsonValue, type StorageAdapter } from '@pocket/core';
+import {
+  arrayRemove,
+  arrayUnion,
+  ConflictError,
+  Database,
+  createMemoryStorage,
+  deleteField,
+  increment,
+  type AnyDocument,
+  type Collection,
+  type FieldOperator,
+  type JsonValue,
+  type StorageAdapter,
+} from '@pocket/core';
 import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
 import { createD1Storage, createDurableObjectSqlStorage } from '../src/index.js';
 import { inObject } from './do-helpers.js';
 
 const fields = (width: number, name = (i: number) => `f${i}`) =>
-  Object.fromEntries(Array.from({ length: width }, (_, i) => [name(i), i % 4 === 0 ? { n: i, deep: [i] } : i % 4 === 1 ? `s${i}` : i % 4 === 2 ? true : 0.1 + i / 3]));
+  Object.fromEntries(
+    Array.from({ length: width }, (_, i) => [name(i), i % 4 === 0 ? { n: i, deep: [i] } : i % 4 === 1 ? `s${i}` : i % 4 === 2 ? true : 0.1 + i / 3]),
+  );
 
 function operators(count: number, kind: 'increment' | 'deleteField' | 'mixed', prefix: string): Record<string, FieldOperator> {
   return Object.fromEntries(
     Array.from({ length: count }, (_, i) => {
       const which = kind === 'mixed' ? (['increment', 'deleteField', 'arrayUnion', 'arrayRemove'] as const)[i % 4] : kind;
-      const op = which === 'increment' ? increment(i + 0.5) : which === 'deleteField' ? deleteField() : which === 'arrayUnion' ? arrayUnion<JsonValue>(i, 'x') : arrayRemove<JsonValue>(1, 's');
+      const op =
+        which === 'increment'
+          ? increment(i + 0.5)
+          : which === 'deleteField'
+            ? deleteField()
+            : which === 'arrayUnion'
+              ? arrayUnion<JsonValue>(i, 'x')
+              : arrayRemove<JsonValue>(1, 's');
       return [`${prefix}${i}`, op];
     }),
   );
@@ -25,15 +47,21 @@ function operators(count: number, kind: 'increment' | 'deleteField' | 'mixed', p
 /** A document with fields each kind of operator above can apply to, some missing and some null. */
 function target(id: string, count: number, prefix: string): AnyDocument {
   const doc: AnyDocument = { _id: id, keep: 'k' };
-  for (let i = 0; i < count; i++) if (i % 5 !== 4) doc[`${prefix}${i}`] = i % 5 === 3 ? null : i % 4 === 0 ? i : i % 4 === 2 || i % 4 === 3 ? [1, 's', 2] : `v${i}`;
+  for (let i = 0; i < count; i++)
+    if (i % 5 !== 4) doc[`${prefix}${i}`] = i % 5 === 3 ? null : i % 4 === 0 ? i : i % 4 === 2 || i % 4 === 3 ? [1, 's', 2] : `v${i}`;
   return doc;
 }
 
 /** Runs the same writes on a new collection of `storage` and of the memory adapter; every answer must agree. */
 async function sameAsMemory(storage: StorageAdapter, collection: string, writes: (c: Collection<AnyDocument>) => Promise<unknown>): Promise<void> {
-  const [sql, memory] = await Promise.all([storage, createMemoryStorage()].map(async (s) => (await Database.create({ name: 'wide', storage: s })).collection<AnyDocument>(collection)));
+  const [sql, memory] = await Promise.all(
+    [storage, createMemoryStorage()].map(async (s) => (await Database.create({ name: 'wide', storage: s })).collection<AnyDocument>(collection)),
+  );
   const answer = async (c: typeof sql) => {
-    const result = await writes(c!).then((value) => ({ value }), (error: unknown) => ({ error: (error as Error).constructor.name }));
+    const result = await writes(c!).then(
+      (value) => ({ value }),
+      (error: unknown) => ({ error: (error as Error).constructor.name }),
+    );
     const stored = await c!.find().sort('_id').exec();
     return JSON.stringify({ result, stored });
   };
@@ -50,9 +78,15 @@ async function widePatches(storage: StorageAdapter): Promise<void> {
   for (const width of [63, 64, 200, 1000]) {
     const patch = fields(width);
     await sameAsMemory(storage, `w${width}`, async (c) => {
-      await c.bulkInsert([{ _id: `a${width}`, keep: 1, f1: 'old', _x: [1] }, { _id: `b${width}`, keep: 2 }]);
+      await c.bulkInsert([
+        { _id: `a${width}`, keep: 1, f1: 'old', _x: [1] },
+        { _id: `b${width}`, keep: 2 },
+      ]);
       const one = await c.update(`a${width}`, patch);
-      const both = await c.bulkUpdate([{ id: `a${width}`, changes: patch }, { id: `b${width}`, changes: patch }]);
+      const both = await c.bulkUpdate([
+        { id: `a${width}`, changes: patch },
+        { id: `b${width}`, changes: patch },
+      ]);
       const upserted = await c.upsert({ _id: `c${width}`, ...patch });
       const replaced = await c.upsert({ _id: `c${width}`, ...fields(width, (i) => `g${i}`) });
       return [one, both, upserted, replaced].map((r) => JSON.stringify(r));
@@ -67,7 +101,11 @@ async function widePatches(storage: StorageAdapter): Promise<void> {
 }
 
 async function manyOperators(storage: StorageAdapter): Promise<void> {
-  for (const [count, kind] of [[200, 'increment'], [1000, 'deleteField'], [400, 'mixed']] as const) {
+  for (const [count, kind] of [
+    [200, 'increment'],
+    [1000, 'deleteField'],
+    [400, 'mixed'],
+  ] as const) {
     const ops = operators(count, kind, 'o');
     await sameAsMemory(storage, `ops_${kind.toLowerCase()}`, async (c) => {
       await c.insert(target(`u${count}${kind}`, count, 'o'));
@@ -83,7 +121,10 @@ async function manyOperators(storage: StorageAdapter): Promise<void> {
       await c.delete(`gone${count}${kind}`);
       const overTombstone = await c.upsert({ _id: `gone${count}${kind}`, ...ops }, { expectedRev: 0 });
       const fresh = await c.upsert({ _id: `new${count}${kind}`, ...ops });
-      const bulk = await c.bulkUpdate([{ id: `u${count}${kind}`, changes: ops }, { id: `new${count}${kind}`, changes: ops }]);
+      const bulk = await c.bulkUpdate([
+        { id: `u${count}${kind}`, changes: ops },
+        { id: `new${count}${kind}`, changes: ops },
+      ]);
       return [updated, conditional, stale, overLive, overLiveAtRev, overTombstone, fresh, bulk];
     });
   }

@@ -123,7 +123,13 @@ export function parseServerMessage(data: string | ArrayBuffer | ArrayBufferView)
     case 'push-result':
       return { v: 1, type: 'push-result', id: counter(message.id, 'id'), ...parsePushResponse(message) };
     case 'error':
-      return { v: 1, type: 'error', code: text(message.code, 'code', 64), message: text(message.message, 'message', 4096), ...(message.ref === undefined ? {} : { ref: text(message.ref, 'ref', 64) }) };
+      return {
+        v: 1,
+        type: 'error',
+        code: text(message.code, 'code', 64),
+        message: text(message.message, 'message', 4096),
+        ...(message.ref === undefined ? {} : { ref: text(message.ref, 'ref', 64) }),
+      };
     default:
       throw bad(`unknown message type ${JSON.stringify(String(message.type)).slice(0, 40)}; a server sends "changes", "push-result" or "error"`);
   }
@@ -151,7 +157,8 @@ export function parsePushRequest(input: unknown): PushRequest {
     throw bad('clientId must be 8 to 64 letters, digits, "_" or "-"');
   }
   if (!Array.isArray(body.mutations)) throw bad('mutations must be an array');
-  if (body.mutations.length > SYNC_LIMITS.maxMutationsPerPush) throw bad(`a push carries at most ${SYNC_LIMITS.maxMutationsPerPush} mutations, got ${body.mutations.length}; send the rest after the results`);
+  if (body.mutations.length > SYNC_LIMITS.maxMutationsPerPush)
+    throw bad(`a push carries at most ${SYNC_LIMITS.maxMutationsPerPush} mutations, got ${body.mutations.length}; send the rest after the results`);
   return { clientId: body.clientId, mutations: body.mutations.map(mutation) };
 }
 
@@ -164,7 +171,11 @@ export function parsePushResponse(input: unknown): PushResponse {
 /** The message as JSON text, refused when it would be larger than the other side accepts. */
 export function encodeMessage(message: ClientMessage | ServerMessage): string {
   const text = JSON.stringify(message);
-  if (utf8Length(text) > SYNC_LIMITS.maxMessageBytes) throw new SyncProtocolError('TOO_LARGE', `A ${message.type} message would be larger than ${SYNC_LIMITS.maxMessageBytes} bytes; send fewer changes at once.`);
+  if (utf8Length(text) > SYNC_LIMITS.maxMessageBytes)
+    throw new SyncProtocolError(
+      'TOO_LARGE',
+      `A ${message.type} message would be larger than ${SYNC_LIMITS.maxMessageBytes} bytes; send fewer changes at once.`,
+    );
   return text;
 }
 
@@ -179,7 +190,10 @@ function decode(data: string | ArrayBuffer | ArrayBufferView): Record<string, un
   }
   const message = object(parsed, 'a message');
   if (message.v !== SYNC_PROTOCOL_VERSION) {
-    throw new SyncProtocolError('UNSUPPORTED_VERSION', `This side speaks sync protocol version ${SYNC_PROTOCOL_VERSION}, the message says ${JSON.stringify(message.v ?? null).slice(0, 20)}; update the client and the server together.`);
+    throw new SyncProtocolError(
+      'UNSUPPORTED_VERSION',
+      `This side speaks sync protocol version ${SYNC_PROTOCOL_VERSION}, the message says ${JSON.stringify(message.v ?? null).slice(0, 20)}; update the client and the server together.`,
+    );
   }
   return message;
 }
@@ -209,7 +223,14 @@ function mutationResult(input: unknown): MutationResult {
     case 'conflict':
       return { mid, status: 'conflict', rev, doc: r.doc === null ? null : document(r.doc) };
     case 'rejected':
-      return { mid, status: 'rejected', code: text(r.code, 'code', 64), message: text(r.message, 'message', 4096), rev, doc: r.doc === null ? null : document(r.doc) };
+      return {
+        mid,
+        status: 'rejected',
+        code: text(r.code, 'code', 64),
+        message: text(r.message, 'message', 4096),
+        rev,
+        doc: r.doc === null ? null : document(r.doc),
+      };
     default:
       throw bad('a mutation result\'s status is "accepted", "conflict" or "rejected"');
   }
@@ -254,7 +275,8 @@ function counter(input: unknown, field: string): number {
 }
 
 function bounded(input: unknown, field: string, min: number, max: number): number {
-  if (typeof input !== 'number' || !Number.isSafeInteger(input) || input < min || input > max) throw bad(`${field} must be a whole number from ${min} to ${max}`);
+  if (typeof input !== 'number' || !Number.isSafeInteger(input) || input < min || input > max)
+    throw bad(`${field} must be a whole number from ${min} to ${max}`);
   return input;
 }
 

@@ -10,9 +10,40 @@
 // case. Used by packages/core/test/fuzz.test.ts (memory, in Node) and
 // packages/storage-edge/test/fuzz-*.test.ts (D1, DO KV, DO SQL, in workerd);
 // `node scripts/fuzz.mjs --cases N --seed S` runs them all with a larger count.
-import { and, arrayRemove, arrayUnion, condition, Database, deleteField, increment, or, type AnyDocument, type Collection, type Condition, type Filter, type FindQuery, type JsonObject, type JsonValue, type SortSpec, type StorageAdapter, type StoredDocument, type WriteOperation, type WriteResult } from '@pocket/core';
+import {
+  and,
+  arrayRemove,
+  arrayUnion,
+  condition,
+  Database,
+  deleteField,
+  increment,
+  or,
+  type AnyDocument,
+  type Collection,
+  type Condition,
+  type Filter,
+  type FindQuery,
+  type JsonObject,
+  type JsonValue,
+  type SortSpec,
+  type StorageAdapter,
+  type StoredDocument,
+  type WriteOperation,
+  type WriteResult,
+} from '@pocket/core';
 import { applyWrite, evaluate, matches, type DocumentState } from '@pocket/core/adapter';
-import { queryBuilderFor, createRandom, evaluatorDifference, rowDifference, randomDocuments, randomQuery, RANDOM_FIELDS, withRevision, type Random } from '@pocket/core/testing';
+import {
+  queryBuilderFor,
+  createRandom,
+  evaluatorDifference,
+  rowDifference,
+  randomDocuments,
+  randomQuery,
+  RANDOM_FIELDS,
+  withRevision,
+  type Random,
+} from '@pocket/core/testing';
 // How a call becomes the operations a store receives: core's own translation, so that the
 // reference applies exactly what the adapter is given.
 import { deleteOperation, insertOperation, updateOperation, upsertOperation } from '@pocket/core/adapter';
@@ -85,11 +116,81 @@ export interface FuzzReport {
 
 // ————————————————————————————————————————————————————————— generators
 
-const EXTRA_STRINGS = ['a\u0000b', 'a\u0000', '\u0000', '\u0001', "'", "''", '"', '\\', '%', '_', 'a%', "' OR 1=1 --", '\t', '\n', 'ab', 'a', 'A', '', '𝔸𝔹', 'ÿ', 'Ā', 'é', 'e\u0301', '\uFFFF', '\u{10FFFF}', '[1]', '{"a":1}', 'null', 'true', '0', '-0', '1e3'];
-const EXTRA_NUMBERS = [2 ** 53, -(2 ** 53), 2 ** 63, -(2 ** 63), 1e19, 2 ** 64, 5e-324, Number.MAX_VALUE, -Number.MAX_VALUE, 1e-300, 123456789.125, 0.1, -0.5, 1, 0, -1, 3, 1e15, 1e16 + 1];
+const EXTRA_STRINGS = [
+  'a\u0000b',
+  'a\u0000',
+  '\u0000',
+  '\u0001',
+  "'",
+  "''",
+  '"',
+  '\\',
+  '%',
+  '_',
+  'a%',
+  "' OR 1=1 --",
+  '\t',
+  '\n',
+  'ab',
+  'a',
+  'A',
+  '',
+  '𝔸𝔹',
+  'ÿ',
+  'Ā',
+  'é',
+  'e\u0301',
+  '\uFFFF',
+  '\u{10FFFF}',
+  '[1]',
+  '{"a":1}',
+  'null',
+  'true',
+  '0',
+  '-0',
+  '1e3',
+];
+const EXTRA_NUMBERS = [
+  2 ** 53,
+  -(2 ** 53),
+  2 ** 63,
+  -(2 ** 63),
+  1e19,
+  2 ** 64,
+  5e-324,
+  Number.MAX_VALUE,
+  -Number.MAX_VALUE,
+  1e-300,
+  123456789.125,
+  0.1,
+  -0.5,
+  1,
+  0,
+  -1,
+  3,
+  1e15,
+  1e16 + 1,
+];
 const EXTRA_KEYS = ['a', 'b', 'é', 'a b', '$', '0', "it's"];
 /** The paths the extra fields add, for queries and sorts (`ctr` and `list` only the writes' operators make). */
-export const EXTRA_FIELDS = ['txt', 'big', 'deep', 'deep.a', 'deep.a.b', 'deep.é', 'deep.a b', "deep.it's", 'deep.0', 'arr', 'a b', 'é', '$x', 'mixed', 'ctr', 'list'] as const;
+export const EXTRA_FIELDS = [
+  'txt',
+  'big',
+  'deep',
+  'deep.a',
+  'deep.a.b',
+  'deep.é',
+  'deep.a b',
+  "deep.it's",
+  'deep.0',
+  'arr',
+  'a b',
+  'é',
+  '$x',
+  'mixed',
+  'ctr',
+  'list',
+] as const;
 const ALL_FIELDS: readonly string[] = [...RANDOM_FIELDS, ...EXTRA_FIELDS];
 
 function scalar(rng: Random): JsonValue {
@@ -137,7 +238,18 @@ function rangeValue(rng: Random): string | number | boolean {
   return typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean' ? v : rng.int(-3, 3);
 }
 
-const REGEXES: Array<[string, string]> = [['\\u0000', 'u'], ['^a', ''], ['^$', ''], ['\\d', ''], ["'", ''], ['^.$', 'u'], ['[é𝔸]', 'u'], ['E', 'i'], ['^(a|b)+$', ''], ['\\s', '']];
+const REGEXES: Array<[string, string]> = [
+  ['\\u0000', 'u'],
+  ['^a', ''],
+  ['^$', ''],
+  ['\\d', ''],
+  ["'", ''],
+  ['^.$', 'u'],
+  ['[é𝔸]', 'u'],
+  ['E', 'i'],
+  ['^(a|b)+$', ''],
+  ['\\s', ''],
+];
 
 function extraCondition(rng: Random): Filter {
   const path = rng.pick(ALL_FIELDS);
@@ -155,9 +267,15 @@ function extraCondition(rng: Random): Filter {
     case 5:
       return condition.lte(path, rangeValue(rng));
     case 6:
-      return condition.in(path, Array.from({ length: rng.int(0, 5) }, () => (rng.chance(0.85) ? scalar(rng) : value(rng, 2))));
+      return condition.in(
+        path,
+        Array.from({ length: rng.int(0, 5) }, () => (rng.chance(0.85) ? scalar(rng) : value(rng, 2))),
+      );
     case 7:
-      return condition.nin(path, Array.from({ length: rng.int(0, 5) }, () => (rng.chance(0.85) ? scalar(rng) : value(rng, 2))));
+      return condition.nin(
+        path,
+        Array.from({ length: rng.int(0, 5) }, () => (rng.chance(0.85) ? scalar(rng) : value(rng, 2))),
+      );
     case 8:
       return condition.exists(path, rng.chance(0.5));
     case 9:
@@ -185,7 +303,30 @@ function extraFilter(rng: Random, depth: number): Filter {
  * Top-level fields a `select()` may name: those of the documents (and of the writes' operators),
  * `_id` and `_rev` (returned anyway), and `nowhere`, which no document has.
  */
-export const SELECT_FIELDS = ['_id', '_rev', 'name', 'n', 'score', 'flag', 'tags', 'profile', 'point', 'absent', 'txt', 'big', 'deep', 'arr', 'a b', 'é', '$x', 'mixed', 'ctr', 'list', "it's", 'nowhere'] as const;
+export const SELECT_FIELDS = [
+  '_id',
+  '_rev',
+  'name',
+  'n',
+  'score',
+  'flag',
+  'tags',
+  'profile',
+  'point',
+  'absent',
+  'txt',
+  'big',
+  'deep',
+  'arr',
+  'a b',
+  'é',
+  '$x',
+  'mixed',
+  'ctr',
+  'list',
+  "it's",
+  'nowhere',
+] as const;
 
 /**
  * Half the time `randomQuery` from `@pocket/core/testing` as it is; otherwise a query over the
@@ -199,7 +340,9 @@ export function fuzzQuery(rng: Random): FindQuery {
   if (rng.chance(0.5)) {
     let filter: Filter | null = rng.chance(0.05) ? null : extraFilter(rng, 3);
     if (filter !== null && base.filter !== null && rng.chance(0.3)) filter = rng.chance(0.5) ? and(filter, base.filter) : or(filter, base.filter);
-    const sort: SortSpec[] = Array.from({ length: rng.int(0, 3) }, () => Object.freeze({ path: rng.pick(ALL_FIELDS), direction: rng.chance(0.5) ? ('asc' as const) : ('desc' as const) }));
+    const sort: SortSpec[] = Array.from({ length: rng.int(0, 3) }, () =>
+      Object.freeze({ path: rng.pick(ALL_FIELDS), direction: rng.chance(0.5) ? ('asc' as const) : ('desc' as const) }),
+    );
     query = Object.freeze({ filter, sort: Object.freeze(sort), skip: rng.chance(0.6) ? 0 : rng.int(0, 30), limit: rng.chance(0.5) ? null : rng.int(0, 25) });
   }
   if (!rng.chance(1 / 3)) return query;
@@ -219,7 +362,12 @@ interface Tally {
  * agree with the evaluator; a limited query is also walked page by page (see `pagesDifference`).
  * A query's `select` goes to the builder and to the evaluator alike.
  */
-export async function difference(collection: Collection<AnyDocument>, query: FindQuery, docs: readonly StoredDocument[], tally?: Tally): Promise<string | null> {
+export async function difference(
+  collection: Collection<AnyDocument>,
+  query: FindQuery,
+  docs: readonly StoredDocument[],
+  tally?: Tally,
+): Promise<string | null> {
   const builder = queryBuilderFor(collection, query);
   try {
     const rows = evaluatorDifference(await builder.exec(), query, docs);
@@ -298,7 +446,27 @@ export type WriteSpec =
 type States = Map<string, DocumentState>;
 
 /** Fields operators are aimed at: numbers, arrays, strings, booleans, objects, null and missing ones alike. */
-const OPERATOR_FIELDS = ['n', 'score', 'tags', 'name', 'flag', 'profile', 'point', 'absent', 'txt', 'big', 'arr', 'mixed', 'deep', 'a b', 'é', '$x', "it's", 'ctr', 'list'];
+const OPERATOR_FIELDS = [
+  'n',
+  'score',
+  'tags',
+  'name',
+  'flag',
+  'profile',
+  'point',
+  'absent',
+  'txt',
+  'big',
+  'arr',
+  'mixed',
+  'deep',
+  'a b',
+  'é',
+  '$x',
+  "it's",
+  'ctr',
+  'list',
+];
 const NUMBER_FIELDS = ['n', 'score', 'ctr', 'absent', "it's"];
 const ARRAY_FIELDS = ['tags', 'arr', 'list', 'mixed', 'absent', 'point'];
 
@@ -320,8 +488,59 @@ const exactForIncrement = (value: JsonValue | undefined): boolean =>
  * in another order, nested values — and a few rarer ones (floats, huge and tiny numbers, NUL,
  * quotes, combining marks).
  */
-const OPERANDS: JsonValue[] = ['a', 'b', '', 'é', '😀', '1', '1.5', '0', '-1', 'true', 'null', 1, 2, 0, -1, 1.5, -2.5, true, false, null, { x: 1, y: 2 }, { y: 2, x: 1 }, { x: 1 }, { x: '1' }, {}, { a: [1, { b: null }] }, [1, 2], [2, 1], [], [[1]], ['a'], [null], [1, '1']];
-const RARE_OPERANDS: JsonValue[] = [0.1, 0.1 + 0.2, 123456789.125, 1e21, 2 ** 53, -(2 ** 63), 5e-324, -1e-7, 'a\u0000b', "'", '"', '\\', 'e\u0301', '%', '_', { 'a b': { é: [] } }];
+const OPERANDS: JsonValue[] = [
+  'a',
+  'b',
+  '',
+  'é',
+  '😀',
+  '1',
+  '1.5',
+  '0',
+  '-1',
+  'true',
+  'null',
+  1,
+  2,
+  0,
+  -1,
+  1.5,
+  -2.5,
+  true,
+  false,
+  null,
+  { x: 1, y: 2 },
+  { y: 2, x: 1 },
+  { x: 1 },
+  { x: '1' },
+  {},
+  { a: [1, { b: null }] },
+  [1, 2],
+  [2, 1],
+  [],
+  [[1]],
+  ['a'],
+  [null],
+  [1, '1'],
+];
+const RARE_OPERANDS: JsonValue[] = [
+  0.1,
+  0.1 + 0.2,
+  123456789.125,
+  1e21,
+  2 ** 53,
+  -(2 ** 63),
+  5e-324,
+  -1e-7,
+  'a\u0000b',
+  "'",
+  '"',
+  '\\',
+  'e\u0301',
+  '%',
+  '_',
+  { 'a b': { é: [] } },
+];
 
 function operand(rng: Random, current: JsonValue | undefined): JsonValue {
   if (Array.isArray(current) && current.length > 0) {
@@ -366,7 +585,8 @@ function randomOperator(rng: Random, base: JsonObject, careful: boolean): { fiel
   const likely = kind === 'increment' ? NUMBER_FIELDS : kind === 'deleteField' ? OPERATOR_FIELDS : ARRAY_FIELDS;
   const pickField = () => (rng.chance(0.02) ? rng.pick(['_id', '_rev']) : rng.pick(rng.chance(0.6) ? likely : OPERATOR_FIELDS));
   let field = pickField();
-  const suits = (value: JsonValue | undefined) => value == null || (kind === 'increment' ? typeof value === 'number' : kind === 'deleteField' || Array.isArray(value));
+  const suits = (value: JsonValue | undefined) =>
+    value == null || (kind === 'increment' ? typeof value === 'number' : kind === 'deleteField' || Array.isArray(value));
   for (let tries = 0; careful && !suits(base[field]) && tries < 6; tries++) field = pickField();
   if (kind === 'increment') {
     for (let tries = 0; !exactForIncrement(base[field]) && tries < 6; tries++) field = pickField();
@@ -412,9 +632,13 @@ function randomExpectedRev(rng: Random, current: number | null, tombstone: numbe
   if (draw < 0.45) return undefined;
   const right = current ?? (least === 0 ? 0 : null);
   if (right !== null && draw < 0.75) return right;
-  const stale = [current === null ? 1 : current + 1, (current ?? 1) + 2, current !== null && current - 1 >= least ? current - 1 : null, least === 0 && current !== null ? 0 : null, tombstone].filter(
-    (rev): rev is number => rev !== null && rev >= least && rev !== right,
-  );
+  const stale = [
+    current === null ? 1 : current + 1,
+    (current ?? 1) + 2,
+    current !== null && current - 1 >= least ? current - 1 : null,
+    least === 0 && current !== null ? 0 : null,
+    tombstone,
+  ].filter((rev): rev is number => rev !== null && rev >= least && rev !== right);
   return rng.pick(stale);
 }
 
@@ -432,7 +656,12 @@ function randomWriteSpec(rng: Random, states: States, serial: number): WriteSpec
   if (draw < 26) {
     const id = rng.chance(0.04) ? missing() : someLive();
     const state = states.get(id);
-    return { type: 'update', id, entries: randomEntries(rng, state?.doc ?? {}, 0.3, 0.7), expectedRev: randomExpectedRev(rng, state?.doc ? state.rev : null, null, 1) };
+    return {
+      type: 'update',
+      id,
+      entries: randomEntries(rng, state?.doc ?? {}, 0.3, 0.7),
+      expectedRev: randomExpectedRev(rng, state?.doc ? state.rev : null, null, 1),
+    };
   }
   if (draw < 42) {
     // Items follow each other: a repeated id sees the item before it, so each is made against
@@ -443,7 +672,11 @@ function randomWriteSpec(rng: Random, states: States, serial: number): WriteSpec
       const id = rng.chance(0.03) ? missing() : items.length > 0 && rng.chance(0.1) ? rng.pick(items).id : someLive();
       const state = scratch.get(id);
       // Mostly careful: one failing item fails the whole call, and most calls should write.
-      const item: UpdateItem = { id, entries: randomEntries(rng, state?.doc ?? {}, 0.3, 0.6, rng.chance(0.85)), expectedRev: randomExpectedRev(rng, state?.doc ? state.rev : null, null, 1) };
+      const item: UpdateItem = {
+        id,
+        entries: randomEntries(rng, state?.doc ?? {}, 0.3, 0.6, rng.chance(0.85)),
+        expectedRev: randomExpectedRev(rng, state?.doc ? state.rev : null, null, 1),
+      };
       if (rng.chance(0.75)) delete item.expectedRev;
       items.push(item);
       try {
@@ -461,7 +694,12 @@ function randomWriteSpec(rng: Random, states: States, serial: number): WriteSpec
     const id = where < 0.55 ? someLive() : where < 0.72 && gone.length > 0 ? rng.pick(gone) : `u${serial}`;
     const state = states.get(id);
     const entries = randomEntries(rng, state?.doc ?? {}, 0.85, 0.6);
-    return { type: 'upsert', id, entries, expectedRev: randomExpectedRev(rng, state?.doc ? state.rev : null, state && state.doc === null ? state.rev : null, 0) };
+    return {
+      type: 'upsert',
+      id,
+      entries,
+      expectedRev: randomExpectedRev(rng, state?.doc ? state.rev : null, state && state.doc === null ? state.rev : null, 0),
+    };
   }
   if (draw < 70) {
     const id = rng.chance(0.8) ? someLive() : missing();
@@ -495,7 +733,12 @@ function patchOf(entries: readonly Entry[]): Record<string, unknown> {
     if (!('operator' in entry)) patch[entry.field] = structuredClone(entry.value);
     else {
       const op = entry.operator;
-      patch[entry.field] = op.kind === 'increment' ? OPERATOR_FACTORIES.increment(op) : op.kind === 'deleteField' ? OPERATOR_FACTORIES.deleteField() : OPERATOR_FACTORIES[op.kind](op);
+      patch[entry.field] =
+        op.kind === 'increment'
+          ? OPERATOR_FACTORIES.increment(op)
+          : op.kind === 'deleteField'
+            ? OPERATOR_FACTORIES.deleteField()
+            : OPERATOR_FACTORIES[op.kind](op);
     }
   }
   return patch;
@@ -510,7 +753,11 @@ async function runWrite(c: Collection<AnyDocument>, spec: WriteSpec): Promise<un
     case 'update':
       return c.update(spec.id, patchOf(spec.entries), revOption(spec.expectedRev));
     case 'bulkUpdate':
-      return c.bulkUpdate(spec.items.map(({ id, entries, expectedRev }) => (expectedRev === undefined ? { id, changes: patchOf(entries) } : { id, changes: patchOf(entries), expectedRev })));
+      return c.bulkUpdate(
+        spec.items.map(({ id, entries, expectedRev }) =>
+          expectedRev === undefined ? { id, changes: patchOf(entries) } : { id, changes: patchOf(entries), expectedRev },
+        ),
+      );
     case 'upsert':
       return c.upsert(upsertInput(spec), revOption(spec.expectedRev));
     case 'delete':
@@ -614,11 +861,13 @@ function errorSummary(error: unknown): string {
 function outcomeDifference(actual: Outcome, expected: Outcome): string | null {
   if ('error' in expected) {
     const want = errorSummary(expected.error);
-    if (!('error' in actual)) return `returned ${JSON.stringify(actual.value)?.slice(0, 300)}, but must fail with ${want} (${(expected.error as Error).message})`;
+    if (!('error' in actual))
+      return `returned ${JSON.stringify(actual.value)?.slice(0, 300)}, but must fail with ${want} (${(expected.error as Error).message})`;
     const got = errorSummary(actual.error);
     return got === want ? null : `failed with ${got} (${(actual.error as Error).message}), but must fail with ${want} (${(expected.error as Error).message})`;
   }
-  if ('error' in actual) return `threw ${errorSummary(actual.error)}: ${(actual.error as Error).message}; the reference returns ${JSON.stringify(expected.value)?.slice(0, 300)}`;
+  if ('error' in actual)
+    return `threw ${errorSummary(actual.error)}: ${(actual.error as Error).message}; the reference returns ${JSON.stringify(expected.value)?.slice(0, 300)}`;
   if (Array.isArray(expected.value) || (typeof expected.value === 'object' && expected.value !== null)) {
     const wrong = rowDifference(Array.isArray(actual.value) ? actual.value : [actual.value], Array.isArray(expected.value) ? expected.value : [expected.value]);
     return wrong === null ? null : `returned other documents than the reference: ${wrong}`;
@@ -646,7 +895,10 @@ async function writeDifference(c: Collection<AnyDocument>, atomic: boolean, stat
   const ids = idsOf(spec);
   try {
     const read = await c.getMany(ids);
-    const readBack = rowDifference(read, ids.map((id) => states.get(id)?.doc ?? null));
+    const readBack = rowDifference(
+      read,
+      ids.map((id) => states.get(id)?.doc ?? null),
+    );
     const after = 'error' in expected.outcome ? `after it failed (as it must) with ${errorSummary(expected.outcome.error)}` : 'after it';
     return readBack === null ? null : `getMany(${JSON.stringify(ids)}) ${after} differs from the reference: ${readBack}`;
   } catch (error) {
@@ -666,7 +918,10 @@ function describeOperator(op: OperatorSpec): string {
 }
 
 function describeEntries(entries: readonly Entry[], prefix = ''): string {
-  const fields = [prefix, ...entries.map((e) => `${JSON.stringify(e.field)}: ${'operator' in e ? describeOperator(e.operator) : JSON.stringify(e.value)}`)].filter(Boolean);
+  const fields = [
+    prefix,
+    ...entries.map((e) => `${JSON.stringify(e.field)}: ${'operator' in e ? describeOperator(e.operator) : JSON.stringify(e.value)}`),
+  ].filter(Boolean);
   return fields.length === 0 ? '{}' : `{ ${fields.join(', ')} }`;
 }
 const describeRev = (expectedRev: number | undefined) => (expectedRev === undefined ? '' : `, { expectedRev: ${expectedRev} }`);
@@ -690,9 +945,13 @@ export function describeWrite(spec: WriteSpec): string {
 }
 
 const usesOperators = (spec: WriteSpec): boolean =>
-  (spec.type === 'update' || spec.type === 'upsert' ? [spec] : spec.type === 'bulkUpdate' ? spec.items : []).some((u) => u.entries.some((e) => 'operator' in e));
+  (spec.type === 'update' || spec.type === 'upsert' ? [spec] : spec.type === 'bulkUpdate' ? spec.items : []).some((u) =>
+    u.entries.some((e) => 'operator' in e),
+  );
 const isConditional = (spec: WriteSpec): boolean =>
-  (spec.type === 'bulkUpdate' ? spec.items : spec.type === 'update' || spec.type === 'upsert' || spec.type === 'delete' ? [spec] : []).some((u) => u.expectedRev !== undefined);
+  (spec.type === 'bulkUpdate' ? spec.items : spec.type === 'update' || spec.type === 'upsert' || spec.type === 'delete' ? [spec] : []).some(
+    (u) => u.expectedRev !== undefined,
+  );
 
 // ————————————————————————————————————————————————————————— shrinking
 
@@ -737,7 +996,20 @@ function simplerQueries(query: FindQuery): FindQuery[] {
       if (node.kind !== 'condition') continue;
       const c = node as Condition;
       if ((c.op === 'in' || c.op === 'nin') && c.values.length > 0) {
-        c.values.forEach((_, i) => out.push(q({ filter: replaceNode(filter, node, condition[c.op](c.path, c.values.filter((__, j) => j !== i))) })));
+        c.values.forEach((_, i) =>
+          out.push(
+            q({
+              filter: replaceNode(
+                filter,
+                node,
+                condition[c.op](
+                  c.path,
+                  c.values.filter((__, j) => j !== i),
+                ),
+              ),
+            }),
+          ),
+        );
       }
     }
   }
@@ -751,7 +1023,11 @@ function simplerQueries(query: FindQuery): FindQuery[] {
   return out;
 }
 
-async function shrink(options: FuzzOptions, docs: StoredDocument[], query: FindQuery): Promise<{ docs: StoredDocument[]; query: FindQuery; problem: string | null; steps: number }> {
+async function shrink(
+  options: FuzzOptions,
+  docs: StoredDocument[],
+  query: FindQuery,
+): Promise<{ docs: StoredDocument[]; query: FindQuery; problem: string | null; steps: number }> {
   const budget = options.shrinkBudget ?? 400;
   let steps = 0;
   // The round's documents as stored carry the revisions of its writes; a fresh insert starts
@@ -799,7 +1075,7 @@ async function shrink(options: FuzzOptions, docs: StoredDocument[], query: FindQ
       }
     }
     // The query: take the first simpler one that still fails, until none does.
-    for (let changed = true; changed && steps < budget; ) {
+    for (let changed = true; changed && steps < budget;) {
       changed = false;
       for (const candidate of simplerQueries(query)) {
         if (steps >= budget) break;
@@ -848,7 +1124,8 @@ async function recreate(c: Collection<AnyDocument>, id: string, state: DocumentS
 }
 
 /** What `states` holds of the ids the write touches: all a reproduction of it needs. */
-const touchedStates = (spec: WriteSpec, states: States): States => new Map(idsOf(spec).flatMap((id) => (states.has(id) ? [[id, states.get(id)!] as const] : [])));
+const touchedStates = (spec: WriteSpec, states: States): States =>
+  new Map(idsOf(spec).flatMap((id) => (states.has(id) ? [[id, states.get(id)!] as const] : [])));
 
 /** Recreates `states` in a fresh collection and runs the write there: its problem, or null when it passes (or the setup failed). */
 async function reproduceWrite(options: FuzzOptions, states: States, spec: WriteSpec): Promise<string | null> {
@@ -856,7 +1133,13 @@ async function reproduceWrite(options: FuzzOptions, states: States, spec: WriteS
   try {
     for (const [id, state] of states) await recreate(c, id, state);
     const ids = [...states.keys()];
-    if (rowDifference(await c.getMany(ids), ids.map((id) => states.get(id)!.doc)) !== null) return null;
+    if (
+      rowDifference(
+        await c.getMany(ids),
+        ids.map((id) => states.get(id)!.doc),
+      ) !== null
+    )
+      return null;
   } catch {
     return null;
   }
@@ -875,7 +1158,9 @@ function simplerEntries(entries: readonly Entry[]): Entry[][] {
     if (!('operator' in entry)) return;
     const op = entry.operator;
     if (op.kind !== 'arrayUnion' && op.kind !== 'arrayRemove') return;
-    op.values.forEach((_, k) => out.push(entries.map((e, j) => (j === i ? { field: entry.field, operator: { kind: op.kind, values: op.values.filter((__, m) => m !== k) } } : e))));
+    op.values.forEach((_, k) =>
+      out.push(entries.map((e, j) => (j === i ? { field: entry.field, operator: { kind: op.kind, values: op.values.filter((__, m) => m !== k) } } : e))),
+    );
   });
   return out;
 }
@@ -938,12 +1223,16 @@ function simplerWrites(states: States, spec: WriteSpec): Array<{ states: States;
  * Shrinks a failing write: recreates the documents it touches, at their revisions, in a fresh
  * collection, and takes the first simpler case that still fails until none does.
  */
-async function shrinkWrite(options: FuzzOptions, states: States, spec: WriteSpec): Promise<{ states: States; spec: WriteSpec; problem: string | null; steps: number }> {
+async function shrinkWrite(
+  options: FuzzOptions,
+  states: States,
+  spec: WriteSpec,
+): Promise<{ states: States; spec: WriteSpec; problem: string | null; steps: number }> {
   const budget = options.shrinkBudget ?? 400;
   let steps = 1;
   let problem = await reproduceWrite(options, states, spec);
   if (problem === null) return { states, spec, problem, steps };
-  for (let changed = true; changed && steps < budget; ) {
+  for (let changed = true; changed && steps < budget;) {
     changed = false;
     for (const candidate of simplerWrites(states, spec)) {
       if (steps >= budget) break;
@@ -962,7 +1251,8 @@ async function shrinkWrite(options: FuzzOptions, states: States, spec: WriteSpec
 
 // ————————————————————————————————————————————————————————— the run
 
-const tombstonesOf = (states: States): Array<{ _id: string; _rev: number }> => [...states].filter(([, s]) => s.doc === null).map(([id, s]) => ({ _id: id, _rev: s.rev }));
+const tombstonesOf = (states: States): Array<{ _id: string; _rev: number }> =>
+  [...states].filter(([, s]) => s.doc === null).map(([id, s]) => ({ _id: id, _rev: s.rev }));
 
 /**
  * Runs `cases` random queries in rounds of fresh documents, with three random writes every ten
@@ -995,7 +1285,21 @@ export async function runFuzz(options: FuzzOptions): Promise<FuzzReport> {
     const { collection: c, atomic } = await freshCollection(options, `r${round}`);
     const fail = (caseIndex: number, problem: string, query: FindQuery | null, failing: StoredDocument[], extra: Partial<FuzzFailure> = {}): FuzzReport => {
       report.pages = tally.pages;
-      report.failure = { adapter: options.adapter, seed, round, caseIndex, problem, query, write: null, documents: failing, tombstones: [], originalDocuments: failing.length, shrinkSteps: 0, reproduced: false, ...extra };
+      report.failure = {
+        adapter: options.adapter,
+        seed,
+        round,
+        caseIndex,
+        problem,
+        query,
+        write: null,
+        documents: failing,
+        tombstones: [],
+        originalDocuments: failing.length,
+        shrinkSteps: 0,
+        reproduced: false,
+        ...extra,
+      };
       return report;
     };
     // The evaluator's input is the documents as stored: the generated ones at revision 1.

@@ -2,7 +2,16 @@
 // test, feeds it one category of the catalogue in hostile-inputs.ts and returns how many
 // inputs it tried. Core runs them on the memory adapter; storage-edge on D1 and both Durable
 // Object stores.
-import { QueryError, ValidationError, type AnyDocument, type Collection, type Database, type FindQuery, type JsonObject, type StoredDocument } from '@pocket/core';
+import {
+  QueryError,
+  ValidationError,
+  type AnyDocument,
+  type Collection,
+  type Database,
+  type FindQuery,
+  type JsonObject,
+  type StoredDocument,
+} from '@pocket/core';
 import { matches } from '@pocket/core/adapter';
 import { queryBuilderFor, expectEvaluatorResult } from '@pocket/core/testing';
 import { expect } from 'vitest';
@@ -84,7 +93,11 @@ export async function checkIds(db: Database): Promise<number> {
     const label = `_id ${JSON.stringify(id.slice(0, 40))}`;
     expect(await c.insert({ _id: id, v: 1 }), label).toEqual({ _id: id, v: 1, _rev: 1 });
     expect(await c.get(id), label).toEqual({ _id: id, v: 1, _rev: 1 });
-    expect(await c.getMany([id, 'bystander', id]), label).toEqual([{ _id: id, v: 1, _rev: 1 }, { _id: 'bystander', v: 'untouched', _rev: 1 }, { _id: id, v: 1, _rev: 1 }]);
+    expect(await c.getMany([id, 'bystander', id]), label).toEqual([
+      { _id: id, v: 1, _rev: 1 },
+      { _id: 'bystander', v: 'untouched', _rev: 1 },
+      { _id: id, v: 1, _rev: 1 },
+    ]);
     expect(await c.find().where('_id').equals(id).count(), label).toBe(1);
     expect(await c.find().where('_id').in([id]).count(), label).toBe(1);
     expect(await c.update(id, { v: 2 }), label).toEqual({ _id: id, v: 2, _rev: 2 });
@@ -108,7 +121,16 @@ export async function checkIds(db: Database): Promise<number> {
     await expectRefused(() => c.update(value as never, { v: 0 }), ValidationError, `update ${label}`, '_id');
     await expectRefused(() => c.delete(value as never), ValidationError, `delete ${label}`, '_id');
     await expectRefused(() => c.bulkDelete(['bystander', value as never]), ValidationError, `bulkDelete ${label}`, '_id');
-    await expectRefused(() => c.bulkUpdate([{ id: 'bystander', changes: { v: 0 } }, { id: value as never, changes: {} }]), ValidationError, `bulkUpdate ${label}`, '_id');
+    await expectRefused(
+      () =>
+        c.bulkUpdate([
+          { id: 'bystander', changes: { v: 0 } },
+          { id: value as never, changes: {} },
+        ]),
+      ValidationError,
+      `bulkUpdate ${label}`,
+      '_id',
+    );
   }
   expect(await c.find().exec()).toEqual([{ _id: 'bystander', v: 'untouched', _rev: 1 }]);
   expectNoPollution(before);
@@ -125,10 +147,22 @@ export async function checkPatches(db: Database): Promise<number> {
   const refused = refusedPatches();
   for (const { label, value, path } of refused) {
     await expectRefused(() => c.update('base', value as never), ValidationError, `update with ${label}`, path);
-    await expectRefused(() => c.bulkUpdate([{ id: 'other', changes: { v: 'changed' } }, { id: 'base', changes: value as never }]), ValidationError, `bulkUpdate with ${label}`, path);
+    await expectRefused(
+      () =>
+        c.bulkUpdate([
+          { id: 'other', changes: { v: 'changed' } },
+          { id: 'base', changes: value as never },
+        ]),
+      ValidationError,
+      `bulkUpdate with ${label}`,
+      path,
+    );
   }
   // Refused writes change nothing, the revisions included.
-  expect(await snapshot(c)).toEqual([{ ...base, _rev: 1 }, { _id: 'other', v: 'untouched', _rev: 1 }]);
+  expect(await snapshot(c)).toEqual([
+    { ...base, _rev: 1 },
+    { _id: 'other', v: 'untouched', _rev: 1 },
+  ]);
 
   const accepted = storedPatches();
   let current: JsonObject = { ...base, _rev: 1 };
@@ -152,7 +186,11 @@ export async function checkPatches(db: Database): Promise<number> {
 export async function checkPaths(db: Database): Promise<number> {
   const before = prototypeSnapshot();
   const c = fresh(db, 'paths');
-  const docs: AnyDocument[] = HOSTILE_KEYS.map((key, i) => ({ _id: `k${String(i).padStart(2, '0')}`, [key]: HOSTILE_TEXT[i % HOSTILE_TEXT.length]!, nested: { [key]: i } }));
+  const docs: AnyDocument[] = HOSTILE_KEYS.map((key, i) => ({
+    _id: `k${String(i).padStart(2, '0')}`,
+    [key]: HOSTILE_TEXT[i % HOSTILE_TEXT.length]!,
+    nested: { [key]: i },
+  }));
   // The evaluator's input is the documents as stored, at revision 1.
   const stored: AnyDocument[] = docs.map((doc) => ({ ...doc, _rev: 1 }));
   expect(await c.bulkInsert(docs)).toEqual(stored);
@@ -172,8 +210,25 @@ export async function checkPaths(db: Database): Promise<number> {
   }
   for (const path of REFUSED_PATHS) {
     const label = `path ${String(JSON.stringify(path)).slice(0, 30)}`;
-    await expectRefused(() => c.find().where(path as string).equals(1).exec(), QueryError, `where ${label}`);
-    await expectRefused(() => c.find().sort(path as string).exec(), QueryError, `sort ${label}`);
+    await expectRefused(
+      () =>
+        c
+          .find()
+          .where(path as string)
+          .equals(1)
+          .exec(),
+      QueryError,
+      `where ${label}`,
+    );
+    await expectRefused(
+      () =>
+        c
+          .find()
+          .sort(path as string)
+          .exec(),
+      QueryError,
+      `sort ${label}`,
+    );
   }
   expect(await c.count()).toBe(docs.length);
   expectNoPollution(before);
@@ -196,12 +251,16 @@ export async function checkRefusedQueries(db: Database): Promise<number> {
   await c.insert({ _id: 'a', v: 1, s: `${'a'.repeat(16)}b` });
   const queries = refusedQueries();
   for (const { label, build } of queries) {
-    await expectRefused(async () => {
-      const built = build(c.find(), c);
-      // Anything the builder let through is run, so a refusal at run time counts too.
-      if (built instanceof Promise) await built;
-      else if (built !== null && typeof built === 'object' && 'exec' in built) await (built as { exec(): Promise<unknown> }).exec();
-    }, QueryError, label);
+    await expectRefused(
+      async () => {
+        const built = build(c.find(), c);
+        // Anything the builder let through is run, so a refusal at run time counts too.
+        if (built instanceof Promise) await built;
+        else if (built !== null && typeof built === 'object' && 'exec' in built) await (built as { exec(): Promise<unknown> }).exec();
+      },
+      QueryError,
+      label,
+    );
   }
   expectNoPollution(before);
   return queries.length;
@@ -229,7 +288,10 @@ export async function checkEdgeQueries(db: Database): Promise<number> {
     q().where('n').notIn([]).toQuery(),
     q().where('s').in(HOSTILE_TEXT).toQuery(),
     q().where('s').notIn(HOSTILE_TEXT).toQuery(),
-    q().where('s').in(Array.from({ length: 1500 }, (_, i) => `v${i}`).concat(['x'])).toQuery(),
+    q()
+      .where('s')
+      .in(Array.from({ length: 1500 }, (_, i) => `v${i}`).concat(['x']))
+      .toQuery(),
     q().limit(0).toQuery(),
     q().skip(1_000_000_000).toQuery(),
     q().limit(Number.MAX_SAFE_INTEGER).toQuery(),

@@ -2,15 +2,7 @@
 // adapter in Node, storage-edge's on D1 and both Durable Object stores in workerd. Each entry
 // is either refused (a PocketError of a given class, nothing written) or stored exactly as
 // `stored` says. The tests count entries for docs/reliability.md.
-import {
-  PocketError,
-  QueryError,
-  ValidationError,
-  type AnyDocument,
-  type Collection,
-  type JsonObject,
-  type QueryBuilder,
-} from '@pocket/core';
+import { PocketError, QueryError, ValidationError, type AnyDocument, type Collection, type JsonObject, type QueryBuilder } from '@pocket/core';
 import { expect } from 'vitest';
 
 /** Text that means something to SQL, JSON paths, shells, file systems or JavaScript objects. */
@@ -140,7 +132,19 @@ export const REFUSED_COLLECTION_NAMES: readonly unknown[] = [
 ];
 
 /** Collection names that are unusual but valid everywhere (with the default prefix). */
-export const ACCEPTED_COLLECTION_NAMES: readonly string[] = ['__proto__', 'constructor', 'prototype', 'tostring', '_', 'a-b', 'todos--', '_--_', 'x'.repeat(64), 'sqlite_like', 'drop'];
+export const ACCEPTED_COLLECTION_NAMES: readonly string[] = [
+  '__proto__',
+  'constructor',
+  'prototype',
+  'tostring',
+  '_',
+  'a-b',
+  'todos--',
+  '_--_',
+  'x'.repeat(64),
+  'sqlite_like',
+  'drop',
+];
 
 export interface RefusedInput {
   label: string;
@@ -288,11 +292,19 @@ export function storedDocuments(): StoredInput[] {
   const docs: Array<[string, unknown, JsonObject]> = [
     ['keys that mean something to SQL or JavaScript', keys, keys],
     ['values that mean something to SQL or JavaScript', text, text],
-    ['constructor and prototype keys', { constructor: { prototype: { polluted: 'yes' } }, prototype: { polluted: 'yes' } }, { constructor: { prototype: { polluted: 'yes' } }, prototype: { polluted: 'yes' } }],
+    [
+      'constructor and prototype keys',
+      { constructor: { prototype: { polluted: 'yes' } }, prototype: { polluted: 'yes' } },
+      { constructor: { prototype: { polluted: 'yes' } }, prototype: { polluted: 'yes' } },
+    ],
     ['an object without a prototype', nullProto, { a: 1, constructor: 'c' }],
     ['undefined fields are dropped', withUndefined, { a: 1, inner: { kept: null } }],
     ['-0 becomes 0', { z: -0, list: [-0] }, { z: 0, list: [0] }],
-    ['extremes of numbers', { max: Number.MAX_VALUE, min: Number.MIN_VALUE, safe: Number.MAX_SAFE_INTEGER, neg: -Number.MAX_SAFE_INTEGER, big: 1e21, tiny: 1e-7 }, { max: Number.MAX_VALUE, min: Number.MIN_VALUE, safe: Number.MAX_SAFE_INTEGER, neg: -Number.MAX_SAFE_INTEGER, big: 1e21, tiny: 1e-7 }],
+    [
+      'extremes of numbers',
+      { max: Number.MAX_VALUE, min: Number.MIN_VALUE, safe: Number.MAX_SAFE_INTEGER, neg: -Number.MAX_SAFE_INTEGER, big: 1e21, tiny: 1e-7 },
+      { max: Number.MAX_VALUE, min: Number.MIN_VALUE, safe: Number.MAX_SAFE_INTEGER, neg: -Number.MAX_SAFE_INTEGER, big: 1e21, tiny: 1e-7 },
+    ],
     ['100 levels of objects', nested(100), nested(100) as JsonObject],
     ['99 levels of arrays', { a: nestedArrays(99) }, { a: nestedArrays(99) } as JsonObject],
     ['empty objects and arrays', { o: {}, a: [], oa: [{}], ao: { a: [] } }, { o: {}, a: [], oa: [{}], ao: { a: [] } }],
@@ -355,7 +367,10 @@ export function refusedQueries(): RefusedQuery[] {
   }
   const badRange = [Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY, null, undefined, {}, [], new Date(0), 1n, Symbol('s'), () => 1];
   for (const v of badRange) {
-    for (const op of ['gt', 'gte', 'lt', 'lte'] as const) add(`${op}(${String(v instanceof Date ? 'Date' : typeof v === 'symbol' ? 'symbol' : typeof v === 'function' ? 'fn' : v)})`, (q) => q.where('n')[op](any(v)));
+    for (const op of ['gt', 'gte', 'lt', 'lte'] as const)
+      add(`${op}(${String(v instanceof Date ? 'Date' : typeof v === 'symbol' ? 'symbol' : typeof v === 'function' ? 'fn' : v)})`, (q) =>
+        q.where('n')[op](any(v)),
+      );
   }
   add('between(NaN, 1)', (q) => q.where('n').between(any(Number.NaN), any(1)));
   const badValues: Array<[string, unknown]> = [
@@ -372,7 +387,14 @@ export function refusedQueries(): RefusedQuery[] {
     ['lone surrogate', '\uD800'],
     ['__proto__ object', JSON.parse('{"__proto__":{"polluted":"yes"}}')],
     ['101 levels', nested(101)],
-    ['cycle', (() => { const c: Record<string, unknown> = {}; c.c = c; return c; })()],
+    [
+      'cycle',
+      (() => {
+        const c: Record<string, unknown> = {};
+        c.c = c;
+        return c;
+      })(),
+    ],
   ];
   for (const [label, v] of badValues) {
     add(`equals(${label})`, (q) => q.where('v').equals(any(v)));

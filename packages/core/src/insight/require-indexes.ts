@@ -58,7 +58,9 @@ export function requireIndexes(storage: StorageAdapter, options: RequireIndexesO
       const store = storage.collection(name, context);
       const explain = store.explain;
       if (explain === undefined) {
-        throw new ValidationError(`requireIndexes(): the "${storage.name}" storage adapter cannot explain queries, so it cannot tell a full scan; use it with D1 or SQLite-backed Durable Object storage.`);
+        throw new ValidationError(
+          `requireIndexes(): the "${storage.name}" storage adapter cannot explain queries, so it cannot tell a full scan; use it with D1 or SQLite-backed Durable Object storage.`,
+        );
       }
       const check = async (query: FindQuery): Promise<void> => {
         if ((query.filter === null && query.sort.length === 0) || allow?.(query, name)) return;

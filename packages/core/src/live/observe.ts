@@ -25,7 +25,7 @@ export function observeQuery<T>(
     try {
       onError(error);
     } catch (secondary) {
-      console.error('[pocket] a live query\'s onError threw:', secondary, 'while reporting:', error);
+      console.error("[pocket] a live query's onError threw:", secondary, 'while reporting:', error);
     }
   };
 

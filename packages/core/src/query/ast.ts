@@ -19,14 +19,7 @@ export interface OrFilter {
   readonly filters: readonly Filter[];
 }
 
-export type Condition =
-  | CompareCondition
-  | RangeCondition
-  | InCondition
-  | ExistsCondition
-  | StartsWithCondition
-  | ContainsCondition
-  | RegexCondition;
+export type Condition = CompareCondition | RangeCondition | InCondition | ExistsCondition | StartsWithCondition | ContainsCondition | RegexCondition;
 
 /** `eq`: same type and value (`null` also matches a missing field). `ne`: the opposite. */
 export interface CompareCondition {

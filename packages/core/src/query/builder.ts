@@ -15,13 +15,7 @@ export type QueryValue<V> = unknown extends V ? JsonValue : Exclude<V, undefined
 /** The value `gt`/`lt`/`between` accept for a field of type `V`. */
 export type RangeOf<V> = unknown extends V ? string | number | boolean : Extract<V, string | number | boolean>;
 /** What `contains` accepts: an element of an array field, or a substring of a string field. */
-export type ElementOf<V> = unknown extends V
-  ? JsonValue
-  : NonNullable<V> extends readonly (infer E)[]
-    ? E
-    : NonNullable<V> extends string
-      ? string
-      : never;
+export type ElementOf<V> = unknown extends V ? JsonValue : NonNullable<V> extends readonly (infer E)[] ? E : NonNullable<V> extends string ? string : never;
 
 /**
  * Equality shorthand accepted by `find({ ... })`: each key a field path, each value its value,
@@ -123,7 +117,7 @@ export class FilterBuilder<T = AnyDocument> {
   /** Adds a group of which at least one part must match: `.or(q => q.where('a').equals(1), q => q.where('b').exists())`. */
   or(...parts: Array<(q: FilterBuilder<T>) => FilterBuilder<T>>): this {
     const filters = groupFilters(parts);
-    if (filters.length === 0) throw new QueryError('or() needs at least one group, e.g. .or(q => q.where(\'a\').equals(1)).');
+    if (filters.length === 0) throw new QueryError("or() needs at least one group, e.g. .or(q => q.where('a').equals(1)).");
     return this.withFilter(and(this.#filter, or(...filters))!);
   }
 
@@ -228,7 +222,12 @@ export class QueryBuilder<T, R = T> extends FilterBuilder<T> {
     // The cursor needs the last document's sort values, which a projection may leave out.
     const select = this.#select;
     const sortFields = select === null ? [] : sort.map((s) => parsePath(s.path)[0]!).filter((f) => !select.includes(f));
-    const query = { ...this.toQuery(), sort, limit: limit === null ? null : limit + 1, ...(sortFields.length > 0 ? { select: [...select!, ...sortFields] } : {}) };
+    const query = {
+      ...this.toQuery(),
+      sort,
+      limit: limit === null ? null : limit + 1,
+      ...(sortFields.length > 0 ? { select: [...select!, ...sortFields] } : {}),
+    };
     // One more than the page, to know whether another page follows.
     const found = (await this.#runner.find(query)) as unknown as Array<{ _id: string }>;
     const trim = (docs: Array<{ _id: string }>) => (sortFields.length === 0 ? docs : docs.map((doc) => project(doc, select!))) as unknown as R[];
@@ -296,7 +295,6 @@ export class QueryBuilder<T, R = T> extends FilterBuilder<T> {
   }
 }
 
-
 function count0(n: number, what: string): number {
   if (typeof n !== 'number' || !Number.isSafeInteger(n) || n < 0) {
     throw new QueryError(`${what}() takes a whole number of 0 or more, got ${describe(n)}.`);
@@ -309,5 +307,9 @@ export function filterFromObject(object: Record<string, unknown>): Filter | null
   if (typeof object !== 'object' || object === null || Array.isArray(object)) {
     throw new QueryError(`find() takes an object of field values such as { userId: 'u1' }, got ${describe(object)}.`);
   }
-  return and(...Object.entries(object).filter(([, v]) => v !== undefined).map(([path, v]) => condition.eq(path, v)));
+  return and(
+    ...Object.entries(object)
+      .filter(([, v]) => v !== undefined)
+      .map(([path, v]) => condition.eq(path, v)),
+  );
 }

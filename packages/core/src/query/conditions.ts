@@ -61,7 +61,9 @@ export function or(...filters: Filter[]): Filter {
 
 function compare(op: 'eq' | 'ne', path: string, v: unknown): Condition {
   if (v === undefined) {
-    throw new QueryError(`${op === 'eq' ? 'equals' : 'notEquals'}(undefined) on "${path}": use exists(false) to find documents without the field, or equals(null).`);
+    throw new QueryError(
+      `${op === 'eq' ? 'equals' : 'notEquals'}(undefined) on "${path}": use exists(false) to find documents without the field, or equals(null).`,
+    );
   }
   return freeze({ kind: 'condition', op, path: checked(path), value: value(path, v) });
 }

@@ -26,7 +26,9 @@ export function encodeCursor(sort: readonly SortSpec[], doc: { _id: string }): s
   for (const byte of new TextEncoder().encode(text)) binary += String.fromCharCode(byte);
   const cursor = btoa(binary).replaceAll('+', '-').replaceAll('/', '_').replace(/=+$/, '');
   if (cursor.length > MAX_CURSOR_LENGTH) {
-    throw new QueryError(`This page's cursor would be ${cursor.length} characters, over the ${MAX_CURSOR_LENGTH} after() takes: it carries the last document's sort values. Sort by shorter fields.`);
+    throw new QueryError(
+      `This page's cursor would be ${cursor.length} characters, over the ${MAX_CURSOR_LENGTH} after() takes: it carries the last document's sort values. Sort by shorter fields.`,
+    );
   }
   return cursor;
 }
@@ -36,7 +38,8 @@ export function decodeCursor(cursor: unknown, sort: readonly SortSpec[]): QueryP
   if (typeof cursor !== 'string' || cursor === '') {
     throw new QueryError(`after() takes the \`next\` cursor of a page, got ${describe(cursor)}.`);
   }
-  if (cursor.length > MAX_CURSOR_LENGTH) throw new QueryError(`after() takes cursors of at most ${MAX_CURSOR_LENGTH} characters, the longest page() makes; got ${cursor.length}.`);
+  if (cursor.length > MAX_CURSOR_LENGTH)
+    throw new QueryError(`after() takes cursors of at most ${MAX_CURSOR_LENGTH} characters, the longest page() makes; got ${cursor.length}.`);
   if (!/^[A-Za-z0-9_-]+$/.test(cursor)) {
     throw new QueryError('after() was given a cursor that is not one Pocket made: pass the `next` of a page unchanged.');
   }
@@ -51,12 +54,16 @@ export function decodeCursor(cursor: unknown, sort: readonly SortSpec[]): QueryP
     throw new QueryError('after() was given a cursor that is not one Pocket made: pass the `next` of a page unchanged.');
   }
   const [, cursorSort, values, id] = parsed as [number, unknown[], unknown[], unknown];
-  const same = cursorSort.length === sort.length && sort.every((s, i) => {
-    const c = cursorSort[i];
-    return Array.isArray(c) && c[0] === s.path && c[1] === s.direction;
-  });
+  const same =
+    cursorSort.length === sort.length &&
+    sort.every((s, i) => {
+      const c = cursorSort[i];
+      return Array.isArray(c) && c[0] === s.path && c[1] === s.direction;
+    });
   if (!same) {
-    throw new QueryError(`after() was given a cursor of a query sorted by ${describeSort(cursorSort)}, but this query sorts by ${describeSort(sort.map((s) => [s.path, s.direction]))}; a cursor continues only the query it came from.`);
+    throw new QueryError(
+      `after() was given a cursor of a query sorted by ${describeSort(cursorSort)}, but this query sorts by ${describeSort(sort.map((s) => [s.path, s.direction]))}; a cursor continues only the query it came from.`,
+    );
   }
   return positionOf(values, id, sort, 'after()');
 }

@@ -27,7 +27,7 @@ export function parseQuery(input: unknown): FindQuery {
   if (after === null) return Object.freeze(query);
   if (!isPlainObject(after)) throw new QueryError(`A query's after must be { values, id }, got ${describe(after)}.`);
   if (query.sort.length === 0) throw new QueryError(`A query with after needs a sort: a position is a place in an order.`);
-  return Object.freeze({ ...query, after: positionOf(after.values, after.id, query.sort, 'A query\'s after') });
+  return Object.freeze({ ...query, after: positionOf(after.values, after.id, query.sort, "A query's after") });
 }
 
 const MAX_NESTING = 32;
@@ -80,6 +80,7 @@ function parseSort(spec: unknown): SortSpec {
 }
 
 function whole(n: unknown, what: string): number {
-  if (typeof n !== 'number' || !Number.isSafeInteger(n) || n < 0) throw new QueryError(`A query's ${what} must be a whole number of 0 or more, got ${describe(n)}.`);
+  if (typeof n !== 'number' || !Number.isSafeInteger(n) || n < 0)
+    throw new QueryError(`A query's ${what} must be a whole number of 0 or more, got ${describe(n)}.`);
   return n;
 }

@@ -14,7 +14,9 @@ const FORBIDDEN_KEY_CHARS = /["\\\u0000-\u001f]/;
  */
 export function parsePath(path: unknown): readonly string[] {
   if (typeof path !== 'string' || path.length === 0) {
-    throw new QueryError(`A field path must be a non-empty string such as 'userId' or 'profile.age', got ${typeof path === 'string' ? 'an empty string' : typeof path}.`);
+    throw new QueryError(
+      `A field path must be a non-empty string such as 'userId' or 'profile.age', got ${typeof path === 'string' ? 'an empty string' : typeof path}.`,
+    );
   }
   if (path.length > MAX_PATH_LENGTH) {
     throw new QueryError(`Field path is ${path.length} characters long; the limit is ${MAX_PATH_LENGTH}.`);

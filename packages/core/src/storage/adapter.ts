@@ -160,7 +160,10 @@ export interface QueryExplanation {
    * An index that would serve the query, when the plan shows a scan or a full sort: the fields
    * to declare (`indexes: { todos: [fields] }`), and the statement that creates it.
    */
-  readonly suggestedIndex: { readonly fields: ReadonlyArray<string | { readonly path: string; readonly direction: 'asc' | 'desc' }>; readonly sql: string } | null;
+  readonly suggestedIndex: {
+    readonly fields: ReadonlyArray<string | { readonly path: string; readonly direction: 'asc' | 'desc' }>;
+    readonly sql: string;
+  } | null;
 }
 
 /**

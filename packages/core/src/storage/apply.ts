@@ -88,7 +88,11 @@ export function applyOperators(collection: string, id: string, doc: StoredDocume
       case 'increment': {
         if (old !== undefined && old !== null && typeof old !== 'number') throw notA('number', op, old, collection, id);
         const sum = ((old as number | null | undefined) ?? 0) + op.by;
-        if (!Number.isFinite(sum)) throw new ValidationError(`increment() of field "${op.field}" of document "${id}" in collection "${collection}" overflows to ${sum}; nothing was written.`, { path: op.field });
+        if (!Number.isFinite(sum))
+          throw new ValidationError(
+            `increment() of field "${op.field}" of document "${id}" in collection "${collection}" overflows to ${sum}; nothing was written.`,
+            { path: op.field },
+          );
         doc[op.field] = sum;
         break;
       }

@@ -33,7 +33,12 @@ export function createMemoryStorage(): StorageAdapter {
       let collections = databases.get(database);
       if (!collections) databases.set(database, (collections = new Map()));
       const metered = { storage: 'memory', context: { database, onOperation }, collection: name };
-      return createMemoryStore(name, metered, () => collections.get(name) ?? EMPTY, (table) => collections.set(name, table));
+      return createMemoryStore(
+        name,
+        metered,
+        () => collections.get(name) ?? EMPTY,
+        (table) => collections.set(name, table),
+      );
     },
   };
 }

@@ -39,7 +39,18 @@ export interface ConformanceOptions extends SuiteOptions {
   skip?: Record<string, string>;
 }
 
-const GROUPS: readonly ConformanceGroup[] = [...writeCases, ...queryCases, ...pageCases, ...projectionCases, ...semanticsCases, ...validationCases, ...changeCases, ...revisionCases, ...operatorCases, ...feedCases];
+const GROUPS: readonly ConformanceGroup[] = [
+  ...writeCases,
+  ...queryCases,
+  ...pageCases,
+  ...projectionCases,
+  ...semanticsCases,
+  ...validationCases,
+  ...changeCases,
+  ...revisionCases,
+  ...operatorCases,
+  ...feedCases,
+];
 
 /** The name of every conformance test, for building a `skip` list. */
 export const CONFORMANCE_TESTS: readonly string[] = GROUPS.flatMap((g) => g.cases.map((c) => c.name));

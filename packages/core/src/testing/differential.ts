@@ -107,7 +107,12 @@ async function checkQueries(
     if (rng.chance(0.25)) {
       const fields = [...new Set(Array.from({ length: rng.int(0, 3) }, () => rng.pick(RANDOM_FIELDS).split('.')[0]!))];
       const projected = { ...query, select: fields.filter((f) => f !== '_id') };
-      expectEvaluatorResult(await attempt(() => builder.select(...fields).exec(), `select() threw; ${where}`), projected, docs, `select(${fields.join(', ')}); ${where}`);
+      expectEvaluatorResult(
+        await attempt(() => builder.select(...fields).exec(), `select() threw; ${where}`),
+        projected,
+        docs,
+        `select(${fields.join(', ')}); ${where}`,
+      );
     }
   }
 }
@@ -150,7 +155,13 @@ const revisionOf = (doc: StoredDocument): number => doc._rev as number;
  * the documents as stored: each write moves a document's `_rev` on by one. Inserts use ids
  * that never existed (`new-…`), so they start at revision 1.
  */
-async function randomWrites(collection: Collection<AnyDocument>, reference: Map<string, StoredDocument>, rng: Random, count: number, seed: number): Promise<void> {
+async function randomWrites(
+  collection: Collection<AnyDocument>,
+  reference: Map<string, StoredDocument>,
+  rng: Random,
+  count: number,
+  seed: number,
+): Promise<void> {
   const someId = (): string => rng.pick([...reference.keys()]);
   for (let i = 0; i < count && reference.size > 4; i++) {
     const where = `seed ${seed}, write ${i} of ${count}`;
@@ -161,7 +172,11 @@ async function randomWrites(collection: Collection<AnyDocument>, reference: Map<
       const current = reference.get(id)!;
       const expected = withRevision({ ...current, ...patch }, revisionOf(current) + 1);
       reference.set(id, expected);
-      assertSameRows([await attempt(() => collection.update(id, patch), `update() threw; ${where}`)], [expected], `update(${JSON.stringify(id)}, ${JSON.stringify(patch)}); ${where}`);
+      assertSameRows(
+        [await attempt(() => collection.update(id, patch), `update() threw; ${where}`)],
+        [expected],
+        `update(${JSON.stringify(id)}, ${JSON.stringify(patch)}); ${where}`,
+      );
     } else if (kind < 6) {
       const updates = [...new Set(Array.from({ length: rng.int(2, 4) }, someId))].map((id) => ({ id, changes: randomPatch(rng) }));
       const expected = updates.map(({ id, changes }) => {
@@ -170,7 +185,11 @@ async function randomWrites(collection: Collection<AnyDocument>, reference: Map<
         reference.set(id, doc);
         return doc;
       });
-      assertSameRows(await attempt(() => collection.bulkUpdate(updates), `bulkUpdate() threw; ${where}`), expected, `bulkUpdate(${JSON.stringify(updates)}); ${where}`);
+      assertSameRows(
+        await attempt(() => collection.bulkUpdate(updates), `bulkUpdate() threw; ${where}`),
+        expected,
+        `bulkUpdate(${JSON.stringify(updates)}); ${where}`,
+      );
     } else if (kind < 8) {
       const doc = { ...randomDocuments(rng, 1)[0]!, _id: someId() };
       const expected = withRevision(doc, revisionOf(reference.get(doc._id)!) + 1);
@@ -196,7 +215,8 @@ async function randomWrites(collection: Collection<AnyDocument>, reference: Map<
  * so a query with one is a `TypeError` here: use `collection.query(ast)` for it.
  */
 export function queryBuilderFor(collection: Collection<AnyDocument>, query: FindQuery): QueryBuilder<AnyDocument> {
-  if (query.after != null) throw new TypeError('[pocket/testing] queryBuilderFor() cannot rebuild an after() position; use collection.query(ast) for such a query.');
+  if (query.after != null)
+    throw new TypeError('[pocket/testing] queryBuilderFor() cannot rebuild an after() position; use collection.query(ast) for such a query.');
   let builder = query.filter === null ? collection.find() : withFilter(collection.find(), query.filter);
   for (const { path, direction } of query.sort) builder = builder.sort(path, direction);
   if (query.skip !== 0) builder = builder.skip(query.skip);

@@ -8,7 +8,7 @@ export function nextDouble(x: number, direction: 1 | -1): number {
   if (!Number.isFinite(x)) throw new RangeError(`[pocket/testing] nextDouble() takes a finite number, got ${x}.`);
   if (x === 0) return direction * Number.MIN_VALUE;
   bits.setFloat64(0, x);
-  const away = x > 0 === (direction > 0);
+  const away = x > 0 === direction > 0;
   bits.setBigUint64(0, bits.getBigUint64(0) + (away ? 1n : -1n));
   return bits.getFloat64(0);
 }

@@ -34,11 +34,7 @@ export type ErrorClass<E> = abstract new (...args: never[]) => E;
  * Awaits `promise`, expects it to reject with a `PocketError` of class `type` and stable `code`,
  * and returns the error for further checks.
  */
-export async function expectRejection<E extends PocketError>(
-  promise: Promise<unknown>,
-  type: ErrorClass<E>,
-  code: PocketError['code'],
-): Promise<E> {
+export async function expectRejection<E extends PocketError>(promise: Promise<unknown>, type: ErrorClass<E>, code: PocketError['code']): Promise<E> {
   let error: unknown = undefined;
   let settled = false;
   try {

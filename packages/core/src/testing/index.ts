@@ -6,7 +6,15 @@
  */
 export { runConformanceSuite, CONFORMANCE_TESTS, type ConformanceOptions, type SuiteOptions } from './conformance.js';
 export type { ConformanceContext } from './cases/case.js';
-export { runDifferentialSuite, checkAgainstEvaluator, evaluatorDifference, expectEvaluatorResult, queryBuilderFor, DEFAULT_SEED, type DifferentialOptions } from './differential.js';
+export {
+  runDifferentialSuite,
+  checkAgainstEvaluator,
+  evaluatorDifference,
+  expectEvaluatorResult,
+  queryBuilderFor,
+  DEFAULT_SEED,
+  type DifferentialOptions,
+} from './differential.js';
 export { rowDifference, withRevision } from './rows.js';
 export { checkNumberNeighbours, type ExactNumbers } from './numbers.js';
 export { nextDouble, stepsBetween, withNeighbours } from './doubles.js';

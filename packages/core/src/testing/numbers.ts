@@ -90,7 +90,8 @@ export async function checkNumberNeighbours(options: Omit<SuiteOptions, 'wrap' |
       } else {
         actual.forEach((d, i) => {
           const want = expected[i]!.n as number;
-          if (Math.sign(d.n as number) !== Math.sign(want) || stepsBetween(d.n as number, want) > limit) expect.fail(`${about}; row ${i} holds ${d.n}, more than ${limit} steps from ${want}`);
+          if (Math.sign(d.n as number) !== Math.sign(want) || stepsBetween(d.n as number, want) > limit)
+            expect.fail(`${about}; row ${i} holds ${d.n}, more than ${limit} steps from ${want}`);
         });
       }
     }

@@ -43,8 +43,43 @@ export function createRandom(seed: number): Random {
 
 // Small pools, so that equality conditions hit often and sorts have ties to break.
 const STRINGS = [
-  '', ' ', 'a', 'A', 'ab', 'abc', 'Abc', 'b', 'banana', 'Banana', 'e', 'é', 'e\u0301', 'É', 'ÿ', 'z', 'Z', '中文', '😀',
-  '😀x', '𝔸', '\uE000', '\uFFFD', '0', '1', '10', '9', '-1', '1.5', 'true', 'null', 'a%b', 'a_b', 'a.b', 'x y', "it's", 'quote"d',
+  '',
+  ' ',
+  'a',
+  'A',
+  'ab',
+  'abc',
+  'Abc',
+  'b',
+  'banana',
+  'Banana',
+  'e',
+  'é',
+  'e\u0301',
+  'É',
+  'ÿ',
+  'z',
+  'Z',
+  '中文',
+  '😀',
+  '😀x',
+  '𝔸',
+  '\uE000',
+  '\uFFFD',
+  '0',
+  '1',
+  '10',
+  '9',
+  '-1',
+  '1.5',
+  'true',
+  'null',
+  'a%b',
+  'a_b',
+  'a.b',
+  'x y',
+  "it's",
+  'quote"d',
 ];
 const INTEGERS = [-100, -7, -1, 0, 1, 2, 3, 5, 7, 10, 42, 100, Number.MAX_SAFE_INTEGER, Number.MIN_SAFE_INTEGER];
 // Each with its neighbours one double away, so equality and ranges must tell them apart. All are
@@ -52,11 +87,37 @@ const INTEGERS = [-100, -7, -1, 0, 1, 2, 3, 5, 7, 10, 42, 100, Number.MAX_SAFE_I
 // covers numbers outside it.
 const FLOATS = [-2.5, -0.5, 0.1, 0.5, 1.5, 2.5, 3.14159, 0.1 + 0.2, 0.3, 1e21, -1e-7, 2.0000000001, 5e-50, 1e100].flatMap(withNeighbours);
 const ELEMENTS: JsonValue[] = ['a', 'b', 'c', 'é', '😀', '', '1', 1, 2, 0, 1.5, true, false, null];
-const WHOLE_VALUES: JsonValue[] = [{ x: 1, y: 2 }, { y: 2, x: 1 }, { x: 1 }, {}, { x: 1.5, y: -1, s: 'é' }, [1, 2], [2, 1], [], [[1]], ['a', 'b'], [1, 'a', true, null]];
+const WHOLE_VALUES: JsonValue[] = [
+  { x: 1, y: 2 },
+  { y: 2, x: 1 },
+  { x: 1 },
+  {},
+  { x: 1.5, y: -1, s: 'é' },
+  [1, 2],
+  [2, 1],
+  [],
+  [[1]],
+  ['a', 'b'],
+  [1, 'a', true, null],
+];
 const ID_PREFIXES = ['d', 'D', 'é', '😀', '\uE000', 'a b', '10'];
 
 /** The fields `randomDocuments` writes and `randomQuery` queries, nested paths included. */
-export const RANDOM_FIELDS = ['_id', 'name', 'n', 'score', 'flag', 'tags', 'profile', 'profile.age', 'profile.name', 'point', 'point.x', 'absent', 'profile.absent.deep'] as const;
+export const RANDOM_FIELDS = [
+  '_id',
+  'name',
+  'n',
+  'score',
+  'flag',
+  'tags',
+  'profile',
+  'profile.age',
+  'profile.name',
+  'point',
+  'point.x',
+  'absent',
+  'profile.absent.deep',
+] as const;
 
 const integer = (rng: Random): number => (rng.chance(0.7) ? rng.int(-20, 20) : rng.pick(INTEGERS));
 const number = (rng: Random): number => (rng.chance(0.6) ? integer(rng) : rng.pick(FLOATS));
@@ -84,10 +145,27 @@ function field(rng: Random, doc: JsonObject, key: string, branches: Array<[weigh
 export function randomDocuments(rng: Random, count: number): StoredDocument[] {
   return Array.from({ length: count }, (_, i) => {
     const doc: StoredDocument = { _id: `${rng.pick(ID_PREFIXES)}-${i}` };
-    field(rng, doc, 'name', [[0.8, () => string(rng)], [0.05, () => null], [0.05, () => number(rng)]]);
-    field(rng, doc, 'n', [[0.6, () => integer(rng)], [0.12, () => rng.pick(FLOATS)], [0.06, () => String(rng.int(-3, 12))], [0.05, () => rng.chance(0.5)], [0.07, () => null]]);
-    field(rng, doc, 'score', [[0.75, () => number(rng)], [0.1, () => null]]);
-    field(rng, doc, 'flag', [[0.7, () => rng.chance(0.5)], [0.08, () => rng.int(0, 1)], [0.07, () => null]]);
+    field(rng, doc, 'name', [
+      [0.8, () => string(rng)],
+      [0.05, () => null],
+      [0.05, () => number(rng)],
+    ]);
+    field(rng, doc, 'n', [
+      [0.6, () => integer(rng)],
+      [0.12, () => rng.pick(FLOATS)],
+      [0.06, () => String(rng.int(-3, 12))],
+      [0.05, () => rng.chance(0.5)],
+      [0.07, () => null],
+    ]);
+    field(rng, doc, 'score', [
+      [0.75, () => number(rng)],
+      [0.1, () => null],
+    ]);
+    field(rng, doc, 'flag', [
+      [0.7, () => rng.chance(0.5)],
+      [0.08, () => rng.int(0, 1)],
+      [0.07, () => null],
+    ]);
     field(rng, doc, 'tags', [
       [0.65, () => Array.from({ length: rng.int(0, 4) }, () => (rng.chance(0.75) ? rng.pick(ELEMENTS.slice(0, 7)) : rng.pick(ELEMENTS)))],
       [0.08, () => string(rng)],
@@ -98,7 +176,12 @@ export function randomDocuments(rng: Random, count: number): StoredDocument[] {
         0.6,
         () => {
           const profile: JsonObject = {};
-          field(rng, profile, 'age', [[0.7, () => rng.int(0, 99)], [0.08, () => String(rng.int(0, 99))], [0.07, () => null], [0.03, () => rng.pick(FLOATS)]]);
+          field(rng, profile, 'age', [
+            [0.7, () => rng.int(0, 99)],
+            [0.08, () => String(rng.int(0, 99))],
+            [0.07, () => null],
+            [0.03, () => rng.pick(FLOATS)],
+          ]);
           field(rng, profile, 'name', [[0.8, () => string(rng)]]);
           return profile;
         },
@@ -107,7 +190,10 @@ export function randomDocuments(rng: Random, count: number): StoredDocument[] {
       [0.05, () => [{ age: rng.int(0, 99) }]],
       [0.05, () => string(rng)],
     ]);
-    field(rng, doc, 'point', [[0.5, () => structuredClone(rng.pick(WHOLE_VALUES))], [0.05, () => number(rng)]]);
+    field(rng, doc, 'point', [
+      [0.5, () => structuredClone(rng.pick(WHOLE_VALUES))],
+      [0.05, () => number(rng)],
+    ]);
     return doc;
   });
 }
@@ -201,7 +287,10 @@ function randomCondition(rng: Random): Filter {
     }
     case 'in':
     case 'nin':
-      return condition[op](path, Array.from({ length: rng.int(0, 4) }, () => valueFor(rng, path)));
+      return condition[op](
+        path,
+        Array.from({ length: rng.int(0, 4) }, () => valueFor(rng, path)),
+      );
     case 'exists':
       return condition.exists(path, rng.chance(0.5));
     case 'startsWith':

@@ -17,7 +17,8 @@ export function rowDifference(actual: readonly unknown[], expected: readonly unk
   for (let row = 0; row < Math.max(actual.length, expected.length); row++) {
     const got = row < actual.length ? canonical(actual[row]) : '(no row)';
     const want = row < expected.length ? canonical(expected[row]) : '(no row)';
-    if (got !== want) return `first differing row is #${row} of ${expected.length} expected (${actual.length} returned)${note}: got ${got.slice(0, 300)}, want ${want.slice(0, 300)}`;
+    if (got !== want)
+      return `first differing row is #${row} of ${expected.length} expected (${actual.length} returned)${note}: got ${got.slice(0, 300)}, want ${want.slice(0, 300)}`;
   }
   return null;
 }

@@ -24,10 +24,7 @@ export class D1Error extends StorageError {
   constructor(operation: string, cause: unknown, sql?: string) {
     const d1Message = cause instanceof Error ? cause.message : String(cause);
     const retryable = TRANSIENT.test(d1Message);
-    super(
-      `D1: ${operation} failed: ${d1Message}${retryable ? ' (transient: retrying may succeed)' : ''}`,
-      { cause, retryable },
-    );
+    super(`D1: ${operation} failed: ${d1Message}${retryable ? ' (transient: retrying may succeed)' : ''}`, { cause, retryable });
     this.operation = operation;
     this.d1Message = d1Message;
     this.sql = sql;

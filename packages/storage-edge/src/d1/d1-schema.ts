@@ -16,7 +16,9 @@ export type D1SchemaOptions = SqlSchemaOptions;
  * (`migrations/0001_pocket.sql`). Every statement is idempotent.
  */
 export function d1SchemaSql(options: D1SchemaOptions): string {
-  return schemaStatements(options, 'd1SchemaSql()').map((s) => `${s};\n`).join('');
+  return schemaStatements(options, 'd1SchemaSql()')
+    .map((s) => `${s};\n`)
+    .join('');
 }
 
 /**

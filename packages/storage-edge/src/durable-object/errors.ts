@@ -21,10 +21,7 @@ export class DurableObjectStorageError extends StorageError {
   constructor(operation: string, cause: unknown, sql?: string) {
     const storageMessage = cause instanceof Error ? cause.message : String(cause);
     const retryable = isRetryable(cause, storageMessage);
-    super(
-      `Durable Object storage: ${operation} failed: ${storageMessage}${retryable ? ' (transient: retrying may succeed)' : ''}`,
-      { cause, retryable },
-    );
+    super(`Durable Object storage: ${operation} failed: ${storageMessage}${retryable ? ' (transient: retrying may succeed)' : ''}`, { cause, retryable });
     this.operation = operation;
     this.storageMessage = storageMessage;
     this.sql = sql;

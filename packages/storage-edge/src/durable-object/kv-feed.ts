@@ -35,7 +35,12 @@ export function readChanges(
 }
 
 /** Removes the feed entries and revision records of tombstones up to `through` (all when null). */
-export function purgeTombstones(storage: DurableObjectKvStorageLike, keys: CollectionKeys, through: number | null, io: DurableObjectKvStorageLike = storage): Promise<number> {
+export function purgeTombstones(
+  storage: DurableObjectKvStorageLike,
+  keys: CollectionKeys,
+  through: number | null,
+  io: DurableObjectKvStorageLike = storage,
+): Promise<number> {
   return serialized(storage, async () => {
     let purged = 0;
     let startAfter: string | undefined;
@@ -58,4 +63,3 @@ export function purgeTombstones(storage: DurableObjectKvStorageLike, keys: Colle
     }
   });
 }
-

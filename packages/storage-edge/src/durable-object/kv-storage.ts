@@ -74,8 +74,10 @@ export function createDurableObjectStorage(options: DurableObjectStorageOptions)
         find: (query) => measured(metered, 'find', (meter) => guard('find', () => findInPages(io(meter), keys.prefix, query, pageSize))),
         count: (filter) => measured(metered, 'count', (meter) => guard('count', () => countInPages(io(meter), keys.prefix, filter, pageSize))),
         write: (operations) => measured(metered, 'write', (meter) => guard('write', () => writeBatch(storage, keys, name, operations, meter && io(meter)))),
-        changes: (since, limit) => measured(metered, 'changes', (meter) => guard('changes', () => readChanges(storage, keys, since, limit, meter && io(meter)))),
-        purgeTombstones: (through) => measured(metered, 'purge', (meter) => guard('purge tombstones', () => purgeTombstones(storage, keys, through, meter && io(meter)))),
+        changes: (since, limit) =>
+          measured(metered, 'changes', (meter) => guard('changes', () => readChanges(storage, keys, since, limit, meter && io(meter)))),
+        purgeTombstones: (through) =>
+          measured(metered, 'purge', (meter) => guard('purge tombstones', () => purgeTombstones(storage, keys, through, meter && io(meter)))),
       };
     },
   };

@@ -133,7 +133,9 @@ const queues = new WeakMap<object, Promise<unknown>>();
  */
 export function serialized<T>(storage: object, run: () => Promise<T>): Promise<T> {
   const result = (queues.get(storage) ?? Promise.resolve()).then(run);
-  queues.set(storage, result.catch(() => undefined));
+  queues.set(
+    storage,
+    result.catch(() => undefined),
+  );
   return result;
 }
-

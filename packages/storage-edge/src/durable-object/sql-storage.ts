@@ -11,7 +11,9 @@ import { DurableObjectStorageError } from './errors.js';
  * Declared here so the package has no type dependency on `@cloudflare/workers-types`.
  */
 export interface DurableObjectSqlStorageLike {
-  readonly sql: { exec(query: string, ...bindings: unknown[]): { toArray(): Array<Record<string, unknown>>; readonly rowsRead: number; readonly rowsWritten: number } };
+  readonly sql: {
+    exec(query: string, ...bindings: unknown[]): { toArray(): Array<Record<string, unknown>>; readonly rowsRead: number; readonly rowsWritten: number };
+  };
   transactionSync<T>(closure: () => T): T;
 }
 

@@ -46,7 +46,8 @@ export function createSqlAdapter(options: SqlAdapterOptions): StorageAdapter {
 }
 
 function checkedIndexes(indexes: SqlIndexes, where: string): Map<string, Array<readonly IndexKey[]>> {
-  if (typeof indexes !== 'object' || indexes === null) throw new ValidationError(`${where}: indexes must be an object of collection names, got ${describe(indexes)}.`);
+  if (typeof indexes !== 'object' || indexes === null)
+    throw new ValidationError(`${where}: indexes must be an object of collection names, got ${describe(indexes)}.`);
   return new Map(Object.entries(indexes).map(([collection, declared]) => [collection, indexKeys(declared, where)]));
 }
 
@@ -58,7 +59,8 @@ function checkedLimits(given: Partial<SqlLimits>, where: string): SqlLimits {
     }
     // Only the parameter limit may be 0 (pack every query); a 0-byte limit would refuse everything.
     const least = key === 'maxBoundParameters' ? 0 : 1;
-    if (!Number.isSafeInteger(value) || (value as number) < least) throw new ValidationError(`${where}: limits.${key} must be a whole number of ${least} or more, got ${describe(value)}.`);
+    if (!Number.isSafeInteger(value) || (value as number) < least)
+      throw new ValidationError(`${where}: limits.${key} must be a whole number of ${least} or more, got ${describe(value)}.`);
   }
   return { ...DEFAULT_SQL_LIMITS, ...given };
 }

@@ -14,7 +14,14 @@ type Delete = Extract<WriteOperation, { type: 'delete' }>;
  * writes. A delete leaves a tombstone for the change feed: the row keeps its id, its revision
  * goes up, and its document is gone.
  */
-export function planDeletes(table: string, operations: readonly WriteOperation[], start: number, guarded: boolean, limits: SqlLimits, plan: PlannedStatement[]): number {
+export function planDeletes(
+  table: string,
+  operations: readonly WriteOperation[],
+  start: number,
+  guarded: boolean,
+  limits: SqlLimits,
+  plan: PlannedStatement[],
+): number {
   const op = operations[start] as Delete;
   let end = start + 1;
   if (op.expectedRev === undefined) {
@@ -25,7 +32,10 @@ export function planDeletes(table: string, operations: readonly WriteOperation[]
   if (group.length === 1) {
     plan.push(singleDelete(table, op, [start]));
   } else {
-    for (const run of packRuns(group.map((d) => d.id), limits.maxPackedBytes)) {
+    for (const run of packRuns(
+      group.map((d) => d.id),
+      limits.maxPackedBytes,
+    )) {
       plan.push(groupedDelete(table, run.json, operationRange(start + run.start, start + run.end)));
     }
   }

@@ -62,7 +62,11 @@ const CHAIN = 4;
  * 1,000 terms are 12 deep instead of 1,000. Short lists keep the flat form.
  */
 export function join(parts: readonly SqlParts[], op: string): SqlParts {
-  if (parts.length <= CHAIN) return joinParts(parts.map((p) => sql`(${p})`), op);
+  if (parts.length <= CHAIN)
+    return joinParts(
+      parts.map((p) => sql`(${p})`),
+      op,
+    );
   const half = Math.ceil(parts.length / 2);
   return sql`(${join(parts.slice(0, half), op)})${op}(${join(parts.slice(half), op)})`;
 }
@@ -81,7 +85,9 @@ const handlers: Handlers = {
   // `substr('x\0y', 1, 2)` is 'x' and a prefix with a NUL in it would never match. (And substr()
   // of an empty blob is NULL, so the empty prefix, which every string has, is not compared.)
   startsWith: ({ prefix }, { value, type }) =>
-    prefix === '' ? raw(`${type} = 'text'`) : sql`${type} = 'text' AND substr(CAST(${value} AS BLOB), 1, ${String(utf8Length(prefix))}) = CAST(${bind(prefix)} AS BLOB)`,
+    prefix === ''
+      ? raw(`${type} = 'text'`)
+      : sql`${type} = 'text' AND substr(CAST(${value} AS BLOB), 1, ${String(utf8Length(prefix))}) = CAST(${bind(prefix)} AS BLOB)`,
   contains: (condition, field) => contains(field, condition.value),
   regex: () => null,
 };

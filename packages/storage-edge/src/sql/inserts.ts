@@ -40,7 +40,12 @@ export function planInserts(table: string, ops: readonly WriteOperation[], start
   const flush = () => {
     if (indexes.length === 0) return;
     if (indexes.length === 1) {
-      plan.push({ kind: 'insert', ops: indexes, sql: `INSERT INTO ${table} (_id, data, _seq) VALUES (?, ?, ${nextSeq(table)} + 1)${onConflict} RETURNING ${REVIVED}`, params: [docOf(indexes[0]!)._id, texts[0]] });
+      plan.push({
+        kind: 'insert',
+        ops: indexes,
+        sql: `INSERT INTO ${table} (_id, data, _seq) VALUES (?, ?, ${nextSeq(table)} + 1)${onConflict} RETURNING ${REVIVED}`,
+        params: [docOf(indexes[0]!)._id, texts[0]],
+      });
     } else {
       // Joining copies every byte: a statement that is one group's array is sent as it is.
       const param = texts.length === 1 ? texts[0]! : `[${texts.map((t) => (t.startsWith('[') ? t.slice(1, -1) : t)).join(',')}]`;

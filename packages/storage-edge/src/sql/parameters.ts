@@ -76,14 +76,18 @@ export function fitStatement(parts: SqlParts, limits: SqlLimits): SqlFragment {
   } else {
     // A list over the limit becomes runs, each 2 bytes under it, so that it still fits alone in
     // the brackets of a packed parameter.
-    const slots = params.map((p): Slot => (p.list && typeof p.value === 'string' && !fits(p.value, max) ? { runs: packRuns(JSON.parse(p.value) as unknown[], max, max - 2).map((r) => r.json) } : p));
+    const slots = params.map((p): Slot =>
+      p.list && typeof p.value === 'string' && !fits(p.value, max) ? { runs: packRuns(JSON.parse(p.value) as unknown[], max, max - 2).map((r) => r.json) } : p,
+    );
     const bound = slots.reduce((n, slot) => n + ('runs' in slot ? slot.runs.length : 1), 0);
     fitted = bound > limits.maxBoundParameters ? packed(parts.text, slots, limits) : written(parts.text, slots);
   }
   // Three bytes per UTF-16 unit at most: a short statement needs no measuring.
   const bytes = fitted.sql.length * 3 > limits.maxStatementBytes ? utf8Length(fitted.sql) : 0;
   if (bytes > limits.maxStatementBytes) {
-    throw new QueryError(`This query's SQL is ${bytes} bytes, over the ${limits.maxStatementBytes} a statement may have: match lists of values with in([...]), or split the query.`);
+    throw new QueryError(
+      `This query's SQL is ${bytes} bytes, over the ${limits.maxStatementBytes} a statement may have: match lists of values with in([...]), or split the query.`,
+    );
   }
   return fitted;
 }
@@ -115,12 +119,16 @@ function written(text: readonly string[], slots: readonly Slot[]): SqlFragment {
 
 /** The statement with its values bound as JSON arrays, as few as `maxPackedBytes` allows; lists go in as arrays. */
 function packed(text: readonly string[], slots: readonly Slot[], limits: SqlLimits): SqlFragment {
-  const values = slots.flatMap((slot) => ('runs' in slot ? slot.runs.map((run) => JSON.parse(run) as unknown) : [slot.list ? (JSON.parse(slot.value as string) as unknown) : slot.value]));
+  const values = slots.flatMap((slot) =>
+    'runs' in slot ? slot.runs.map((run) => JSON.parse(run) as unknown) : [slot.list ? (JSON.parse(slot.value as string) as unknown) : slot.value],
+  );
   const runs = packRuns(values, limits.maxPackedBytes);
   // 0 means: always pack, into no more arrays than the platform binds.
   const most = limits.maxBoundParameters > 0 ? limits.maxBoundParameters : DEFAULT_SQL_LIMITS.maxBoundParameters;
   if (runs.length > most) {
-    throw new QueryError(`This query's values need ${runs.length} parameters of at most ${limits.maxPackedBytes} bytes, more than the ${most} a statement may have: split the query.`);
+    throw new QueryError(
+      `This query's values need ${runs.length} parameters of at most ${limits.maxPackedBytes} bytes, more than the ${most} a statement may have: split the query.`,
+    );
   }
   let k = 0;
   let run = 0;

@@ -35,7 +35,10 @@ export function feedColumnsSql(table: string): string[] {
  * can subtract them without looking at every row. `table` is quoted.
  */
 export function feedIndexesSql(table: string): string[] {
-  return [`CREATE INDEX IF NOT EXISTS ${indexName(table, 'seq')} ON ${table} (_seq)`, `CREATE INDEX IF NOT EXISTS ${indexName(table, 'deleted')} ON ${table} (_deleted) WHERE ${TOMBSTONE}`];
+  return [
+    `CREATE INDEX IF NOT EXISTS ${indexName(table, 'seq')} ON ${table} (_seq)`,
+    `CREATE INDEX IF NOT EXISTS ${indexName(table, 'deleted')} ON ${table} (_deleted) WHERE ${TOMBSTONE}`,
+  ];
 }
 
 /** `"pocket_todos:seq"`: a ':' no table or declared index name can hold. `table` is quoted. */

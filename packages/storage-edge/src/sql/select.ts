@@ -47,7 +47,11 @@ export function compileFind(table: string, query: FindQuery, limits: SqlLimits =
 }
 
 /** `SELECT count(*)`, or, when part of the filter cannot run in SQL, the candidate rows to count. */
-export function compileCount(table: string, filter: Filter | null, limits: SqlLimits = DEFAULT_SQL_LIMITS): SqlFragment & { residual: SplitFilter['residual'] } {
+export function compileCount(
+  table: string,
+  filter: Filter | null,
+  limits: SqlLimits = DEFAULT_SQL_LIMITS,
+): SqlFragment & { residual: SplitFilter['residual'] } {
   assertQuotedTable(table, 'compileCount');
   const { where, residual } = splitFilter(filter);
   const fixed = fixedFields(where);
@@ -56,7 +60,8 @@ export function compileCount(table: string, filter: Filter | null, limits: SqlLi
   // The whole collection: every row, counted as SQLite counts a table (its smallest index, no row
   // looked at), less the tombstones, which an index of their own holds. `WHERE _deleted IS NULL`
   // would test every row instead.
-  if (compiled === null) return { sql: `SELECT (SELECT count(*) FROM ${table}) - (SELECT count(*) FROM ${table} WHERE ${TOMBSTONE}) AS n`, params: [], residual };
+  if (compiled === null)
+    return { sql: `SELECT (SELECT count(*) FROM ${table}) - (SELECT count(*) FROM ${table} WHERE ${TOMBSTONE}) AS n`, params: [], residual };
   return { ...fitStatement(sql`SELECT count(*) AS n FROM ${table} WHERE ${LIVE} AND (${compiled})`, limits), residual };
 }
 
@@ -93,7 +98,12 @@ function selectSql(
   const columns = projected === null ? 'data' : ['_id', `${REVISION} AS _rev`, ...projected.map((f, i) => `data -> ${jsonPathLiteral(f)} AS p${i}`)].join(', ');
   // `IS TRUE` makes each part 0 or 1 (1 exactly when a WHERE would keep the row); `||` makes them one text.
   const flags =
-    residual !== null && residual.columns.length > 0 ? sql`, ${join(residual.columns.map((c) => sql`(${filterSql(c)}) IS TRUE`), ' || ')} AS ${RESIDUAL_COLUMN}` : raw('');
+    residual !== null && residual.columns.length > 0
+      ? sql`, ${join(
+          residual.columns.map((c) => sql`(${filterSql(c)}) IS TRUE`),
+          ' || ',
+        )} AS ${RESIDUAL_COLUMN}`
+      : raw('');
   // Tombstones are rows, never documents.
   const rows = sql`SELECT ${columns}${flags} FROM ${table} WHERE ${LIVE}`;
   // In parentheses, so that a bare OR in the filter cannot escape the AND.
@@ -112,7 +122,8 @@ function assertCompilable(table: string, query: FindQuery, where: string): void 
   if (typeof query !== 'object' || query === null) throw new QueryError(`${where}() takes a query AST { filter, sort, skip, limit }, got ${describe(query)}.`);
   const { skip, limit, sort } = query;
   if (!Number.isSafeInteger(skip) || skip < 0) throw new QueryError(`${where}(): skip must be a whole number of 0 or more, got ${describe(skip)}.`);
-  if (limit !== null && (!Number.isSafeInteger(limit) || limit < 0)) throw new QueryError(`${where}(): limit must be null or a whole number of 0 or more, got ${describe(limit)}.`);
+  if (limit !== null && (!Number.isSafeInteger(limit) || limit < 0))
+    throw new QueryError(`${where}(): limit must be null or a whole number of 0 or more, got ${describe(limit)}.`);
   if (!Array.isArray(sort) || sort.some((s) => typeof s?.path !== 'string' || (s.direction !== 'asc' && s.direction !== 'desc'))) {
     throw new QueryError(`${where}(): sort must be a list of { path, direction: 'asc' | 'desc' }; build queries with the query builder or parseQuery().`);
   }

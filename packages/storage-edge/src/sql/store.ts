@@ -1,4 +1,17 @@
-import { StorageError, DocumentNotFoundError, ValidationError, type CollectionStore, type StoredChange, type Filter, type FindQuery, type JsonValue, type QueryExplanation, type StoredDocument, type WriteOperation, type WriteResult } from '@pocket/core';
+import {
+  StorageError,
+  DocumentNotFoundError,
+  ValidationError,
+  type CollectionStore,
+  type StoredChange,
+  type Filter,
+  type FindQuery,
+  type JsonValue,
+  type QueryExplanation,
+  type StoredDocument,
+  type WriteOperation,
+  type WriteResult,
+} from '@pocket/core';
 import { project, applyWrite, checkRevision, type DocumentState, measured, type MeteredStore, type OperationMeter } from '@pocket/core/adapter';
 import { PartialBatchError, type PlannedStatement, type Row, type SqlDriver, type SqlFragment } from './statement.js';
 import { assertTableName, quoteIdentifier } from './identifiers.js';
@@ -92,117 +105,145 @@ class SqlStore implements CollectionStore {
   }
 
   getMany(ids: readonly string[]): Promise<Array<StoredDocument | null>> {
-    return measured(this.#metered, 'get', (meter) => settle(() => {
-      const table = this.#table;
-      if (ids.length === 1) {
-        // The common get(id): the row is the answer, no need to read _id back.
-        const rows = this.#read('get', { sql: `SELECT data FROM ${table} WHERE _id = ? AND ${LIVE}`, params: [ids[0]] }, meter);
-        return after(rows, ([row]) => [row === undefined ? null : parse(row.data as string)]);
-      }
-      const rows = this.#read('get', this.#byIds('_id, data', ids, ` AND ${LIVE}`), meter);
-      return after(rows, (found) => {
-        const byId = new Map(found.map((r) => [r._id as string, r.data as string]));
-        return ids.map((id) => {
-          const data = byId.get(id);
-          return data === undefined ? null : parse(data);
+    return measured(this.#metered, 'get', (meter) =>
+      settle(() => {
+        const table = this.#table;
+        if (ids.length === 1) {
+          // The common get(id): the row is the answer, no need to read _id back.
+          const rows = this.#read('get', { sql: `SELECT data FROM ${table} WHERE _id = ? AND ${LIVE}`, params: [ids[0]] }, meter);
+          return after(rows, ([row]) => [row === undefined ? null : parse(row.data as string)]);
+        }
+        const rows = this.#read('get', this.#byIds('_id, data', ids, ` AND ${LIVE}`), meter);
+        return after(rows, (found) => {
+          const byId = new Map(found.map((r) => [r._id as string, r.data as string]));
+          return ids.map((id) => {
+            const data = byId.get(id);
+            return data === undefined ? null : parse(data);
+          });
         });
-      });
-    }));
+      }),
+    );
   }
 
   find(query: FindQuery): Promise<StoredDocument[]> {
-    return measured(this.#metered, 'find', (meter) => settle(() => {
-      const compiled = compileFind(this.#table, query, this.#options.limits);
-      const { residual, skip, limit, select } = compiled;
-      return after(this.#read('find', compiled, meter), (rows) => {
-        if (select !== null) return rows.map((r) => projectedRow(r, select));
-        if (residual === null) return rows.map((r) => parse(r.data as string));
-        const kept: StoredDocument[] = [];
-        for (const row of rows) {
-          const doc = parse(row.data as string);
-          if (residual.keep(row, doc)) kept.push(doc);
-        }
-        const page = kept.slice(skip, limit === null ? undefined : skip + limit);
-        const fields = query.select;
-        return fields == null ? page : page.map((doc) => project(doc, fields));
-      });
-    }));
+    return measured(this.#metered, 'find', (meter) =>
+      settle(() => {
+        const compiled = compileFind(this.#table, query, this.#options.limits);
+        const { residual, skip, limit, select } = compiled;
+        return after(this.#read('find', compiled, meter), (rows) => {
+          if (select !== null) return rows.map((r) => projectedRow(r, select));
+          if (residual === null) return rows.map((r) => parse(r.data as string));
+          const kept: StoredDocument[] = [];
+          for (const row of rows) {
+            const doc = parse(row.data as string);
+            if (residual.keep(row, doc)) kept.push(doc);
+          }
+          const page = kept.slice(skip, limit === null ? undefined : skip + limit);
+          const fields = query.select;
+          return fields == null ? page : page.map((doc) => project(doc, fields));
+        });
+      }),
+    );
   }
 
   explain(query: FindQuery): Promise<QueryExplanation> {
-    return measured(this.#metered, 'explain', (meter) => settle(() => {
-      const compiled = compileFind(this.#table, query, this.#options.limits);
-      const plan = this.#read('explain', { sql: `EXPLAIN QUERY PLAN ${compiled.sql}`, params: compiled.params }, meter, [
-        { detail: `no table ${this.#options.table} yet: the collection is empty, and its first write creates it` },
-      ]);
-      return after(plan, (rows) => explanation(this.#options.table, query, compiled, rows.map((r) => String(r.detail))));
-    }));
+    return measured(this.#metered, 'explain', (meter) =>
+      settle(() => {
+        const compiled = compileFind(this.#table, query, this.#options.limits);
+        const plan = this.#read('explain', { sql: `EXPLAIN QUERY PLAN ${compiled.sql}`, params: compiled.params }, meter, [
+          { detail: `no table ${this.#options.table} yet: the collection is empty, and its first write creates it` },
+        ]);
+        return after(plan, (rows) =>
+          explanation(
+            this.#options.table,
+            query,
+            compiled,
+            rows.map((r) => String(r.detail)),
+          ),
+        );
+      }),
+    );
   }
 
   count(filter: Filter | null): Promise<number> {
-    return measured(this.#metered, 'count', (meter) => settle(() => {
-      const compiled = compileCount(this.#table, filter, this.#options.limits);
-      const { residual } = compiled;
-      return after(this.#read('count', compiled, meter, residual === null ? [{ n: 0 }] : []), (rows) =>
-        residual === null ? Number(rows[0]?.n ?? 0) : rows.filter((r) => residual.keep(r, parse(r.data as string))).length,
-      );
-    }));
+    return measured(this.#metered, 'count', (meter) =>
+      settle(() => {
+        const compiled = compileCount(this.#table, filter, this.#options.limits);
+        const { residual } = compiled;
+        return after(this.#read('count', compiled, meter, residual === null ? [{ n: 0 }] : []), (rows) =>
+          residual === null ? Number(rows[0]?.n ?? 0) : rows.filter((r) => residual.keep(r, parse(r.data as string))).length,
+        );
+      }),
+    );
   }
 
   write(operations: readonly WriteOperation[]): Promise<WriteResult[]> {
-    return measured(this.#metered, 'write', (meter) => settle(() => {
-      const plan = planWrites(this.#table, operations, this.#options.limits, (this.#updates ??= new Map()));
-      const done = (rows: Row[][] | typeof NO_TABLE): WriteResult[] | Promise<WriteResult[]> => {
-        if (rows === NO_TABLE) return emptyTableResults(this.#options.collection, operations);
-        const results = collectResults(operations, plan, rows);
-        // A lone write whose condition failed changed nothing; say why.
-        const unmet = operations.some((op, i) => results[i] === undefined || (op.type === 'delete' && op.expectedRev !== undefined && !(results[i] as { deleted: boolean }).deleted));
-        return unmet ? this.#explainFailure(operations, null) : (results as WriteResult[]);
-      };
-      // Only a write that can add a document creates a missing table: deletes and updates of a
-      // collection without one answer as for an empty one, and create nothing.
-      const creates = operations.some((op) => op.type === 'insert' || op.type === 'upsert');
-      // withTable does not throw: a failed batch is always a rejected promise.
-      const rows = this.#withTable(() => this.#options.driver.batch(plan, meter), { create: creates, write: true });
-      return rows instanceof Promise ? rows.then(done, (error: unknown) => this.#writeFailed(operations, plan, error)) : done(rows);
-    }));
+    return measured(this.#metered, 'write', (meter) =>
+      settle(() => {
+        const plan = planWrites(this.#table, operations, this.#options.limits, (this.#updates ??= new Map()));
+        const done = (rows: Row[][] | typeof NO_TABLE): WriteResult[] | Promise<WriteResult[]> => {
+          if (rows === NO_TABLE) return emptyTableResults(this.#options.collection, operations);
+          const results = collectResults(operations, plan, rows);
+          // A lone write whose condition failed changed nothing; say why.
+          const unmet = operations.some(
+            (op, i) => results[i] === undefined || (op.type === 'delete' && op.expectedRev !== undefined && !(results[i] as { deleted: boolean }).deleted),
+          );
+          return unmet ? this.#explainFailure(operations, null) : (results as WriteResult[]);
+        };
+        // Only a write that can add a document creates a missing table: deletes and updates of a
+        // collection without one answer as for an empty one, and create nothing.
+        const creates = operations.some((op) => op.type === 'insert' || op.type === 'upsert');
+        // withTable does not throw: a failed batch is always a rejected promise.
+        const rows = this.#withTable(() => this.#options.driver.batch(plan, meter), { create: creates, write: true });
+        return rows instanceof Promise ? rows.then(done, (error: unknown) => this.#writeFailed(operations, plan, error)) : done(rows);
+      }),
+    );
   }
 
   changes(since: number, limit: number): Promise<{ changes: StoredChange[]; checkpoint: number }> {
-    return measured(this.#metered, 'changes', (meter) => settle(() => {
-      // The high-water mark row ('' is no document's id) only keeps the sequence from going back.
-      const rows = this.#read(
-        'changes',
-        { sql: `SELECT _id, data, _seq, _deleted FROM ${this.#table} WHERE _seq > ? AND _id <> '' ORDER BY _seq LIMIT ${limit}`, params: [since] },
-        meter,
-      );
-      return after(rows, (found) => {
-        const changes = found.map((row): StoredChange => {
-          const deleted = row._deleted !== null && row._deleted !== undefined;
-          const doc = parse(row.data as string);
-          return { id: row._id as string, rev: doc._rev as number, deleted, doc: deleted ? null : doc, seq: Number(row._seq) };
+    return measured(this.#metered, 'changes', (meter) =>
+      settle(() => {
+        // The high-water mark row ('' is no document's id) only keeps the sequence from going back.
+        const rows = this.#read(
+          'changes',
+          { sql: `SELECT _id, data, _seq, _deleted FROM ${this.#table} WHERE _seq > ? AND _id <> '' ORDER BY _seq LIMIT ${limit}`, params: [since] },
+          meter,
+        );
+        return after(rows, (found) => {
+          const changes = found.map((row): StoredChange => {
+            const deleted = row._deleted !== null && row._deleted !== undefined;
+            const doc = parse(row.data as string);
+            return { id: row._id as string, rev: doc._rev as number, deleted, doc: deleted ? null : doc, seq: Number(row._seq) };
+          });
+          return { changes, checkpoint: changes.at(-1)?.seq ?? since };
         });
-        return { changes, checkpoint: changes.at(-1)?.seq ?? since };
-      });
-    }));
+      }),
+    );
   }
 
   purgeTombstones(through: number | null): Promise<number> {
-    return measured(this.#metered, 'purge', (meter) => settle(() => {
-      const table = this.#table;
-      // The newest write's number is kept in a row of its own first, so that removing its
-      // tombstone cannot hand the number out again (and a reader at that checkpoint miss a write).
-      const plan: SqlFragment[] = [
-        {
-          sql: `INSERT INTO ${table} (_id, data, _seq, _deleted) SELECT '', '{}', max(_seq), 2 FROM ${table} WHERE true ON CONFLICT (_id) DO UPDATE SET _seq = excluded._seq`,
-          params: [],
-        },
-        { sql: `DELETE FROM ${table} WHERE _deleted = 1${through === null ? '' : ' AND _seq <= ?'} RETURNING _id`, params: through === null ? [] : [through] },
-      ];
-      const rows = this.#withTable(() => this.#options.driver.batch(plan, meter), { create: false, write: true });
-      const count = (found: Row[][] | typeof NO_TABLE) => (found === NO_TABLE ? 0 : (found[1]?.length ?? 0));
-      return rows instanceof Promise ? rows.then(count, (error: unknown) => Promise.reject(this.#options.driver.wrap(error, 'purge tombstones'))) : count(rows);
-    }));
+    return measured(this.#metered, 'purge', (meter) =>
+      settle(() => {
+        const table = this.#table;
+        // The newest write's number is kept in a row of its own first, so that removing its
+        // tombstone cannot hand the number out again (and a reader at that checkpoint miss a write).
+        const plan: SqlFragment[] = [
+          {
+            sql: `INSERT INTO ${table} (_id, data, _seq, _deleted) SELECT '', '{}', max(_seq), 2 FROM ${table} WHERE true ON CONFLICT (_id) DO UPDATE SET _seq = excluded._seq`,
+            params: [],
+          },
+          {
+            sql: `DELETE FROM ${table} WHERE _deleted = 1${through === null ? '' : ' AND _seq <= ?'} RETURNING _id`,
+            params: through === null ? [] : [through],
+          },
+        ];
+        const rows = this.#withTable(() => this.#options.driver.batch(plan, meter), { create: false, write: true });
+        const count = (found: Row[][] | typeof NO_TABLE) => (found === NO_TABLE ? 0 : (found[1]?.length ?? 0));
+        return rows instanceof Promise
+          ? rows.then(count, (error: unknown) => Promise.reject(this.#options.driver.wrap(error, 'purge tombstones')))
+          : count(rows);
+      }),
+    );
   }
 
   /**
@@ -259,7 +300,10 @@ class SqlStore implements CollectionStore {
       // A table of the first release: the indexes hold live rows only, named by a column it lacks.
       if (FEED_COLUMN_MISSING.test(message)) {
         const retried = this.#addFeedColumns().then(() => driver.batch(this.#indexStatements()));
-        const pending = retried.then(() => void known.set(key, 'done'), (again: unknown) => failedAgain(again));
+        const pending = retried.then(
+          () => void known.set(key, 'done'),
+          (again: unknown) => failedAgain(again),
+        );
         known.set(key, pending);
         return pending;
       }
@@ -352,11 +396,7 @@ class SqlStore implements CollectionStore {
 
   /** Each id's row as a document state: live (with its document), a tombstone, or absent. */
   async #states(ids: readonly string[]): Promise<Map<string, DocumentState>> {
-    const rows = await this.#read(
-      'read the documents of a failed write',
-      this.#byIds('_id, data, _deleted', ids, ''),
-      undefined,
-    );
+    const rows = await this.#read('read the documents of a failed write', this.#byIds('_id, data, _deleted', ids, ''), undefined);
     return new Map(
       rows.map((r) => {
         const doc = parse(r.data as string);
@@ -382,12 +422,16 @@ class SqlStore implements CollectionStore {
       try {
         ({ next } = applyWrite(collection, op, states.get(id)));
       } catch (error) {
-        if (cause !== null && error instanceof Error && error.cause === undefined) Object.defineProperty(error, 'cause', { value: cause, configurable: true, writable: true });
+        if (cause !== null && error instanceof Error && error.cause === undefined)
+          Object.defineProperty(error, 'cause', { value: cause, configurable: true, writable: true });
         throw error;
       }
       if (next !== null) states.set(id, next);
     }
-    throw new StorageError(`A write to collection "${collection}" did not apply, though every document is as it expected; another write may have run at the same time. Nothing was written; try again.`, { ...(cause === null ? {} : { cause }), retryable: true });
+    throw new StorageError(
+      `A write to collection "${collection}" did not apply, though every document is as it expected; another write may have run at the same time. Nothing was written; try again.`,
+      { ...(cause === null ? {} : { cause }), retryable: true },
+    );
   }
 
   /** Turns a failed write batch into the error that says what went wrong. */
@@ -411,7 +455,8 @@ class SqlStore implements CollectionStore {
       if (at < 0) continue;
       // The guard names the operator's position in its write; the write is the first with one there.
       const index = Number.parseInt(message.slice(at + guard.length), 10);
-      const op = operations.find((o) => (o.type === 'update' || o.type === 'upsert') && o.operators?.[index] !== undefined) as { operators: Array<{ kind: string; field: string }>; id?: string; doc?: { _id: string } } | undefined;
+      const op = operations.find((o) => (o.type === 'update' || o.type === 'upsert') && o.operators?.[index] !== undefined) as
+        { operators: Array<{ kind: string; field: string }>; id?: string; doc?: { _id: string } } | undefined;
       const operator = op?.operators[index];
       const where = `field "${operator?.field}"${operations.length === 1 ? ` of document "${op?.id ?? op?.doc?._id}"` : ''} in collection "${collection}"`;
       throw new ValidationError(
@@ -452,7 +497,6 @@ function settle<R>(run: () => R | Promise<R>): Promise<R> {
 function after<T, R>(value: T | Promise<T>, use: (value: T) => R): R | Promise<R> {
   return value instanceof Promise ? value.then(use) : use(value);
 }
-
 
 export function messageOf(error: unknown): string {
   if (error instanceof Error) {

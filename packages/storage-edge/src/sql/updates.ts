@@ -28,7 +28,15 @@ const STATEMENT_MARGIN = 4_096;
  * several writes (`guarded`), a guard statement before each fails the batch if a target is
  * missing or at another revision.
  */
-export function planUpdates(table: string, operations: readonly WriteOperation[], start: number, guarded: boolean, limits: SqlLimits, updates: UpdateCache, plan: PlannedStatement[]): number {
+export function planUpdates(
+  table: string,
+  operations: readonly WriteOperation[],
+  start: number,
+  guarded: boolean,
+  limits: SqlLimits,
+  updates: UpdateCache,
+  plan: PlannedStatement[],
+): number {
   const op = operations[start] as Update;
   let end = start + 1;
   const ids = new Set([op.id]);
@@ -66,8 +74,24 @@ function groupedUpdates(table: string, group: Update[], start: number, guarded: 
   for (const run of packRuns(changes, limits.maxPackedBytes)) {
     const part = group.slice(run.start, run.end);
     const indexes = operationRange(start + run.start, start + run.end);
-    if (guarded) plan.push(guardStatement(table, part.map((u) => ({ id: u.id, rev: u.expectedRev })), indexes));
-    plan.push(groupedUpdate(table, keys, part.some((u) => u.expectedRev !== undefined), run.json, indexes, limits));
+    if (guarded)
+      plan.push(
+        guardStatement(
+          table,
+          part.map((u) => ({ id: u.id, rev: u.expectedRev })),
+          indexes,
+        ),
+      );
+    plan.push(
+      groupedUpdate(
+        table,
+        keys,
+        part.some((u) => u.expectedRev !== undefined),
+        run.json,
+        indexes,
+        limits,
+      ),
+    );
   }
 }
 
@@ -111,7 +135,12 @@ function singleUpdate(table: string, op: Update, indexes: number[], limits: SqlL
     const base = s === 0 ? setFieldsSql('data', keys, '?1', (k) => `?1 -> ${quoteLiteral(jsonPath([k]))}`) : 'data';
     const reads = operatorArgs(step) !== null;
     if (s < steps.length - 1) {
-      plan.push({ kind: 'step', ops: [], sql: assertFits(`UPDATE ${table} SET data = ${operatorsSql(base, 'data', step, '?3', first)} ${where}`, limits), params: bound(reads) });
+      plan.push({
+        kind: 'step',
+        ops: [],
+        sql: assertFits(`UPDATE ${table} SET data = ${operatorsSql(base, 'data', step, '?3', first)} ${where}`, limits),
+        params: bound(reads),
+      });
     } else {
       const data = lastRev(operatorsSql(`json_remove(${base}, '$._rev')`, 'data', step, '?3', first));
       const sql = `UPDATE ${table} SET data = ${data}, _seq = ${nextSeq(table)} + 1, updated_at = unixepoch() ${where} RETURNING data, ${sizeGuard('data', limits)}`;
@@ -152,7 +181,9 @@ function singleUpdateSql(table: string, keys: string[], op: Update, limits: SqlL
 function assertFits(sql: string, limits: SqlLimits): string {
   const bytes = utf8Length(sql);
   if (bytes > limits.maxStatementBytes) {
-    throw new ValidationError(`This update's SQL would be ${bytes} bytes, over the ${limits.maxStatementBytes} a statement may have, because of its field names' length; use shorter field names.`);
+    throw new ValidationError(
+      `This update's SQL would be ${bytes} bytes, over the ${limits.maxStatementBytes} a statement may have, because of its field names' length; use shorter field names.`,
+    );
   }
   return sql;
 }

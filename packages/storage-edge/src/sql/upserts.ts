@@ -46,7 +46,12 @@ export function planUpsert(table: string, op: Upsert, index: number, guarded: bo
     for (const step of steps.slice(0, -1)) {
       const where = `WHERE _id = ?1 AND ${LIVE}${conditional ? ` AND ${REVISION} = ?4` : ''}`;
       const reads = operatorArgs(step) !== null;
-      plan.push({ kind: 'step', ops: [], sql: `UPDATE ${table} SET data = ${operatorsSql('data', 'data', step, '?3', first)} ${where}`, params: [op.doc._id, text, args, expectedRev ?? null].slice(0, conditional ? 4 : reads ? 3 : 1) });
+      plan.push({
+        kind: 'step',
+        ops: [],
+        sql: `UPDATE ${table} SET data = ${operatorsSql('data', 'data', step, '?3', first)} ${where}`,
+        params: [op.doc._id, text, args, expectedRev ?? null].slice(0, conditional ? 4 : reads ? 3 : 1),
+      });
       first += step.length;
       earlier = earlier.concat(step.map((o) => o.field));
     }

@@ -40,7 +40,11 @@ export function planWrites(table: string, operations: readonly WriteOperation[],
 }
 
 /** Maps each statement's returned rows back to one result per operation; `undefined` where a write found nothing to change. */
-export function collectResults(operations: readonly WriteOperation[], plan: readonly PlannedStatement[], rows: ReadonlyArray<ReadonlyArray<Record<string, unknown>>>): Array<WriteResult | undefined> {
+export function collectResults(
+  operations: readonly WriteOperation[],
+  plan: readonly PlannedStatement[],
+  rows: ReadonlyArray<ReadonlyArray<Record<string, unknown>>>,
+): Array<WriteResult | undefined> {
   const results: Array<WriteResult | undefined> = new Array(operations.length);
   plan.forEach((statement, s) => {
     const returned = rows[s] ?? [];

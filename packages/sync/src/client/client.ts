@@ -85,14 +85,15 @@ export class SyncClient {
   #roundsDone = 0;
 
   constructor(options: SyncClientOptions) {
-    if (!/^(wss?|https?):\/\//.test(options.url)) throw new TypeError(`url must start with ws://, wss://, http:// or https://, got ${JSON.stringify(options.url).slice(0, 80)}.`);
+    if (!/^(wss?|https?):\/\//.test(options.url))
+      throw new TypeError(`url must start with ws://, wss://, http:// or https://, got ${JSON.stringify(options.url).slice(0, 80)}.`);
     this.#options = options;
     this.#db = options.database;
     this.#state = new LocalState(options.database, options.stateCollection ?? 'pocket_sync');
     this.#retryDelay = options.retry?.min ?? 250;
     for (const [name, spec] of Object.entries(options.collections)) {
       this.#db.collection(name); // validates the name now, not at the first sync
-      const filter = spec === true ? null : spec.filter ?? null;
+      const filter = spec === true ? null : (spec.filter ?? null);
       this.#filters.set(name, typeof filter === 'function' ? filter(new FilterBuilder()).filter : filter);
     }
   }
@@ -188,7 +189,9 @@ export class SyncClient {
         this.#scheduleReconnect();
       },
       changes: (message) => {
-        void this.#enqueue(() => this.#applyPulled(message.collection, message.changes, message.checkpoint, message.caughtUp)).catch((error) => this.#fail(error));
+        void this.#enqueue(() => this.#applyPulled(message.collection, message.changes, message.checkpoint, message.caughtUp)).catch((error) =>
+          this.#fail(error),
+        );
       },
       error: (code, message, ref) => {
         this.#emit('error', new SyncRequestError(code, message, false));
@@ -202,7 +205,8 @@ export class SyncClient {
     const { url } = this.#options;
     if (url.startsWith('ws')) {
       const WebSocket = this.#options.WebSocket ?? (globalThis as { WebSocket?: WebSocketFactory }).WebSocket;
-      if (WebSocket === undefined) throw new TypeError('There is no global WebSocket here (Node 20): pass one, e.g. createSyncClient({ WebSocket: (await import("ws")).WebSocket, … }).');
+      if (WebSocket === undefined)
+        throw new TypeError('There is no global WebSocket here (Node 20): pass one, e.g. createSyncClient({ WebSocket: (await import("ws")).WebSocket, … }).');
       return new WebSocketTransport(url, WebSocket);
     }
     return new HttpTransport(url, this.#options.fetch ?? fetch.bind(globalThis), this.#options.headers ?? (() => ({})));
@@ -296,7 +300,12 @@ export class SyncClient {
           if (doc !== undefined && change.rev === doc.localRev) continue;
           if (doc === undefined && change.deleted) continue;
           if (!LocalState.fits(collection, change.id)) {
-            this.#emit('error', new Error(`Document "${change.id.slice(0, 40)}…" of "${collection}" has an id too long to sync (the collection name and id together are at most ${500} characters); it stays local.`));
+            this.#emit(
+              'error',
+              new Error(
+                `Document "${change.id.slice(0, 40)}…" of "${collection}" has an id too long to sync (the collection name and id together are at most ${500} characters); it stays local.`,
+              ),
+            );
             continue;
           }
           updates.push([key, { ...(doc ?? { rev: 0, exists: false, localRev: 0, inflight: null }), seenLocalRev: change.rev, dirty: true }]);
@@ -351,7 +360,11 @@ export class SyncClient {
       return written.map((doc) => [LocalState.key(collection, doc._id), fresh(revs.get(doc._id)!, doc._rev)]);
     } catch {
       const out: Array<[string, DocState | null]> = [];
-      for (const doc of docs) out.push([LocalState.key(collection, doc._id as string), await this.#writeLocal(local, doc._id as string, undefined, doc, revs.get(doc._id as string)!)]);
+      for (const doc of docs)
+        out.push([
+          LocalState.key(collection, doc._id as string),
+          await this.#writeLocal(local, doc._id as string, undefined, doc, revs.get(doc._id as string)!),
+        ]);
       return out;
     }
   }
@@ -367,7 +380,13 @@ export class SyncClient {
       if (doc === null) {
         if (known === undefined || !known.exists) return known === undefined ? null : { ...known, rev };
         const deleted = await local.delete(id, { expectedRev });
-        return { ...known, rev, exists: false, localRev: deleted ? expectedRev + 1 : known.localRev, seenLocalRev: deleted ? expectedRev + 1 : known.seenLocalRev };
+        return {
+          ...known,
+          rev,
+          exists: false,
+          localRev: deleted ? expectedRev + 1 : known.localRev,
+          seenLocalRev: deleted ? expectedRev + 1 : known.seenLocalRev,
+        };
       }
       const written = await local.upsert(withoutRev(doc) as never, { expectedRev });
       return fresh(rev, written._rev);
@@ -455,7 +474,20 @@ export class SyncClient {
       if (result.status === 'accepted') {
         const { localRev, deleted } = state.inflight;
         // A local write after the pushed one keeps the document dirty: it goes in the next push.
-        await this.#state.saveDocs([[key, { rev: Math.max(result.rev, state.rev), exists: !deleted && result.rev > 0, localRev, seenLocalRev: Math.max(state.seenLocalRev, localRev), dirty: state.seenLocalRev > localRev, inflight: null, newer: state.newer ?? null }]]);
+        await this.#state.saveDocs([
+          [
+            key,
+            {
+              rev: Math.max(result.rev, state.rev),
+              exists: !deleted && result.rev > 0,
+              localRev,
+              seenLocalRev: Math.max(state.seenLocalRev, localRev),
+              dirty: state.seenLocalRev > localRev,
+              inflight: null,
+              newer: state.newer ?? null,
+            },
+          ],
+        ]);
         await this.#applyNewer(collection, id, key);
         await this.#dropIfOutOfView(collection, id, key);
         continue;
@@ -468,7 +500,13 @@ export class SyncClient {
   async #settleConflict(collection: string, id: string, key: string, state: DocState, result: Exclude<MutationResult, { status: 'accepted' }>): Promise<void> {
     const local = this.#db.collection(collection);
     const current = (await local.get(id)) as JsonObject | null;
-    const conflict: SyncConflict = { collection, id, local: current === null ? null : withoutRev(current), server: result.doc === null ? null : withoutRev(result.doc), serverRev: result.rev };
+    const conflict: SyncConflict = {
+      collection,
+      id,
+      local: current === null ? null : withoutRev(current),
+      server: result.doc === null ? null : withoutRev(result.doc),
+      serverRev: result.rev,
+    };
     let resolution: JsonObject | null | undefined;
     if (result.status === 'conflict' && this.#options.resolve !== undefined) {
       try {
@@ -482,7 +520,19 @@ export class SyncClient {
     const base = { rev: result.rev ?? state.rev, exists: result.rev !== null, inflight: null };
     const kept = resolution === undefined ? conflict.server : resolution;
     const localRev = await this.#overwriteLocal(local, id, current, kept);
-    await this.#state.saveDocs([[key, { ...base, exists: base.exists && (resolution !== undefined || serverExists), localRev, seenLocalRev: localRev, dirty: resolution !== undefined, newer: state.newer ?? null }]]);
+    await this.#state.saveDocs([
+      [
+        key,
+        {
+          ...base,
+          exists: base.exists && (resolution !== undefined || serverExists),
+          localRev,
+          seenLocalRev: localRev,
+          dirty: resolution !== undefined,
+          newer: state.newer ?? null,
+        },
+      ],
+    ]);
     if (resolution === undefined) {
       await this.#applyNewer(collection, id, key);
       await this.#dropIfOutOfView(collection, id, key);
@@ -570,7 +620,13 @@ export class SyncClient {
 
   #checkSynced(): void {
     const pending = this.#state.pending.size > 0;
-    const done = this.#connected && !pending && !this.#pushing && !this.#localScanScheduled && !this.#localScanRunning && [...this.#filters.keys()].every((c) => this.#caughtUp.has(c));
+    const done =
+      this.#connected &&
+      !pending &&
+      !this.#pushing &&
+      !this.#localScanScheduled &&
+      !this.#localScanRunning &&
+      [...this.#filters.keys()].every((c) => this.#caughtUp.has(c));
     if (!done) return;
     if (this.#status === 'syncing' || this.#status === 'connecting') this.#setStatus('online');
     const live = this.#transport?.live === true;

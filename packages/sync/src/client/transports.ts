@@ -1,5 +1,16 @@
 import type { Filter } from '@pocket/core';
-import { encodeMessage, parsePullResponse, parsePushResponse, parseServerMessage, SYNC_PROTOCOL_VERSION, type PullRequest, type PullResponse, type PushRequest, type PushResponse, type ServerMessage } from '../protocol.js';
+import {
+  encodeMessage,
+  parsePullResponse,
+  parsePushResponse,
+  parseServerMessage,
+  SYNC_PROTOCOL_VERSION,
+  type PullRequest,
+  type PullResponse,
+  type PushRequest,
+  type PushResponse,
+  type ServerMessage,
+} from '../protocol.js';
 
 /** The part of the WebSocket API the client uses: the browser's, Node 22's, Cloudflare's and the `ws` package's all have it. */
 export interface WebSocketLike {
@@ -78,7 +89,15 @@ export class WebSocketTransport implements Transport {
       events.close(reason);
     };
     socket.addEventListener('open', () => events.open());
-    socket.addEventListener('close', (event: { code?: number; reason?: string }) => end(new SyncRequestError('CLOSED', `The sync connection closed (${event.code ?? 'no code'}${event.reason ? `: ${event.reason}` : ''}).`, event.code !== 4426)));
+    socket.addEventListener('close', (event: { code?: number; reason?: string }) =>
+      end(
+        new SyncRequestError(
+          'CLOSED',
+          `The sync connection closed (${event.code ?? 'no code'}${event.reason ? `: ${event.reason}` : ''}).`,
+          event.code !== 4426,
+        ),
+      ),
+    );
     socket.addEventListener('error', () => end(new SyncRequestError('CLOSED', 'The sync connection failed.', true)));
     socket.addEventListener('message', (event: { data: unknown }) => {
       let message: ServerMessage;
@@ -91,7 +110,8 @@ export class WebSocketTransport implements Transport {
       }
       if (message.type === 'changes') events.changes(message);
       else if (message.type === 'push-result') this.#settle(message.id, message);
-      else if (message.ref?.startsWith('push:')) this.#settle(Number(message.ref.slice(5)), new SyncRequestError(message.code, message.message, message.code === 'INTERNAL'));
+      else if (message.ref?.startsWith('push:'))
+        this.#settle(Number(message.ref.slice(5)), new SyncRequestError(message.code, message.message, message.code === 'INTERNAL'));
       else events.error(message.code, message.message, message.ref);
     });
   }
@@ -182,16 +202,30 @@ export class HttpTransport implements Transport {
       // The endpoint is the base URL's path plus /pull or /push; its query (a token, say) stays.
       const url = new URL(this.#base);
       url.pathname = `${url.pathname.replace(/\/+$/, '')}/${action}`;
-      response = await this.#fetch(url.href, { method: 'POST', headers, body: JSON.stringify({ v: SYNC_PROTOCOL_VERSION, ...body }), signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) });
+      response = await this.#fetch(url.href, {
+        method: 'POST',
+        headers,
+        body: JSON.stringify({ v: SYNC_PROTOCOL_VERSION, ...body }),
+        signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
+      });
     } catch (error) {
       throw new SyncRequestError('CLOSED', `The sync server could not be reached: ${(error as Error).message}`, true);
     }
     const answer = (await response.json().catch(() => null)) as { v?: number; error?: { code?: string; message?: string } } | null;
     if (!response.ok || answer === null) {
       const code = answer?.error?.code ?? `HTTP_${response.status}`;
-      throw new SyncRequestError(code, answer?.error?.message ?? `The sync server answered ${response.status}.`, response.status >= 500 || response.status === 429);
+      throw new SyncRequestError(
+        code,
+        answer?.error?.message ?? `The sync server answered ${response.status}.`,
+        response.status >= 500 || response.status === 429,
+      );
     }
-    if (answer.v !== SYNC_PROTOCOL_VERSION) throw new SyncRequestError('UNSUPPORTED_VERSION', `The server answered protocol version ${String(answer.v)}; this client speaks ${SYNC_PROTOCOL_VERSION}.`, false);
+    if (answer.v !== SYNC_PROTOCOL_VERSION)
+      throw new SyncRequestError(
+        'UNSUPPORTED_VERSION',
+        `The server answered protocol version ${String(answer.v)}; this client speaks ${SYNC_PROTOCOL_VERSION}.`,
+        false,
+      );
     return answer;
   }
 }

@@ -1,6 +1,17 @@
 import type { Filter, JsonObject } from '@pocket/core';
 import { matches } from '@pocket/core/adapter';
-import { CLOSE_CODES, encodeMessage, parseClientMessage, SYNC_LIMITS, SYNC_PROTOCOL_VERSION, SyncProtocolError, utf8Length, type ClientMessage, type PulledChange, type ServerMessage } from '../protocol.js';
+import {
+  CLOSE_CODES,
+  encodeMessage,
+  parseClientMessage,
+  SYNC_LIMITS,
+  SYNC_PROTOCOL_VERSION,
+  SyncProtocolError,
+  utf8Length,
+  type ClientMessage,
+  type PulledChange,
+  type ServerMessage,
+} from '../protocol.js';
 import { errorResponse, handleSyncHttp } from './http.js';
 import { visibleFilter } from './rules.js';
 import { DEFAULT_PULL_LIMIT, SyncAccessError, SyncServer, visibleChanges, type SyncServerOptions } from './sync-server.js';
@@ -66,11 +77,25 @@ export class DurableObjectSync<User> {
     if (request.headers.get('upgrade')?.toLowerCase() !== 'websocket') return handleSyncHttp(this.server, request);
     try {
       const user = await this.server.authenticate(request);
-      if (user === null) return Response.json({ v: SYNC_PROTOCOL_VERSION, error: { code: 'UNAUTHORIZED', message: 'The connection carries no credentials the server accepts.' } }, { status: 401 });
+      if (user === null)
+        return Response.json(
+          { v: SYNC_PROTOCOL_VERSION, error: { code: 'UNAUTHORIZED', message: 'The connection carries no credentials the server accepts.' } },
+          { status: 401 },
+        );
       const { 0: client, 1: socket } = new WebSocketPair();
       this.#ctx.acceptWebSocket(socket);
       const state: SocketState<User> = { user, subs: {} };
-      if (!this.#save(socket, state)) return Response.json({ v: SYNC_PROTOCOL_VERSION, error: { code: 'TOO_LARGE', message: `The user the rules returned is larger than a socket can keep (${MAX_ATTACHMENT_BYTES} bytes with its subscriptions); return only the fields the rules need.` } }, { status: 500 });
+      if (!this.#save(socket, state))
+        return Response.json(
+          {
+            v: SYNC_PROTOCOL_VERSION,
+            error: {
+              code: 'TOO_LARGE',
+              message: `The user the rules returned is larger than a socket can keep (${MAX_ATTACHMENT_BYTES} bytes with its subscriptions); return only the fields the rules need.`,
+            },
+          },
+          { status: 500 },
+        );
       return new Response(null, { status: 101, webSocket: client });
     } catch (error) {
       return errorResponse(error);
@@ -94,7 +119,8 @@ export class DurableObjectSync<User> {
       else await this.#push(ws, message);
     } catch (error) {
       const ref = message.type === 'push' ? `push:${message.id}` : `${message.type}:${message.collection}`;
-      if (error instanceof SyncAccessError || error instanceof SyncProtocolError) this.#send(ws, { v: 1, type: 'error', code: error.code, message: error.message, ref });
+      if (error instanceof SyncAccessError || error instanceof SyncProtocolError)
+        this.#send(ws, { v: 1, type: 'error', code: error.code, message: error.message, ref });
       else {
         console.error('[pocket/sync] a message failed:', error);
         this.#send(ws, { v: 1, type: 'error', code: 'INTERNAL', message: 'The sync server failed to handle this message; try again later.', ref });
@@ -126,7 +152,10 @@ export class DurableObjectSync<User> {
     state.subs[collection] = { filter: message.filter, since: message.since, ready: false, token };
     if (!this.#save(ws, state)) {
       delete state.subs[collection];
-      throw new SyncProtocolError('TOO_LARGE', `This subscription's filter makes the connection's state larger than ${MAX_ATTACHMENT_BYTES} bytes; use a shorter filter.`);
+      throw new SyncProtocolError(
+        'TOO_LARGE',
+        `This subscription's filter makes the connection's state larger than ${MAX_ATTACHMENT_BYTES} bytes; use a shorter filter.`,
+      );
     }
     // The first sync: pages until the end of the feed. Ids sent are remembered so that a
     // document that leaves the view during it is removed, and no other removal is sent.
@@ -216,7 +245,9 @@ export class DurableObjectSync<User> {
           } catch {
             continue;
           }
-          const changes = visibleChanges(page, visible, null).filter((change) => change.doc !== null || this.#mayHaveSeen(collection, change.id, change.rev, visible));
+          const changes = visibleChanges(page, visible, null).filter(
+            (change) => change.doc !== null || this.#mayHaveSeen(collection, change.id, change.rev, visible),
+          );
           this.#updateSub(ws, collection, sub.token, { since: page.checkpoint, ready: true });
           if (changes.length > 0) this.#sendChanges(ws, collection, changes, since, page);
         }

@@ -26,7 +26,11 @@ export async function handleSyncHttp<User>(server: SyncServer<User>, request: Re
       throw new SyncProtocolError('BAD_MESSAGE', 'Bad sync message: the body is not valid JSON.');
     }
     const version = (body as { v?: unknown } | null)?.v;
-    if (version !== SYNC_PROTOCOL_VERSION) throw new SyncProtocolError('UNSUPPORTED_VERSION', `This server speaks sync protocol version ${SYNC_PROTOCOL_VERSION}; the request says ${JSON.stringify(version ?? null).slice(0, 20)}.`);
+    if (version !== SYNC_PROTOCOL_VERSION)
+      throw new SyncProtocolError(
+        'UNSUPPORTED_VERSION',
+        `This server speaks sync protocol version ${SYNC_PROTOCOL_VERSION}; the request says ${JSON.stringify(version ?? null).slice(0, 20)}.`,
+      );
     const answer = action === 'pull' ? await server.pull(user, parsePullRequest(body)) : await server.push(user, parsePushRequest(body));
     return Response.json({ v: SYNC_PROTOCOL_VERSION, ...answer });
   } catch (error) {

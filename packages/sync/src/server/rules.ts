@@ -42,7 +42,8 @@ export function readScope<User>(rules: SyncRules<User>, user: User, collection: 
   const scope = rule.read(user, new FilterBuilder());
   if (scope === true) return null;
   if (scope === false) return false;
-  if (!(scope instanceof FilterBuilder)) throw new TypeError(`The read rule of "${collection}" must return the builder it was given (with conditions), true or false.`);
+  if (!(scope instanceof FilterBuilder))
+    throw new TypeError(`The read rule of "${collection}" must return the builder it was given (with conditions), true or false.`);
   return scope.filter;
 }
 

@@ -1,6 +1,15 @@
 import { ConflictError, PocketError, type BaseDocument, type Database, type Filter, type JsonObject } from '@pocket/core';
 import { matches } from '@pocket/core/adapter';
-import { SYNC_LIMITS, type Mutation, type MutationResult, type PulledChange, type PullRequest, type PullResponse, type PushRequest, type PushResponse } from '../protocol.js';
+import {
+  SYNC_LIMITS,
+  type Mutation,
+  type MutationResult,
+  type PulledChange,
+  type PullRequest,
+  type PullResponse,
+  type PushRequest,
+  type PushResponse,
+} from '../protocol.js';
 import { readScope, visibleFilter, type ReadScope, type SyncRules, type SyncWrite } from './rules.js';
 
 export interface SyncServerOptions<User> {
@@ -52,7 +61,8 @@ export class SyncServer<User> {
     this.database = options.database;
     this.rules = options.rules;
     this.#clients = options.clientsCollection ?? 'pocket_sync_clients';
-    if (Object.hasOwn(this.rules.collections, this.#clients)) throw new TypeError(`"${this.#clients}" holds the sync server's client records; it cannot be a synced collection.`);
+    if (Object.hasOwn(this.rules.collections, this.#clients))
+      throw new TypeError(`"${this.#clients}" holds the sync server's client records; it cannot be a synced collection.`);
   }
 
   authenticate(request: Request): Promise<User | null> {
@@ -62,7 +72,8 @@ export class SyncServer<User> {
   /** The user's read scope of `collection`, or a `SyncAccessError` when the collection is not theirs to read. */
   scope(user: User, collection: string): Filter | null {
     const scope: ReadScope = readScope(this.rules, user, collection);
-    if (scope === false) throw new SyncAccessError(`Collection "${collection}" is not synced to this user; the server's rules name the collections a user may read.`);
+    if (scope === false)
+      throw new SyncAccessError(`Collection "${collection}" is not synced to this user; the server's rules name the collections a user may read.`);
     return scope;
   }
 
@@ -102,7 +113,8 @@ export class SyncServer<User> {
     const clients = this.database.collection<ClientRecord>(this.#clients);
     const owner = await ownerKey(user);
     const record = await clients.get(request.clientId);
-    if (record !== null && record.owner !== owner) throw new SyncAccessError('This clientId belongs to another user; a client makes up a new random clientId for each user.');
+    if (record !== null && record.owner !== owner)
+      throw new SyncAccessError('This clientId belongs to another user; a client makes up a new random clientId for each user.');
     const answered = new Map((record?.results ?? []).map(([mid, status, rev]) => [mid, { status, rev }]));
     const lastMid = record?.lastMid ?? 0;
     const results: MutationResult[] = [];
@@ -125,7 +137,12 @@ export class SyncServer<User> {
       // every answer below it; the answers from it up are kept, as this push's answer may be lost too.
       const oldest = Math.min(...request.mutations.map((m) => m.mid));
       const kept = (record?.results ?? []).filter(([mid]) => mid >= oldest);
-      await clients.upsert({ _id: request.clientId, owner, lastMid: newest, results: [...kept, ...fresh.map((r): ClientRecord['results'][number] => [r.mid, r.status, r.rev])] });
+      await clients.upsert({
+        _id: request.clientId,
+        owner,
+        lastMid: newest,
+        results: [...kept, ...fresh.map((r): ClientRecord['results'][number] => [r.mid, r.status, r.rev])],
+      });
     }
     return { results };
   }
@@ -144,7 +161,14 @@ export class SyncServer<User> {
     if ((currentRev ?? 0) !== baseRev) return { mid, status: 'conflict', rev: currentRev, doc: readable(current, scope) };
     const after = doc === null ? null : withoutRev({ ...doc, _id: id });
     if (!(await this.#allowed(user, scope, { collection: name, id, before: current as BaseDocument | null, after: after as BaseDocument | null }))) {
-      return { mid, status: 'rejected', code: 'FORBIDDEN', message: `This user may not write document "${id.slice(0, 80)}" of "${name}".`, rev: currentRev, doc: readable(current, scope) };
+      return {
+        mid,
+        status: 'rejected',
+        code: 'FORBIDDEN',
+        message: `This user may not write document "${id.slice(0, 80)}" of "${name}".`,
+        rev: currentRev,
+        doc: readable(current, scope),
+      };
     }
     try {
       if (after === null) {
@@ -189,7 +213,10 @@ export class SyncServer<User> {
     if (answer?.status === 'accepted' && answer.rev !== null) return { mid: mutation.mid, status: 'accepted', rev: answer.rev };
     const { rev, doc } = (await this.#conflict(user, mutation)) as { rev: number | null; doc: JsonObject | null };
     if (answer?.status === 'conflict') return { mid: mutation.mid, status: 'conflict', rev, doc };
-    const message = answer === undefined ? `Mutation ${mutation.mid} is older than this client's last push; it was answered then.` : `Mutation ${mutation.mid} was rejected when first pushed.`;
+    const message =
+      answer === undefined
+        ? `Mutation ${mutation.mid} is older than this client's last push; it was answered then.`
+        : `Mutation ${mutation.mid} was rejected when first pushed.`;
     return { mid: mutation.mid, status: 'rejected', code: answer === undefined ? 'STALE' : 'REJECTED', message, rev, doc };
   }
 }

@@ -9,10 +9,14 @@ const runs = Number(process.env.FUZZ_SYNC_RUNS ?? 3);
 const seeds = Array.from({ length: runs }, (_, i) => firstSeed + i);
 
 describe('sync convergence fuzz', () => {
-  it.each(seeds)('seed %i: every client ends with the server documents it may see, nothing acknowledged lost, every conflict reported', async (seed) => {
-    const report = await runConvergence({ seed, steps });
-    console.log(`[fuzz:sync] ${JSON.stringify(report)}`);
-    expect(report.localWrites).toBeGreaterThan(0);
-    expect(report.acceptedMutations).toBeGreaterThan(0);
-  }, 600_000);
+  it.each(seeds)(
+    'seed %i: every client ends with the server documents it may see, nothing acknowledged lost, every conflict reported',
+    async (seed) => {
+      const report = await runConvergence({ seed, steps });
+      console.log(`[fuzz:sync] ${JSON.stringify(report)}`);
+      expect(report.localWrites).toBeGreaterThan(0);
+      expect(report.acceptedMutations).toBeGreaterThan(0);
+    },
+    600_000,
+  );
 });

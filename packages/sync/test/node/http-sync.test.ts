@@ -138,7 +138,9 @@ describe('sync over HTTP', () => {
   it('pushes 10,000 local writes at once', async () => {
     const server = await startServer();
     const { db, client: c } = await client(server, 'u1');
-    await db.collection<Todo>('todos').bulkInsert(Array.from({ length: 10_000 }, (_, i) => ({ _id: `t${String(i).padStart(5, '0')}`, listId: 'l', title: `todo ${i}` })));
+    await db
+      .collection<Todo>('todos')
+      .bulkInsert(Array.from({ length: 10_000 }, (_, i) => ({ _id: `t${String(i).padStart(5, '0')}`, listId: 'l', title: `todo ${i}` })));
     await within(c.synced(), 60_000);
     expect(await server.database.collection('todos').count()).toBe(10_000);
   });

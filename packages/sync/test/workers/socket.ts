@@ -74,6 +74,8 @@ export async function rawSocket(url: string): Promise<{ socket: WebSocket; messa
   socket.accept();
   const messages: unknown[] = [];
   socket.addEventListener('message', (event) => messages.push(JSON.parse(event.data as string)));
-  const closed = new Promise<{ code: number; reason: string }>((resolve) => socket.addEventListener('close', (event) => resolve({ code: event.code, reason: event.reason })));
+  const closed = new Promise<{ code: number; reason: string }>((resolve) =>
+    socket.addEventListener('close', (event) => resolve({ code: event.code, reason: event.reason })),
+  );
   return { socket, messages, closed };
 }

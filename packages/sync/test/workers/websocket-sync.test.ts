@@ -99,7 +99,9 @@ describe('sync through a Durable Object, live over WebSockets', () => {
     socket.send('{"v":1,"type":"bogus"}');
     socket.send('{"v":1,"type":"push","id":1,"clientId":"short","mutations":[]}');
     socket.send('{"v":1,"type":"subscribe","collection":"secrets","filter":null,"since":null}');
-    socket.send('{"v":1,"type":"subscribe","collection":"todos","filter":{"kind":"condition","op":"regex","path":"title","source":"(a+)+$","flags":""},"since":null}');
+    socket.send(
+      '{"v":1,"type":"subscribe","collection":"todos","filter":{"kind":"condition","op":"regex","path":"title","source":"(a+)+$","flags":""},"since":null}',
+    );
     socket.send(new Uint8Array([1, 2, 3]));
     await eventually(async () => expect(messages).toHaveLength(6));
     expect(messages.map((m: any) => m.type)).toEqual(Array(6).fill('error'));
@@ -152,7 +154,13 @@ describe('sync over HTTP on D1', () => {
   it('polling clients converge through pull and push endpoints', async () => {
     const make = async (user: string) => {
       const db = await Database.create({ name: user, storage: createMemoryStorage() });
-      const c = createSyncClient({ database: db, url: `http://sync.test/d1/sync?user=${user}`, collections: { notes: true }, fetch: (input, init) => SELF.fetch(withUser(input, user), init), pollInterval: 20 });
+      const c = createSyncClient({
+        database: db,
+        url: `http://sync.test/d1/sync?user=${user}`,
+        collections: { notes: true },
+        fetch: (input, init) => SELF.fetch(withUser(input, user), init),
+        pollInterval: 20,
+      });
       clients.push(c);
       await c.start();
       return { db, client: c };
@@ -176,5 +184,7 @@ function withUser(input: RequestInfo | URL, user: string): string {
 
 /** Restarts the room object: its in-memory state is gone, its sockets close, storage stays. */
 async function runInRoomAbort(room: string): Promise<void> {
-  await stub(room).restart().catch(() => undefined);
+  await stub(room)
+    .restart()
+    .catch(() => undefined);
 }

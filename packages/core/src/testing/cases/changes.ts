@@ -34,11 +34,24 @@ export const changeCases = [
       const batches = recorder<readonly ChangeEvent[]>();
       db.onChange(batches.push);
       await collection.bulkInsert([{ _id: 'b' }, { _id: 'a' }, { _id: 'c' }]);
-      expect((await batches.next()).map((c) => [c.type, c.id])).toEqual([['insert', 'b'], ['insert', 'a'], ['insert', 'c']]);
-      await collection.bulkUpdate([{ id: 'c', changes: { n: 1 } }, { id: 'a', changes: { n: 2 } }]);
-      expect((await batches.next()).map((c) => [c.type, c.id])).toEqual([['update', 'c'], ['update', 'a']]);
+      expect((await batches.next()).map((c) => [c.type, c.id])).toEqual([
+        ['insert', 'b'],
+        ['insert', 'a'],
+        ['insert', 'c'],
+      ]);
+      await collection.bulkUpdate([
+        { id: 'c', changes: { n: 1 } },
+        { id: 'a', changes: { n: 2 } },
+      ]);
+      expect((await batches.next()).map((c) => [c.type, c.id])).toEqual([
+        ['update', 'c'],
+        ['update', 'a'],
+      ]);
       await collection.bulkDelete(['a', 'b']);
-      expect((await batches.next()).map((c) => [c.type, c.id]).sort()).toEqual([['delete', 'a'], ['delete', 'b']]);
+      expect((await batches.next()).map((c) => [c.type, c.id]).sort()).toEqual([
+        ['delete', 'a'],
+        ['delete', 'b'],
+      ]);
     }),
     test('failed writes and deletes of nothing report no change', async ({ db, collection }) => {
       await collection.insert({ _id: 'a' });
@@ -74,7 +87,11 @@ export const changeCases = [
 
   group('live queries', [
     test('observe delivers the initial results, then new results after each insert, update and delete', async ({ collection }) => {
-      await collection.bulkInsert([{ _id: 'a', n: 1 }, { _id: 'b', n: 5 }, { _id: 'c', n: 3 }]);
+      await collection.bulkInsert([
+        { _id: 'a', n: 1 },
+        { _id: 'b', n: 5 },
+        { _id: 'c', n: 3 },
+      ]);
       const results = recorder<AnyDocument[]>();
       const stop = collection.find().where('n').gte(2).sort('n', 'desc').limit(2).observe(results.push);
       try {
@@ -82,7 +99,10 @@ export const changeCases = [
         await collection.insert({ _id: 'd', n: 4 });
         expect(idsOf(await results.next())).toEqual(['b', 'd']);
         await collection.update('a', { n: 10 });
-        expect(await results.next()).toStrictEqual([{ _id: 'a', n: 10, _rev: 2 }, { _id: 'b', n: 5, _rev: 1 }]);
+        expect(await results.next()).toStrictEqual([
+          { _id: 'a', n: 10, _rev: 2 },
+          { _id: 'b', n: 5, _rev: 1 },
+        ]);
         await collection.delete('b');
         expect(idsOf(await results.next())).toEqual(['a', 'd']);
         await collection.bulkDelete(['a', 'c', 'd']);

@@ -31,7 +31,12 @@ async function current(collection: Collection<AnyDocument>, id: string, tombston
 }
 
 /** Reads the feed from `since` until a page comes back empty; that page must keep the checkpoint. */
-async function readAll(collection: Collection<AnyDocument>, since: string | undefined, limit: number, max = 100): Promise<{ pages: Array<Array<Change<Doc>>>; checkpoint: string }> {
+async function readAll(
+  collection: Collection<AnyDocument>,
+  since: string | undefined,
+  limit: number,
+  max = 100,
+): Promise<{ pages: Array<Array<Change<Doc>>>; checkpoint: string }> {
   const pages: Array<Array<Change<Doc>>> = [];
   let checkpoint = since;
   for (let i = 0; i < max; i++) {
@@ -57,7 +62,10 @@ export const feedCases = [
       await collection.insert({ _id: 'c', n: 1 });
       await other.insert({ _id: 'x' });
       await collection.update('a', { n: 2 });
-      await collection.bulkUpdate([{ id: 'c', changes: { n: 2 } }, { id: 'b', changes: { n: increment(1) } }]);
+      await collection.bulkUpdate([
+        { id: 'c', changes: { n: 2 } },
+        { id: 'b', changes: { n: increment(1) } },
+      ]);
       await collection.insert({ _id: 'd', n: 1 });
       await collection.upsert({ _id: 'a', replaced: true }, { expectedRev: 2 });
       const feed = await collection.changes();
@@ -74,8 +82,15 @@ export const feedCases = [
       // Nothing after the checkpoint yet; then only what was written since.
       expect(await collection.changes({ since: feed.checkpoint })).toStrictEqual({ changes: [], checkpoint: feed.checkpoint });
       await collection.update('c', { n: 3 });
-      expect((await collection.changes({ since: feed.checkpoint })).changes).toStrictEqual([{ id: 'c', rev: 3, deleted: false, doc: { _id: 'c', n: 3, _rev: 3 } }]);
-      expect(summary((await collection.changes()).changes)).toEqual([['b', 2, false], ['d', 1, false], ['a', 3, false], ['c', 3, false]]);
+      expect((await collection.changes({ since: feed.checkpoint })).changes).toStrictEqual([
+        { id: 'c', rev: 3, deleted: false, doc: { _id: 'c', n: 3, _rev: 3 } },
+      ]);
+      expect(summary((await collection.changes()).changes)).toEqual([
+        ['b', 2, false],
+        ['d', 1, false],
+        ['a', 3, false],
+        ['c', 3, false],
+      ]);
       // since: null is the start, as no since is.
       expect(await collection.changes({ since: null })).toStrictEqual(await collection.changes({}));
     }),
@@ -90,7 +105,12 @@ export const feedCases = [
       expect((await collection.changes()).changes).toEqual([]);
     }),
     test('deletes are tombstones in the feed; get, getMany, find and count skip them', async ({ collection }) => {
-      await collection.bulkInsert([{ _id: 'a', n: 1 }, { _id: 'b', n: 2 }, { _id: 'c', n: 3 }, { _id: 'd', n: 4 }]);
+      await collection.bulkInsert([
+        { _id: 'a', n: 1 },
+        { _id: 'b', n: 2 },
+        { _id: 'c', n: 3 },
+        { _id: 'd', n: 4 },
+      ]);
       await collection.update('b', { n: 20 });
       expect(await collection.delete('b')).toBe(true);
       expect(await collection.bulkDelete(['c', 'missing', 'c'])).toBe(1);
@@ -118,71 +138,102 @@ export const feedCases = [
       await collection.insert({ _id: 'other' });
       await collection.delete('x');
       const middle = await collection.changes();
-      expect(summary(middle.changes)).toEqual([['other', 1, false], ['x', 2, true]]);
+      expect(summary(middle.changes)).toEqual([
+        ['other', 1, false],
+        ['x', 2, true],
+      ]);
       await collection.insert({ _id: 'x', v: 2 });
       const { changes } = await collection.changes();
       expect(changes).toStrictEqual([
         { id: 'other', rev: 1, deleted: false, doc: { _id: 'other', _rev: 1 } },
         { id: 'x', rev: 3, deleted: false, doc: { _id: 'x', v: 2, _rev: 3 } },
       ]);
-      expect((await collection.changes({ since: middle.checkpoint })).changes).toStrictEqual([{ id: 'x', rev: 3, deleted: false, doc: { _id: 'x', v: 2, _rev: 3 } }]);
-    }),
-    test('limit pages through the whole feed with checkpoints: nothing lost or repeated, writes between pages included', async ({ collection }) => {
-      const ids = Array.from({ length: 20 }, (_, i) => `d${String(i).padStart(2, '0')}`);
-      await collection.bulkInsert(ids.map((_id, i) => ({ _id, i })));
-
-      const page1 = await collection.changes({ limit: 6 });
-      expect(page1.changes.map((c) => c.id)).toEqual(ids.slice(0, 6));
-      // Written after the reader saw them (d02, d04), before it did (d10, d12), and new (n1).
-      await collection.update('d02', { v: 'seen, then changed' });
-      await collection.update('d10', { v: 'changed before seen' });
-      await collection.insert({ _id: 'n1', i: 20 });
-      await collection.delete('d04');
-      await collection.delete('d12');
-
-      const page2 = await collection.changes({ since: page1.checkpoint, limit: 6 });
-      expect(page2.changes.map((c) => c.id)).toEqual(['d06', 'd07', 'd08', 'd09', 'd11', 'd13']);
-      await collection.update('d13', { v: 'changed right after its page' });
-
-      const rest = await readAll(collection, page2.checkpoint, 6);
-      expect(rest.pages.map((page) => page.map((c) => c.id))).toEqual([
-        ['d14', 'd15', 'd16', 'd17', 'd18', 'd19'],
-        ['d02', 'd10', 'n1', 'd04', 'd12', 'd13'],
+      expect((await collection.changes({ since: middle.checkpoint })).changes).toStrictEqual([
+        { id: 'x', rev: 3, deleted: false, doc: { _id: 'x', v: 2, _rev: 3 } },
       ]);
-      const all = [...page1.changes, ...page2.changes, ...rest.pages.flat()];
-      // Every id written is there, and the last entry of each is its state now.
-      const last = new Map(all.map((c) => [c.id, c]));
-      expect([...last.keys()].sort()).toEqual([...ids, 'n1'].sort());
-      for (const [id, change] of last) expect(change).toStrictEqual(await current(collection, id, 2));
-      // An id is repeated only when written again after the page that had it.
-      expect(all.length - last.size).toBe(3); // d02, d04 and d13
-      // Within a page, each id once.
-      for (const page of [page1.changes, page2.changes, ...rest.pages]) expect(new Set(page.map((c) => c.id)).size).toBe(page.length);
+    }),
+    test(
+      'limit pages through the whole feed with checkpoints: nothing lost or repeated, writes between pages included',
+      async ({ collection }) => {
+        const ids = Array.from({ length: 20 }, (_, i) => `d${String(i).padStart(2, '0')}`);
+        await collection.bulkInsert(ids.map((_id, i) => ({ _id, i })));
 
-      // A checkpoint can be read from again: from page 1's, everything written after it, each at its latest state.
-      const again = await readAll(collection, page1.checkpoint, 10_000);
-      expect(again.pages).toHaveLength(1);
-      expect(again.pages[0]!.map((c) => c.id)).toEqual(['d06', 'd07', 'd08', 'd09', 'd11', 'd14', 'd15', 'd16', 'd17', 'd18', 'd19', 'd02', 'd10', 'n1', 'd04', 'd12', 'd13']);
-      expect(again.checkpoint).toBe(rest.checkpoint);
-      // Reading everything from the start in pages of 1 agrees with one page of everything.
-      const ones = await readAll(collection, undefined, 1);
-      const whole = await collection.changes({ limit: 10_000 });
-      expect(ones.pages.flat()).toStrictEqual(whole.changes);
-      expect(ones.checkpoint).toBe(whole.checkpoint);
-      expect(whole.changes).toHaveLength(21);
-    }, { slow: true }),
-    test('limit defaults to 100 and may be anything from 1 to 10,000', async ({ collection }) => {
-      const docs = Array.from({ length: 150 }, (_, i) => ({ _id: `k${String(i).padStart(3, '0')}`, i }));
-      await collection.bulkInsert(docs);
-      const first = await collection.changes();
-      expect(first.changes.map((c) => c.id)).toEqual(docs.slice(0, 100).map((d) => d._id));
-      const second = await collection.changes({ since: first.checkpoint });
-      expect(second.changes.map((c) => c.id)).toEqual(docs.slice(100).map((d) => d._id));
-      expect((await collection.changes({ since: second.checkpoint })).changes).toEqual([]);
-      expect((await collection.changes({ limit: 10_000 })).changes).toHaveLength(150);
-      expect((await collection.changes({ limit: 1 })).changes).toStrictEqual([{ id: 'k000', rev: 1, deleted: false, doc: { _id: 'k000', i: 0, _rev: 1 } }]);
-      expect((await collection.changes({ limit: 149 })).changes.at(-1)!.id).toBe('k148');
-    }, { slow: true }),
+        const page1 = await collection.changes({ limit: 6 });
+        expect(page1.changes.map((c) => c.id)).toEqual(ids.slice(0, 6));
+        // Written after the reader saw them (d02, d04), before it did (d10, d12), and new (n1).
+        await collection.update('d02', { v: 'seen, then changed' });
+        await collection.update('d10', { v: 'changed before seen' });
+        await collection.insert({ _id: 'n1', i: 20 });
+        await collection.delete('d04');
+        await collection.delete('d12');
+
+        const page2 = await collection.changes({ since: page1.checkpoint, limit: 6 });
+        expect(page2.changes.map((c) => c.id)).toEqual(['d06', 'd07', 'd08', 'd09', 'd11', 'd13']);
+        await collection.update('d13', { v: 'changed right after its page' });
+
+        const rest = await readAll(collection, page2.checkpoint, 6);
+        expect(rest.pages.map((page) => page.map((c) => c.id))).toEqual([
+          ['d14', 'd15', 'd16', 'd17', 'd18', 'd19'],
+          ['d02', 'd10', 'n1', 'd04', 'd12', 'd13'],
+        ]);
+        const all = [...page1.changes, ...page2.changes, ...rest.pages.flat()];
+        // Every id written is there, and the last entry of each is its state now.
+        const last = new Map(all.map((c) => [c.id, c]));
+        expect([...last.keys()].sort()).toEqual([...ids, 'n1'].sort());
+        for (const [id, change] of last) expect(change).toStrictEqual(await current(collection, id, 2));
+        // An id is repeated only when written again after the page that had it.
+        expect(all.length - last.size).toBe(3); // d02, d04 and d13
+        // Within a page, each id once.
+        for (const page of [page1.changes, page2.changes, ...rest.pages]) expect(new Set(page.map((c) => c.id)).size).toBe(page.length);
+
+        // A checkpoint can be read from again: from page 1's, everything written after it, each at its latest state.
+        const again = await readAll(collection, page1.checkpoint, 10_000);
+        expect(again.pages).toHaveLength(1);
+        expect(again.pages[0]!.map((c) => c.id)).toEqual([
+          'd06',
+          'd07',
+          'd08',
+          'd09',
+          'd11',
+          'd14',
+          'd15',
+          'd16',
+          'd17',
+          'd18',
+          'd19',
+          'd02',
+          'd10',
+          'n1',
+          'd04',
+          'd12',
+          'd13',
+        ]);
+        expect(again.checkpoint).toBe(rest.checkpoint);
+        // Reading everything from the start in pages of 1 agrees with one page of everything.
+        const ones = await readAll(collection, undefined, 1);
+        const whole = await collection.changes({ limit: 10_000 });
+        expect(ones.pages.flat()).toStrictEqual(whole.changes);
+        expect(ones.checkpoint).toBe(whole.checkpoint);
+        expect(whole.changes).toHaveLength(21);
+      },
+      { slow: true },
+    ),
+    test(
+      'limit defaults to 100 and may be anything from 1 to 10,000',
+      async ({ collection }) => {
+        const docs = Array.from({ length: 150 }, (_, i) => ({ _id: `k${String(i).padStart(3, '0')}`, i }));
+        await collection.bulkInsert(docs);
+        const first = await collection.changes();
+        expect(first.changes.map((c) => c.id)).toEqual(docs.slice(0, 100).map((d) => d._id));
+        const second = await collection.changes({ since: first.checkpoint });
+        expect(second.changes.map((c) => c.id)).toEqual(docs.slice(100).map((d) => d._id));
+        expect((await collection.changes({ since: second.checkpoint })).changes).toEqual([]);
+        expect((await collection.changes({ limit: 10_000 })).changes).toHaveLength(150);
+        expect((await collection.changes({ limit: 1 })).changes).toStrictEqual([{ id: 'k000', rev: 1, deleted: false, doc: { _id: 'k000', i: 0, _rev: 1 } }]);
+        expect((await collection.changes({ limit: 149 })).changes.at(-1)!.id).toBe('k148');
+      },
+      { slow: true },
+    ),
     test('a second Database on the same storage reads the same feed', async ({ db, storage, collection }) => {
       const second = Database.open({ name: db.name, storage }).collection(collection.name);
       await collection.insert({ _id: 'a', n: 1 });
@@ -208,7 +259,10 @@ export const feedCases = [
       expect(await second.get('b')).toStrictEqual(await collection.get('b'));
       // And purging through one is seen by the other.
       expect(await second.purgeTombstones()).toBe(1);
-      expect(summary((await collection.changes()).changes)).toEqual([['c', 2, false], ['b', 3, false]]);
+      expect(summary((await collection.changes()).changes)).toEqual([
+        ['c', 2, false],
+        ['b', 3, false],
+      ]);
     }),
     test('purgeTombstones removes the tombstones at or before a checkpoint, or all of them; live documents stay', async ({ collection }) => {
       await collection.bulkInsert([{ _id: 'a' }, { _id: 'b' }, { _id: 'c' }, { _id: 'd' }, { _id: 'e' }]);
@@ -219,20 +273,22 @@ export const feedCases = [
       await collection.update('d', { n: 1 });
 
       expect(await collection.purgeTombstones({ through })).toBe(2);
-      expect((await collection.changes()).changes).toStrictEqual([
-        live(await collection.get('e')),
-        tombstone('c', 2),
-        live(await collection.get('d')),
-      ]);
+      expect((await collection.changes()).changes).toStrictEqual([live(await collection.get('e')), tombstone('c', 2), live(await collection.get('d'))]);
       expect(await collection.purgeTombstones({ through })).toBe(0);
       // A checkpoint taken before the purge still reads on.
-      expect(summary((await collection.changes({ since: through })).changes)).toEqual([['c', 2, true], ['d', 2, false]]);
+      expect(summary((await collection.changes({ since: through })).changes)).toEqual([
+        ['c', 2, true],
+        ['d', 2, false],
+      ]);
 
       expect(await collection.purgeTombstones()).toBe(1);
       expect(await collection.purgeTombstones()).toBe(0);
       const after = await collection.changes();
       expect(after.changes).toStrictEqual([live(await collection.get('e')), live(await collection.get('d'))]);
-      expect(await collection.find().sort('_id').exec()).toStrictEqual([{ _id: 'd', n: 1, _rev: 2 }, { _id: 'e', _rev: 1 }]);
+      expect(await collection.find().sort('_id').exec()).toStrictEqual([
+        { _id: 'd', n: 1, _rev: 2 },
+        { _id: 'e', _rev: 1 },
+      ]);
       expect(await collection.count()).toBe(2);
       // Live documents keep being written as before.
       await collection.update('e', { n: 5 });

@@ -50,7 +50,13 @@ export const operatorCases = [
       expect(await afterUpdate(collection, 'missing', undefined, { v: increment(3) })).toBe(3);
       expect(await afterUpdate(collection, 'null', null, { v: increment(-1.5) })).toBe(-1.5);
       await collection.insert({ _id: 'several', a: 1 });
-      expect(await collection.update('several', { a: increment(1), b: increment(2), c: 'plain' })).toStrictEqual({ _id: 'several', a: 2, c: 'plain', b: 2, _rev: 2 });
+      expect(await collection.update('several', { a: increment(1), b: increment(2), c: 'plain' })).toStrictEqual({
+        _id: 'several',
+        a: 2,
+        c: 'plain',
+        b: 2,
+        _rev: 2,
+      });
     }),
     test('increment of a non-number field is a ValidationError and writes nothing', async ({ collection }) => {
       await collection.insert({ _id: 'a', s: '5', t: true, arr: [1], obj: { n: 1 }, n: 1 });
@@ -72,17 +78,28 @@ export const operatorCases = [
       expect(await afterUpdate(collection, 'dup', ['a', 'b'], { v: arrayUnion('b', 'c', 'c', 'a', 'd') })).toEqual(['a', 'b', 'c', 'd']);
       // Elements already repeated stay repeated: only the new values are checked.
       expect(await afterUpdate(collection, 'rep', ['a', 'a'], { v: arrayUnion('a', 'b') })).toEqual(['a', 'a', 'b']);
-      expect(await afterUpdate(collection, 'types', [1, 'x', true], { v: arrayUnion<JsonValue>('1', 1, 0, false, 'true', 'x') })).toEqual([1, 'x', true, '1', 0, false, 'true']);
+      expect(await afterUpdate(collection, 'types', [1, 'x', true], { v: arrayUnion<JsonValue>('1', 1, 0, false, 'true', 'x') })).toEqual([
+        1,
+        'x',
+        true,
+        '1',
+        0,
+        false,
+        'true',
+      ]);
       expect(await afterUpdate(collection, 'null', [1], { v: arrayUnion(null, null) })).toEqual([1, null]);
       expect(await afterUpdate(collection, 'has-null', [null, 'a'], { v: arrayUnion(null, 'b') })).toEqual([null, 'a', 'b']);
-      expect(await afterUpdate(collection, 'objects', [{ k: 1 }, { a: 1, b: 2 }], { v: arrayUnion({ k: 1 }, { k: 2 }, { b: 2, a: 1 }, { a: 1, b: 2 }, { k: '1' }) })).toEqual([
-        { k: 1 },
-        { a: 1, b: 2 },
-        { k: 2 },
-        { b: 2, a: 1 },
-        { k: '1' },
+      expect(
+        await afterUpdate(collection, 'objects', [{ k: 1 }, { a: 1, b: 2 }], { v: arrayUnion({ k: 1 }, { k: 2 }, { b: 2, a: 1 }, { a: 1, b: 2 }, { k: '1' }) }),
+      ).toEqual([{ k: 1 }, { a: 1, b: 2 }, { k: 2 }, { b: 2, a: 1 }, { k: '1' }]);
+      expect(await afterUpdate(collection, 'nested', [[1, 2], 1], { v: arrayUnion<JsonValue>([1, 2], [2, 1], [1], 1, [[1, 2]], []) })).toEqual([
+        [1, 2],
+        1,
+        [2, 1],
+        [1],
+        [[1, 2]],
+        [],
       ]);
-      expect(await afterUpdate(collection, 'nested', [[1, 2], 1], { v: arrayUnion<JsonValue>([1, 2], [2, 1], [1], 1, [[1, 2]], []) })).toEqual([[1, 2], 1, [2, 1], [1], [[1, 2]], []]);
       expect(await afterUpdate(collection, 'empty', [], { v: arrayUnion({ deep: [{ x: null }] }) })).toEqual([{ deep: [{ x: null }] }]);
       expect(await afterUpdate(collection, 'nothing', ['a'], { v: arrayUnion() })).toEqual(['a']);
       expect(await afterUpdate(collection, 'unicode', ['é'], { v: arrayUnion('é', 'e\u0301', '😀') })).toEqual(['é', 'e\u0301', '😀']);
@@ -100,8 +117,16 @@ export const operatorCases = [
       expect(await afterUpdate(collection, 'strings', [1, '1', 'a'], { v: arrayRemove('1', 'a', 'absent') })).toEqual([1]);
       expect(await afterUpdate(collection, 'bools', [true, 1, false, 0, 'true'], { v: arrayRemove<JsonValue>(true, 0) })).toEqual([1, false, 'true']);
       expect(await afterUpdate(collection, 'null', [null, 'a', null], { v: arrayRemove(null) })).toEqual(['a']);
-      expect(await afterUpdate(collection, 'objects', [{ k: 1 }, { k: 2 }, { a: 1, b: 2 }, { k: 1 }], { v: arrayRemove({ k: 1 }, { b: 2, a: 1 }) })).toEqual([{ k: 2 }, { a: 1, b: 2 }]);
-      expect(await afterUpdate(collection, 'nested', [[1, 2], [2, 1], 1, 2, [1], [[1, 2]]], { v: arrayRemove<JsonValue>([1, 2], 1) })).toEqual([[2, 1], 2, [1], [[1, 2]]]);
+      expect(await afterUpdate(collection, 'objects', [{ k: 1 }, { k: 2 }, { a: 1, b: 2 }, { k: 1 }], { v: arrayRemove({ k: 1 }, { b: 2, a: 1 }) })).toEqual([
+        { k: 2 },
+        { a: 1, b: 2 },
+      ]);
+      expect(await afterUpdate(collection, 'nested', [[1, 2], [2, 1], 1, 2, [1], [[1, 2]]], { v: arrayRemove<JsonValue>([1, 2], 1) })).toEqual([
+        [2, 1],
+        2,
+        [1],
+        [[1, 2]],
+      ]);
       expect(await afterUpdate(collection, 'everything', ['a', 'a'], { v: arrayRemove('a') })).toEqual([]);
       expect(await afterUpdate(collection, 'absent', ['a'], { v: arrayRemove('b') })).toEqual(['a']);
       expect(await afterUpdate(collection, 'nothing', ['a'], { v: arrayRemove() })).toEqual(['a']);
@@ -125,7 +150,12 @@ export const operatorCases = [
     }),
     test('deleteField removes a field; of a missing field it changes nothing but the revision', async ({ collection }) => {
       await collection.insert({ _id: 'a', keep: 1, drop: { deep: [1] }, also: null });
-      expect(await collection.update('a', { drop: deleteField(), also: deleteField(), added: true })).toStrictEqual({ _id: 'a', keep: 1, added: true, _rev: 2 });
+      expect(await collection.update('a', { drop: deleteField(), also: deleteField(), added: true })).toStrictEqual({
+        _id: 'a',
+        keep: 1,
+        added: true,
+        _rev: 2,
+      });
       expect(await collection.update('a', { never: deleteField() })).toStrictEqual({ _id: 'a', keep: 1, added: true, _rev: 3 });
       expect(await collection.get('a')).toStrictEqual({ _id: 'a', keep: 1, added: true, _rev: 3 });
       expect(await collection.find().where('drop').exists().count()).toBe(0);
@@ -144,22 +174,27 @@ export const operatorCases = [
     }),
     test('several operators in one write apply together, or not at all', async ({ collection }) => {
       await collection.insert({ _id: 'a', n: 1, tags: ['x', 'y'], seen: ['p'], gone: 1, s: 'text' });
-      expect(await collection.update('a', { n: increment(2), tags: arrayRemove('x'), seen: arrayUnion('q'), gone: deleteField(), plain: 'set' })).toStrictEqual({
-        _id: 'a',
-        n: 3,
-        tags: ['y'],
-        seen: ['p', 'q'],
-        s: 'text',
-        plain: 'set',
-        _rev: 2,
-      });
+      expect(await collection.update('a', { n: increment(2), tags: arrayRemove('x'), seen: arrayUnion('q'), gone: deleteField(), plain: 'set' })).toStrictEqual(
+        {
+          _id: 'a',
+          n: 3,
+          tags: ['y'],
+          seen: ['p', 'q'],
+          s: 'text',
+          plain: 'set',
+          _rev: 2,
+        },
+      );
       // One operator that cannot apply fails the whole write, plain fields included.
       await expectUnchanged(collection, 'a', collection.update('a', { n: increment(1), tags: arrayUnion('z'), plain: 'changed', s: increment(1) }));
       await expectUnchanged(collection, 'a', collection.update('a', { s: arrayUnion('z'), n: increment(1) }));
       expect(await collection.get('a')).toStrictEqual({ _id: 'a', n: 3, tags: ['y'], seen: ['p', 'q'], s: 'text', plain: 'set', _rev: 2 });
     }),
     test('bulkUpdate applies operators in order; one that cannot apply fails the batch', async ({ collection, storage }) => {
-      await collection.bulkInsert([{ _id: 'a', n: 1, tags: [] }, { _id: 'b', n: 'not a number' }]);
+      await collection.bulkInsert([
+        { _id: 'a', n: 1, tags: [] },
+        { _id: 'b', n: 'not a number' },
+      ]);
       const updated = await collection.bulkUpdate([
         { id: 'a', changes: { n: increment(1), tags: arrayUnion('x') } },
         { id: 'a', changes: { n: increment(10), tags: arrayUnion('x', 'y') } },
@@ -187,7 +222,9 @@ export const operatorCases = [
     }),
     test('upsert applies operators to the values of the document it replaces', async ({ collection }) => {
       // A new document: operators see missing fields.
-      expect(await collection.upsert({ _id: 'u', keep: 1, n: increment(5), tags: arrayUnion('a', 'a'), removed: arrayRemove('x'), gone: deleteField() })).toStrictEqual({
+      expect(
+        await collection.upsert({ _id: 'u', keep: 1, n: increment(5), tags: arrayUnion('a', 'a'), removed: arrayRemove('x'), gone: deleteField() }),
+      ).toStrictEqual({
         _id: 'u',
         keep: 1,
         n: 5,
@@ -196,7 +233,9 @@ export const operatorCases = [
       });
       // An existing one: the document is replaced, fields it does not name are dropped, operators read the old values.
       await collection.insert({ _id: 'e', n: 10, tags: ['a', 'b'], old: 'dropped', gone: 1 });
-      expect(await collection.upsert({ _id: 'e', n: increment(-2.5), tags: arrayRemove('a'), more: arrayUnion('m'), gone: deleteField(), fresh: true })).toStrictEqual({
+      expect(
+        await collection.upsert({ _id: 'e', n: increment(-2.5), tags: arrayRemove('a'), more: arrayUnion('m'), gone: deleteField(), fresh: true }),
+      ).toStrictEqual({
         _id: 'e',
         fresh: true,
         n: 7.5,
@@ -224,7 +263,13 @@ export const operatorCases = [
       await expectRejection(collection.bulkInsert([{ _id: 'b' }, { _id: 'a', tags: arrayUnion('x') }]), ValidationError, 'VALIDATION_ERROR');
       expect(await collection.count()).toBe(0);
       await collection.insert({ _id: 'a', o: { n: 1 }, list: [1] });
-      const nested = [{ o: { n: increment(1) } }, { o: { n: { deeper: deleteField() } } }, { list: [increment(1)] }, { list: [1, arrayUnion(2)] }, { o: [{ x: arrayRemove(1) }] }];
+      const nested = [
+        { o: { n: increment(1) } },
+        { o: { n: { deeper: deleteField() } } },
+        { list: [increment(1)] },
+        { list: [1, arrayUnion(2)] },
+        { o: [{ x: arrayRemove(1) }] },
+      ];
       for (const patch of nested) {
         await expectUnchanged(collection, 'a', collection.update('a', patch));
         await expectUnchanged(collection, 'a', collection.upsert({ _id: 'a', ...patch }));
@@ -232,7 +277,12 @@ export const operatorCases = [
         await expectRejection(collection.insert({ _id: 'b', ...patch }), ValidationError, 'VALIDATION_ERROR');
       }
       // Nor are they query values.
-      expect(() => collection.find().where('o').equals(increment(1) as never)).toThrow(expect.objectContaining({ code: expect.stringMatching(/ERROR/) }));
+      expect(() =>
+        collection
+          .find()
+          .where('o')
+          .equals(increment(1) as never),
+      ).toThrow(expect.objectContaining({ code: expect.stringMatching(/ERROR/) }));
       expect(await collection.find().exec()).toStrictEqual([{ _id: 'a', o: { n: 1 }, list: [1], _rev: 1 }]);
     }),
     test('an update with operators returns the stored document, and get agrees', async ({ collection }) => {

@@ -61,13 +61,23 @@ export const pageCases = [
       const docs = tied();
       const c = await filled(collection, docs);
       const { ids } = await allPages(c.find().where('group').equals(2).limit(3));
-      expect(ids).toEqual(idsOf(evaluate({ filter: null, sort: [{ path: '_id', direction: 'asc' }], skip: 0, limit: null }, docs.filter((d) => d.group === 2))));
+      expect(ids).toEqual(
+        idsOf(
+          evaluate(
+            { filter: null, sort: [{ path: '_id', direction: 'asc' }], skip: 0, limit: null },
+            docs.filter((d) => d.group === 2),
+          ),
+        ),
+      );
       const first = await c.find().limit(5).page();
       expect(idsOf(first.docs)).toEqual(['d00', 'd01', 'd02', 'd03', 'd04']);
       expect(idsOf(await c.find().after(first.next!).limit(2).exec())).toEqual(['d05', 'd06']);
     }),
     test('writes between pages: nothing repeated or skipped, nothing returned before the cursor', async ({ collection }) => {
-      const c = await filled(collection, Array.from({ length: 10 }, (_, i) => ({ _id: `p${i}`, n: i * 10 })));
+      const c = await filled(
+        collection,
+        Array.from({ length: 10 }, (_, i) => ({ _id: `p${i}`, n: i * 10 })),
+      );
       const query = c.find().sort('n').limit(3);
       const first = await query.page();
       expect(idsOf(first.docs)).toEqual(['p0', 'p1', 'p2']);
@@ -84,7 +94,10 @@ export const pageCases = [
       expect(idsOf(await query.after(first.next!).exec())).toEqual(['p2a', 'p3', 'after']);
     }),
     test('first() and exec() honour after; count() does not', async ({ collection }) => {
-      const c = await filled(collection, Array.from({ length: 6 }, (_, i) => ({ _id: `q${i}`, n: i })));
+      const c = await filled(
+        collection,
+        Array.from({ length: 6 }, (_, i) => ({ _id: `q${i}`, n: i })),
+      );
       const { next } = await c.find().sort('n', 'desc').limit(2).page();
       const rest = c.find().sort('n', 'desc').after(next!);
       expect((await rest.first())?._id).toBe('q3');
@@ -94,32 +107,67 @@ export const pageCases = [
     test('pages over a filter with a regular expression', async ({ collection }) => {
       const docs = Array.from({ length: 30 }, (_, i) => ({ _id: `r${String(i).padStart(2, '0')}`, word: i % 3 === 0 ? `Match-${i}` : `other-${i}`, n: i % 5 }));
       const c = await filled(collection, docs);
-      const base = c.find().where('word').matches(/^match/i).sort('n', 'desc');
+      const base = c
+        .find()
+        .where('word')
+        .matches(/^match/i)
+        .sort('n', 'desc');
       const { ids } = await allPages(base.limit(4));
       expect(ids).toEqual(idsOf(evaluate({ ...base.toQuery() }, docs)));
     }),
     test('a sort on long values still pages: the cursor carries them', async ({ collection }) => {
       const long = (c: string) => c.repeat(50_000);
-      await collection.bulkInsert([{ _id: 'l1', s: long('a') }, { _id: 'l2', s: long('b') }, { _id: 'l3', s: long('b') }]);
+      await collection.bulkInsert([
+        { _id: 'l1', s: long('a') },
+        { _id: 'l2', s: long('b') },
+        { _id: 'l3', s: long('b') },
+      ]);
       const query = collection.find().sort('s').limit(1);
       const { ids } = await allPages(query);
       expect(ids).toEqual(['l1', 'l2', 'l3']);
     }),
     test('bad cursors and misuse are QueryErrors', async ({ collection }) => {
-      const c = await filled(collection, Array.from({ length: 5 }, (_, i) => ({ _id: `b${i}`, n: i })));
+      const c = await filled(
+        collection,
+        Array.from({ length: 5 }, (_, i) => ({ _id: `b${i}`, n: i })),
+      );
       const { next } = await c.find().sort('n').limit(2).page();
       expect(next).toEqual(expect.any(String));
       expectThrow(() => c.find().sort('n', 'desc').after(next!), QueryError, 'QUERY_ERROR');
       expectThrow(() => c.find().after(next!), QueryError, 'QUERY_ERROR');
       expectThrow(() => c.find().sort('n').sort('_id').after(next!), QueryError, 'QUERY_ERROR');
       for (const bad of ['', 'not a cursor!', 'e30', btoa('[1,[],[],"x"]'), `${next!.slice(0, -3)}`, 42, null]) {
-        expectThrow(() => c.find().sort('n').after(bad as string), QueryError, 'QUERY_ERROR');
+        expectThrow(
+          () =>
+            c
+              .find()
+              .sort('n')
+              .after(bad as string),
+          QueryError,
+          'QUERY_ERROR',
+        );
       }
       expectThrow(() => c.find().sort('n').after(next!).sort('_id'), QueryError, 'QUERY_ERROR');
       // Parsed JSON of any shape inside, and positions from outside that no document has.
       const encode = (value: unknown) => btoa(JSON.stringify(value)).replaceAll('+', '-').replaceAll('/', '_').replace(/=+$/, '');
-      expectThrow(() => c.find().sort('n').after(encode([1, [[{ toString: 1 }, 'asc']], [1], 'a'])), QueryError, 'QUERY_ERROR');
-      expectThrow(() => c.find().sort('n').after(encode([1, [['n', { toString: 1 }]], [1], 'a'])), QueryError, 'QUERY_ERROR');
+      expectThrow(
+        () =>
+          c
+            .find()
+            .sort('n')
+            .after(encode([1, [[{ toString: 1 }, 'asc']], [1], 'a'])),
+        QueryError,
+        'QUERY_ERROR',
+      );
+      expectThrow(
+        () =>
+          c
+            .find()
+            .sort('n')
+            .after(encode([1, [['n', { toString: 1 }]], [1], 'a'])),
+        QueryError,
+        'QUERY_ERROR',
+      );
       expectThrow(() => c.query({ sort: [{ path: '_id', direction: 'asc' }], after: { values: [5], id: 'b1' } }), QueryError, 'QUERY_ERROR');
       expectThrow(() => c.query({ sort: [{ path: '_id', direction: 'asc' }], after: { values: [null], id: 'b1' } }), QueryError, 'QUERY_ERROR');
       expectThrow(() => c.query({ sort: [{ path: 'n', direction: 'asc' }], after: { values: [1], id: '\ud800' } }), QueryError, 'QUERY_ERROR');

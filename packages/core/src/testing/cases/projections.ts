@@ -20,19 +20,36 @@ export const projectionCases = [
         { _id: 'c', _rev: 1, note: 'hi' },
       ]);
       expect(await collection.find().where('profile.age').gt(35).select('userId').first()).toStrictEqual({ _id: 'b', _rev: 1, userId: 'u2' });
-      expect(await collection.find().sort('_id').select('odd key', '_id').exec()).toStrictEqual([{ _id: 'a', _rev: 1 }, { _id: 'b', _rev: 1 }, { _id: 'c', _rev: 1, 'odd key': "it's" }]);
-      expect(await collection.find().sort('_id').select().exec()).toStrictEqual([{ _id: 'a', _rev: 1 }, { _id: 'b', _rev: 1 }, { _id: 'c', _rev: 1 }]);
+      expect(await collection.find().sort('_id').select('odd key', '_id').exec()).toStrictEqual([
+        { _id: 'a', _rev: 1 },
+        { _id: 'b', _rev: 1 },
+        { _id: 'c', _rev: 1, 'odd key': "it's" },
+      ]);
+      expect(await collection.find().sort('_id').select().exec()).toStrictEqual([
+        { _id: 'a', _rev: 1 },
+        { _id: 'b', _rev: 1 },
+        { _id: 'c', _rev: 1 },
+      ]);
       expect(await collection.find().where('title').matches(/^w/i).select('n').exec()).toStrictEqual([{ _id: 'a', _rev: 1, n: 3 }]);
       expect(await collection.find().sort('n').skip(1).limit(1).select('n', 'nowhere').exec()).toStrictEqual([{ _id: 'c', _rev: 1, n: 2 }]);
       // select() again replaces the fields; count() ignores it.
-      expect(await collection.find().select('title').select('n').sort('n').exec()).toStrictEqual([{ _id: 'b', _rev: 1, n: 1 }, { _id: 'c', _rev: 1, n: 2 }, { _id: 'a', _rev: 1, n: 3 }]);
+      expect(await collection.find().select('title').select('n').sort('n').exec()).toStrictEqual([
+        { _id: 'b', _rev: 1, n: 1 },
+        { _id: 'c', _rev: 1, n: 2 },
+        { _id: 'a', _rev: 1, n: 3 },
+      ]);
       expect(await collection.find().select('title').count()).toBe(3);
     }),
     test('pages of a projection carry their cursor without the sort fields', async ({ collection }) => {
       await collection.bulkInsert(Array.from({ length: 9 }, (_, i) => ({ _id: `p${i}`, n: i % 3, label: `L${i}` })));
       const query = collection.find().sort('n', 'desc').select('label').limit(4);
       const first = await query.page();
-      expect(first.docs).toStrictEqual([{ _id: 'p2', _rev: 1, label: 'L2' }, { _id: 'p5', _rev: 1, label: 'L5' }, { _id: 'p8', _rev: 1, label: 'L8' }, { _id: 'p1', _rev: 1, label: 'L1' }]);
+      expect(first.docs).toStrictEqual([
+        { _id: 'p2', _rev: 1, label: 'L2' },
+        { _id: 'p5', _rev: 1, label: 'L5' },
+        { _id: 'p8', _rev: 1, label: 'L8' },
+        { _id: 'p1', _rev: 1, label: 'L1' },
+      ]);
       const second = await query.after(first.next!).page();
       expect(idsOf(second.docs)).toEqual(['p4', 'p7', 'p0', 'p3']);
       // _id, the revision and the selected field; no sort field.

@@ -71,7 +71,12 @@ export const queryCases = [
       expect(await ids(c.find().where('name').startsWith('a'))).toEqual(['p02']);
       expect(await ids(c.find().where('name').startsWith('Ém'))).toEqual(['p04']);
       expect(await ids(c.find().where('name').startsWith(''))).toEqual(ALL);
-      await c.bulkInsert([{ _id: 'x1', name: 'a%c' }, { _id: 'x2', name: 'a_c' }, { _id: 'x3', name: 'abc' }, { _id: 'x4', name: 'A%C' }]);
+      await c.bulkInsert([
+        { _id: 'x1', name: 'a%c' },
+        { _id: 'x2', name: 'a_c' },
+        { _id: 'x3', name: 'abc' },
+        { _id: 'x4', name: 'A%C' },
+      ]);
       expect(await ids(c.find().where('name').startsWith('a%'))).toEqual(['x1']);
       expect(await ids(c.find().where('name').startsWith('a_'))).toEqual(['x2']);
     }),
@@ -82,7 +87,11 @@ export const queryCases = [
       expect(await ids(c.find().where('name').contains('ar'))).toEqual(['p06']);
       expect(await ids(c.find().where('name').contains('AR'))).toEqual([]);
       expect(await ids(c.find().where('city').contains('o'))).toEqual(['p01', 'p02', 'p03', 'p06']);
-      await c.bulkInsert([{ _id: 'x1', name: '100% sure' }, { _id: 'x2', name: 'snake_case' }, { _id: 'x3', name: '100 x sure' }]);
+      await c.bulkInsert([
+        { _id: 'x1', name: '100% sure' },
+        { _id: 'x2', name: 'snake_case' },
+        { _id: 'x3', name: '100 x sure' },
+      ]);
       expect(await ids(c.find().where('name').contains('0%'))).toEqual(['x1']);
       expect(await ids(c.find().where('name').contains('e_c'))).toEqual(['x2']);
     }),
@@ -100,7 +109,11 @@ export const queryCases = [
       const docs = Array.from({ length: 40 }, (_, i) => ({ _id: `d${String(i).padStart(2, '0')}`, i, word: i % 3 === 0 ? `match-${i}` : `other-${i}` }));
       await collection.bulkInsert(docs);
       const matching = docs.filter((d) => d.word.startsWith('match'));
-      const query = collection.find().where('word').matches(/^MATCH-\d+$/i).sort('i', 'desc');
+      const query = collection
+        .find()
+        .where('word')
+        .matches(/^MATCH-\d+$/i)
+        .sort('i', 'desc');
       expect(await query.count()).toBe(matching.length);
       expect(idsOf(await query.skip(2).limit(5).exec())).toEqual(idsOf([...matching].reverse().slice(2, 7)));
       expect(idsOf(await query.where('i').gt(10).limit(3).exec())).toEqual(['d39', 'd36', 'd33']);
@@ -123,7 +136,14 @@ export const queryCases = [
     }),
     test('or groups', async ({ collection }) => {
       const c = await people(collection);
-      const q = c.find().where('active').equals(true).or((g) => g.where('city').equals('London'), (g) => g.where('age').gt(80));
+      const q = c
+        .find()
+        .where('active')
+        .equals(true)
+        .or(
+          (g) => g.where('city').equals('London'),
+          (g) => g.where('age').gt(80),
+        );
       expect(await ids(q)).toEqual(['p01', 'p03']);
       expect(await q.count()).toBe(2);
       expect(await ids(c.find().or((g) => g.where('name').equals('Ken')))).toEqual(['p07']);
@@ -132,16 +152,35 @@ export const queryCases = [
       const c = await people(collection);
       const q1 = c.find().or(
         (g) => g.where('city').equals('Paris'),
-        (g) => g.and((h) => h.where('tags').contains('code'), (h) => h.where('age').lt(40)),
+        (g) =>
+          g.and(
+            (h) => h.where('tags').contains('code'),
+            (h) => h.where('age').lt(40),
+          ),
       );
       expect(await ids(q1)).toEqual(['p01', 'p04']);
-      const q2 = c.find().where('tags').contains('code').or(
-        (g) => g.where('name').startsWith('G'),
-        (g) => g.or((h) => h.where('profile.lang').equals('en').where('age').gte(40), (h) => h.where('age').exists(false)),
-      );
+      const q2 = c
+        .find()
+        .where('tags')
+        .contains('code')
+        .or(
+          (g) => g.where('name').startsWith('G'),
+          (g) =>
+            g.or(
+              (h) => h.where('profile.lang').equals('en').where('age').gte(40),
+              (h) => h.where('age').exists(false),
+            ),
+        );
       expect(await ids(q2)).toEqual(['p02', 'p03', 'p06']);
       expect(await q2.count()).toBe(3);
-      const q3 = c.find().and((g) => g.or((h) => h.where('age').lt(10), (h) => h.where('age').gt(80)), (g) => g.where('name').notEquals('Grace'));
+      const q3 = c.find().and(
+        (g) =>
+          g.or(
+            (h) => h.where('age').lt(10),
+            (h) => h.where('age').gt(80),
+          ),
+        (g) => g.where('name').notEquals('Grace'),
+      );
       expect(await ids(q3)).toEqual(['p07']);
     }),
   ]),
@@ -155,7 +194,13 @@ export const queryCases = [
     test('without a sort, limit and skip still return that many distinct matches', async ({ collection }) => {
       const c = await people(collection);
       const active = ['p01', 'p03', 'p05', 'p06'];
-      for (const [skip, limit, expected] of [[0, 2, 2], [1, 2, 2], [3, 5, 1], [4, 1, 0], [0, 0, 0]] as const) {
+      for (const [skip, limit, expected] of [
+        [0, 2, 2],
+        [1, 2, 2],
+        [3, 5, 1],
+        [4, 1, 0],
+        [0, 0, 0],
+      ] as const) {
         const found = idsOf(await c.find().where('active').equals(true).skip(skip).limit(limit).exec());
         expect(found, `skip ${skip} limit ${limit}`).toHaveLength(expected);
         expect(new Set(found).size).toBe(found.length);
@@ -197,7 +242,11 @@ export const queryCases = [
     test('skip and limit pages tile the results exactly, even with ties', async ({ collection }) => {
       const docs = Array.from({ length: 61 }, (_, i) => ({ _id: `d${(i * 37) % 61}`, group: i % 4, half: i % 2 === 0 ? 'even' : null }));
       await collection.bulkInsert(docs);
-      for (const base of [collection.find().sort('group', 'desc'), collection.find().sort('half').sort('group'), collection.find().where('group').gt(0).sort('_id')]) {
+      for (const base of [
+        collection.find().sort('group', 'desc'),
+        collection.find().sort('half').sort('group'),
+        collection.find().where('group').gt(0).sort('_id'),
+      ]) {
         const all = idsOf(await base.exec());
         const pages: Array<string | null> = [];
         for (let skip = 0; skip < all.length + 7; skip += 7) pages.push(...idsOf(await base.skip(skip).limit(7).exec()));

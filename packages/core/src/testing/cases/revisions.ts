@@ -63,8 +63,14 @@ export const revisionCases = [
       const created = await collection.upsert({ _id: 'b', n: 1 });
       expect(created).toStrictEqual({ _id: 'b', n: 1, _rev: 1 });
 
-      const bulk = await collection.bulkUpdate([{ id: 'b', changes: { n: 2 } }, { id: 'a', changes: { m: 1 } }]);
-      expect(bulk.map((d) => [d._id, d._rev])).toEqual([['b', 2], ['a', 5]]);
+      const bulk = await collection.bulkUpdate([
+        { id: 'b', changes: { n: 2 } },
+        { id: 'a', changes: { m: 1 } },
+      ]);
+      expect(bulk.map((d) => [d._id, d._rev])).toEqual([
+        ['b', 2],
+        ['a', 5],
+      ]);
       expect((await collection.getMany(['a', 'b'])).map((d) => d?._rev)).toEqual([5, 2]);
 
       // An update that changes nothing is still a write.
@@ -79,8 +85,16 @@ export const revisionCases = [
     test('bulk writes give each document its revision; the same id twice in a bulkUpdate is two writes', async ({ collection }) => {
       const inserted = await collection.bulkInsert([{ _id: 'x' }, { _id: 'y', n: 1 }, { n: 2 }]);
       expect(inserted.map((d) => d._rev)).toEqual([1, 1, 1]);
-      const updated = await collection.bulkUpdate([{ id: 'x', changes: { n: 1 } }, { id: 'x', changes: { n: 2 } }, { id: 'y', changes: { n: increment(1) } }]);
-      expect(updated.map((d) => [d._id, d.n, d._rev])).toEqual([['x', 1, 2], ['x', 2, 3], ['y', 2, 2]]);
+      const updated = await collection.bulkUpdate([
+        { id: 'x', changes: { n: 1 } },
+        { id: 'x', changes: { n: 2 } },
+        { id: 'y', changes: { n: increment(1) } },
+      ]);
+      expect(updated.map((d) => [d._id, d.n, d._rev])).toEqual([
+        ['x', 1, 2],
+        ['x', 2, 3],
+        ['y', 2, 2],
+      ]);
       expect(await collection.get('x')).toStrictEqual({ _id: 'x', n: 2, _rev: 3 });
       expect(await collection.bulkDelete(['x', 'y', 'missing'])).toBe(2);
       expect(await feedRev(collection, 'x')).toBe(4);
@@ -109,15 +123,28 @@ export const revisionCases = [
       expect(await collection.upsert({ _id: 'b', _rev: 7 })).toStrictEqual({ _id: 'b', _rev: 1 });
       expect(await collection.bulkInsert([{ _id: 'c', _rev: -3 }])).toStrictEqual([{ _id: 'c', _rev: 1 }]);
       expect(await collection.bulkUpdate([{ id: 'c', changes: { _rev: 40 } }])).toStrictEqual([{ _id: 'c', _rev: 2 }]);
-      expect(await collection.getMany(['a', 'b', 'c'])).toStrictEqual([{ _id: 'a', n: 3, _rev: 4 }, { _id: 'b', _rev: 1 }, { _id: 'c', _rev: 2 }]);
+      expect(await collection.getMany(['a', 'b', 'c'])).toStrictEqual([
+        { _id: 'a', n: 3, _rev: 4 },
+        { _id: 'b', _rev: 1 },
+        { _id: 'c', _rev: 2 },
+      ]);
       await expectRejection(collection.update('a', { _rev: increment(1) } as never), ValidationError, 'VALIDATION_ERROR');
       expect(await collection.get('a')).toStrictEqual({ _id: 'a', n: 3, _rev: 4 });
     }),
     test('find, getMany and select() return _rev with each document', async ({ collection }) => {
-      await collection.bulkInsert([{ _id: 'a', n: 1, x: 'a' }, { _id: 'b', n: 2, x: 'b' }]);
+      await collection.bulkInsert([
+        { _id: 'a', n: 1, x: 'a' },
+        { _id: 'b', n: 2, x: 'b' },
+      ]);
       await collection.update('b', { n: 3 });
-      expect(await collection.find().sort('_id').exec()).toStrictEqual([{ _id: 'a', n: 1, x: 'a', _rev: 1 }, { _id: 'b', n: 3, x: 'b', _rev: 2 }]);
-      expect(await collection.find().select('n').sort('n', 'desc').exec()).toStrictEqual([{ _id: 'b', n: 3, _rev: 2 }, { _id: 'a', n: 1, _rev: 1 }]);
+      expect(await collection.find().sort('_id').exec()).toStrictEqual([
+        { _id: 'a', n: 1, x: 'a', _rev: 1 },
+        { _id: 'b', n: 3, x: 'b', _rev: 2 },
+      ]);
+      expect(await collection.find().select('n').sort('n', 'desc').exec()).toStrictEqual([
+        { _id: 'b', n: 3, _rev: 2 },
+        { _id: 'a', n: 1, _rev: 1 },
+      ]);
       expect(await collection.find().where('n').equals(3).first()).toStrictEqual({ _id: 'b', n: 3, x: 'b', _rev: 2 });
       expect(await collection.getMany(['b', 'missing', 'a'])).toStrictEqual([{ _id: 'b', n: 3, x: 'b', _rev: 2 }, null, { _id: 'a', n: 1, x: 'a', _rev: 1 }]);
     }),
@@ -198,7 +225,11 @@ export const revisionCases = [
       expect(await collection.find().exec()).toStrictEqual([{ _id: 'a', n: 1, _rev: 1 }]);
     }),
     test('bulkUpdate with expectedRev: all current writes every change', async ({ collection }) => {
-      await collection.bulkInsert([{ _id: 'a', n: 1 }, { _id: 'b', n: 1 }, { _id: 'c', n: 1 }]);
+      await collection.bulkInsert([
+        { _id: 'a', n: 1 },
+        { _id: 'b', n: 1 },
+        { _id: 'c', n: 1 },
+      ]);
       await collection.update('b', { n: 2 });
       const updated = await collection.bulkUpdate([
         { id: 'a', changes: { n: 10 }, expectedRev: 1 },
@@ -220,7 +251,12 @@ export const revisionCases = [
       ]);
     }),
     test('bulkUpdate with one stale expectedRev among several is a ConflictError; atomic storage writes none of it', async ({ collection, storage }) => {
-      await collection.bulkInsert([{ _id: 'a', n: 1 }, { _id: 'b', n: 1 }, { _id: 'c', n: 1 }, { _id: 'd', n: 1 }]);
+      await collection.bulkInsert([
+        { _id: 'a', n: 1 },
+        { _id: 'b', n: 1 },
+        { _id: 'c', n: 1 },
+        { _id: 'd', n: 1 },
+      ]);
       await collection.update('c', { n: 2 });
       const before = await collection.find().sort('_id').exec();
       await expectConflict(
@@ -271,9 +307,7 @@ export const revisionCases = [
     }),
     test('10 concurrent updates expecting the same revision: exactly one wins, the others are ConflictErrors', async ({ collection }) => {
       await collection.insert({ _id: 'race', winner: null });
-      const results = await Promise.allSettled(
-        Array.from({ length: 10 }, (_, i) => collection.update('race', { winner: i }, { expectedRev: 1 })),
-      );
+      const results = await Promise.allSettled(Array.from({ length: 10 }, (_, i) => collection.update('race', { winner: i }, { expectedRev: 1 })));
       const fulfilled = results.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
       const rejected = results.flatMap((r) => (r.status === 'rejected' ? [r.reason as unknown] : []));
       expect(fulfilled).toHaveLength(1);
@@ -285,12 +319,16 @@ export const revisionCases = [
       expect(fulfilled[0]).toStrictEqual({ _id: 'race', winner: expect.any(Number), _rev: 2 });
       expect(await collection.get('race')).toStrictEqual(fulfilled[0]);
     }),
-    test('40 concurrent increments all count', async ({ collection }) => {
-      await collection.insert({ _id: 'counter', n: 0 });
-      const results = await Promise.all(Array.from({ length: 40 }, () => collection.update('counter', { n: increment(1) })));
-      expect(results.map((doc) => doc._rev).sort((a, b) => a - b)).toEqual(Array.from({ length: 40 }, (_, i) => i + 2));
-      expect(results.map((doc) => doc.n).sort((a, b) => (a as number) - (b as number))).toEqual(Array.from({ length: 40 }, (_, i) => i + 1));
-      expect(await collection.get('counter')).toStrictEqual({ _id: 'counter', n: 40, _rev: 41 });
-    }, { slow: true }),
+    test(
+      '40 concurrent increments all count',
+      async ({ collection }) => {
+        await collection.insert({ _id: 'counter', n: 0 });
+        const results = await Promise.all(Array.from({ length: 40 }, () => collection.update('counter', { n: increment(1) })));
+        expect(results.map((doc) => doc._rev).sort((a, b) => a - b)).toEqual(Array.from({ length: 40 }, (_, i) => i + 2));
+        expect(results.map((doc) => doc.n).sort((a, b) => (a as number) - (b as number))).toEqual(Array.from({ length: 40 }, (_, i) => i + 1));
+        expect(await collection.get('counter')).toStrictEqual({ _id: 'counter', n: 40, _rev: 41 });
+      },
+      { slow: true },
+    ),
   ]),
 ];

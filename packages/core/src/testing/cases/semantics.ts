@@ -169,9 +169,23 @@ export const semanticsCases = [
       ]);
       expect(await idsFound(collection.find().sort('n'))).toEqual(['g', 'i', 'h', 'a', 'b', 'd', 'c', 'f', 'e']);
       expect(await idsFound(collection.find().where('n').equals(2))).toEqual(['a']);
-      expect(await idsFound(collection.find().where('n').equals(0.1 + 0.2))).toEqual(['h']);
+      expect(
+        await idsFound(
+          collection
+            .find()
+            .where('n')
+            .equals(0.1 + 0.2),
+        ),
+      ).toEqual(['h']);
       expect(await idsFound(collection.find().where('n').equals(0.3))).toEqual(['i']);
-      expect(await idsFound(collection.find().where('n').gt(Number.MAX_SAFE_INTEGER - 1))).toEqual(['e']);
+      expect(
+        await idsFound(
+          collection
+            .find()
+            .where('n')
+            .gt(Number.MAX_SAFE_INTEGER - 1),
+        ),
+      ).toEqual(['e']);
       expect(await idsFound(collection.find().where('n').gt(2).where('n').lt(10))).toEqual(['b', 'd']);
     }),
   ]),
@@ -179,12 +193,48 @@ export const semanticsCases = [
   group('mixed types and whole values', [
     test('ascending sort over mixed types: missing/null < numbers < strings < objects < arrays < booleans', async ({ collection }) => {
       const q = await mixed(collection);
-      const ascending = ['missing', 'null', 'neg', 'zero', 'one', 'big', 'str-empty', 'str-1', 'str-10', 'str-a', 'obj', 'obj-empty', 'arr', 'arr-1', 'arr-empty', 'false', 'true'];
+      const ascending = [
+        'missing',
+        'null',
+        'neg',
+        'zero',
+        'one',
+        'big',
+        'str-empty',
+        'str-1',
+        'str-10',
+        'str-a',
+        'obj',
+        'obj-empty',
+        'arr',
+        'arr-1',
+        'arr-empty',
+        'false',
+        'true',
+      ];
       expect(await q(collection.find().sort('v'))).toEqual(ascending);
     }),
     test('descending sort over mixed types reverses it, ties still by _id ascending', async ({ collection }) => {
       const q = await mixed(collection);
-      const descending = ['true', 'false', 'arr-empty', 'arr-1', 'arr', 'obj-empty', 'obj', 'str-a', 'str-10', 'str-1', 'str-empty', 'big', 'one', 'zero', 'neg', 'missing', 'null'];
+      const descending = [
+        'true',
+        'false',
+        'arr-empty',
+        'arr-1',
+        'arr',
+        'obj-empty',
+        'obj',
+        'str-a',
+        'str-10',
+        'str-1',
+        'str-empty',
+        'big',
+        'one',
+        'zero',
+        'neg',
+        'missing',
+        'null',
+      ];
       expect(await q(collection.find().sort('v', 'desc'))).toEqual(descending);
     }),
     test('arrays and objects compare as whole values', async ({ collection }) => {
@@ -196,7 +246,14 @@ export const semanticsCases = [
       expect(await q(collection.find().where('v').equals({ a: 1 }))).toEqual(['obj']);
       expect(await q(collection.find().where('v').equals({}))).toEqual(['obj-empty']);
       expect(await q(collection.find().where('v').equals({ a: '1' }))).toEqual([]);
-      expect(await q(collection.find().where('v').in([[1], {}]))).toEqual(['arr-1', 'obj-empty']);
+      expect(
+        await q(
+          collection
+            .find()
+            .where('v')
+            .in([[1], {}]),
+        ),
+      ).toEqual(['arr-1', 'obj-empty']);
       expect(await q(collection.find().where('v').notEquals([1]))).toEqual(allBut('arr-1'));
       // A scalar never matches an array holding it: arrays are values, not sets of values.
       expect(await q(collection.find().where('v').equals('a'))).toEqual(['str-a']);
@@ -208,11 +265,39 @@ export const semanticsCases = [
         { _id: 'c', v: [[1, 2], { k: null }] },
         { _id: 'd', v: { x: 1.5, s: 'é😀' } },
       ]);
-      expect(await idsFound(collection.find().where('v').equals({ x: 1, y: [1, { z: true }] }))).toEqual(['a']);
-      expect(await idsFound(collection.find().where('v').equals({ y: [1, { z: true }], x: 1 }))).toEqual(['b']);
-      expect(await idsFound(collection.find().where('v').equals([[1, 2], { k: null }]))).toEqual(['c']);
+      expect(
+        await idsFound(
+          collection
+            .find()
+            .where('v')
+            .equals({ x: 1, y: [1, { z: true }] }),
+        ),
+      ).toEqual(['a']);
+      expect(
+        await idsFound(
+          collection
+            .find()
+            .where('v')
+            .equals({ y: [1, { z: true }], x: 1 }),
+        ),
+      ).toEqual(['b']);
+      expect(
+        await idsFound(
+          collection
+            .find()
+            .where('v')
+            .equals([[1, 2], { k: null }]),
+        ),
+      ).toEqual(['c']);
       expect(await idsFound(collection.find().where('v').equals({ x: 1.5, s: 'é😀' }))).toEqual(['d']);
-      expect(await idsFound(collection.find().where('v').in([{ y: [1, { z: true }], x: 1 }, [[1, 2], { k: null }]]))).toEqual(['b', 'c']);
+      expect(
+        await idsFound(
+          collection
+            .find()
+            .where('v')
+            .in([{ y: [1, { z: true }], x: 1 }, [[1, 2], { k: null }]]),
+        ),
+      ).toEqual(['b', 'c']);
     }),
     test('contains compares array elements by type and whole value', async ({ collection }) => {
       await collection.bulkInsert([
@@ -226,8 +311,7 @@ export const semanticsCases = [
         { _id: 't8', tags: 1 },
         { _id: 't9' },
       ]);
-      const ids = async (value: JsonValue) =>
-        await idsFound(collection.find().where('tags').contains(value));
+      const ids = async (value: JsonValue) => await idsFound(collection.find().where('tags').contains(value));
       expect(await ids('a')).toEqual(['t1', 't7']);
       expect(await ids(1)).toEqual(['t2']);
       expect(await ids(true)).toEqual(['t3']);
@@ -271,8 +355,22 @@ export const semanticsCases = [
       expect(await idsFound(collection.find().where('w').contains('\u0301'))).toEqual(['nfd']);
       expect(await idsFound(collection.find().where('w').matches(/^é$/i))).toEqual(['nfc', 'upper']);
       expect(await idsFound(collection.find().where('w').matches(/^.$/u))).toEqual(['nfc', 'upper']);
-      expect(await idsFound(collection.find().where('w').matches(/^.. ok$/))).toEqual(['emoji']);
-      expect(await idsFound(collection.find().where('w').matches(/^. ok$/u))).toEqual(['emoji']);
+      expect(
+        await idsFound(
+          collection
+            .find()
+            .where('w')
+            .matches(/^.. ok$/),
+        ),
+      ).toEqual(['emoji']);
+      expect(
+        await idsFound(
+          collection
+            .find()
+            .where('w')
+            .matches(/^. ok$/u),
+        ),
+      ).toEqual(['emoji']);
       expect(await idsFound(collection.find().where('w').in(['É', 'x']))).toEqual(['upper']);
     }),
   ]),

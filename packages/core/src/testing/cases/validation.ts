@@ -65,7 +65,10 @@ export const validationCases = [
         // A cycle is reported where it closes, which is one level deeper once _id is taken out.
         if (!what.includes('cycle')) expect(error.path, what).toBe(path);
         await expectRejection(
-          collection.bulkUpdate([{ id: 'existing', changes: { v: 2 } }, { id: 'existing', changes: patch }]),
+          collection.bulkUpdate([
+            { id: 'existing', changes: { v: 2 } },
+            { id: 'existing', changes: patch },
+          ]),
           ValidationError,
           'VALIDATION_ERROR',
         );
@@ -83,7 +86,14 @@ export const validationCases = [
         await expectRejection(collection.update(bad, { v: 2 }), ValidationError, 'VALIDATION_ERROR');
         await expectRejection(collection.delete(bad), ValidationError, 'VALIDATION_ERROR');
         await expectRejection(collection.bulkDelete(['existing', bad]), ValidationError, 'VALIDATION_ERROR');
-        await expectRejection(collection.bulkUpdate([{ id: 'existing', changes: { v: 3 } }, { id: bad, changes: { v: 3 } }]), ValidationError, 'VALIDATION_ERROR');
+        await expectRejection(
+          collection.bulkUpdate([
+            { id: 'existing', changes: { v: 3 } },
+            { id: bad, changes: { v: 3 } },
+          ]),
+          ValidationError,
+          'VALIDATION_ERROR',
+        );
       }
       await expectRejection(collection.getMany('existing' as unknown as string[]), ValidationError, 'VALIDATION_ERROR');
       await expectRejection(collection.bulkInsert({ _id: 'x' } as unknown as AnyDocument[]), ValidationError, 'VALIDATION_ERROR');
@@ -103,13 +113,49 @@ export const validationCases = [
         ['empty path segment', () => find().where('a..b').equals(1)],
         ['__proto__ path', () => find().where('__proto__.x').equals(1)],
         ['quote in path', () => find().where('a"b').equals(1)],
-        ['equals(undefined)', () => find().where('a').equals(undefined as unknown as null)],
+        [
+          'equals(undefined)',
+          () =>
+            find()
+              .where('a')
+              .equals(undefined as unknown as null),
+        ],
         ['gt(NaN)', () => find().where('a').gt(Number.NaN)],
-        ['gt(null)', () => find().where('a').gt(null as unknown as number)],
-        ['gt(Date)', () => find().where('a').gt(new Date() as unknown as number)],
-        ['in(not an array)', () => find().where('a').in('a' as unknown as [])],
-        ['Date value', () => find().where('a').equals(new Date() as unknown as null)],
-        ['startsWith(number)', () => find().where('a').startsWith(1 as unknown as string)],
+        [
+          'gt(null)',
+          () =>
+            find()
+              .where('a')
+              .gt(null as unknown as number),
+        ],
+        [
+          'gt(Date)',
+          () =>
+            find()
+              .where('a')
+              .gt(new Date() as unknown as number),
+        ],
+        [
+          'in(not an array)',
+          () =>
+            find()
+              .where('a')
+              .in('a' as unknown as []),
+        ],
+        [
+          'Date value',
+          () =>
+            find()
+              .where('a')
+              .equals(new Date() as unknown as null),
+        ],
+        [
+          'startsWith(number)',
+          () =>
+            find()
+              .where('a')
+              .startsWith(1 as unknown as string),
+        ],
         ['invalid regex', () => find().where('a').matches('(')],
         ['unsupported regex flag', () => find().where('a').matches('a', 'x')],
         ['bad sort direction', () => find().sort('a', 'up' as 'asc')],

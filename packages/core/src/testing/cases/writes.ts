@@ -34,7 +34,7 @@ export function everyKindOfValue(): JsonObject {
     profile: { name: 'Ada', age: 36, address: { city: 'Zürich', zip: '8001' }, langs: [] },
     deep: { a: { b: { c: { d: { e: { f: { g: { h: 'deep' } } } } } } } },
     'key with spaces': 1,
-    'ключ': 'значение',
+    ключ: 'значение',
     '😀': 'emoji key',
     'dotted.key': 'not a path',
   };
@@ -103,13 +103,17 @@ export const writeCases = [
       expect(await collection.get('missing')).toBeNull();
     }),
     test('getMany returns documents in the order asked, null for missing, repeats allowed', async ({ collection }) => {
-      await collection.bulkInsert([{ _id: 'a', n: 1 }, { _id: 'b', n: 2 }, { _id: 'c', n: 3 }]);
+      await collection.bulkInsert([
+        { _id: 'a', n: 1 },
+        { _id: 'b', n: 2 },
+        { _id: 'c', n: 3 },
+      ]);
       const docs = await collection.getMany(['c', 'missing', 'a', 'c']);
       expect(docs).toStrictEqual([{ _id: 'c', n: 3, _rev: 1 }, null, { _id: 'a', n: 1, _rev: 1 }, { _id: 'c', n: 3, _rev: 1 }]);
       expect(await collection.getMany([])).toEqual([]);
     }),
     test('ids may hold unicode, spaces and punctuation', async ({ collection }) => {
-      const ids = ['é', '😀', 'a b', "quote'\"", 'slash/back\\', 'pct%_under', 'x'.repeat(200)];
+      const ids = ['é', '😀', 'a b', 'quote\'"', 'slash/back\\', 'pct%_under', 'x'.repeat(200)];
       await collection.bulkInsert(ids.map((_id) => ({ _id })));
       expect(idsOf(await collection.getMany(ids))).toEqual(ids);
       for (const id of ids) expect(await collection.delete(id)).toBe(true);
@@ -243,7 +247,10 @@ export const writeCases = [
     test('bulkInsert stores every document and returns them in order', async ({ collection }) => {
       const docs = [{ _id: 'b', n: 2 }, { _id: 'a', n: 1 }, { n: 3 }];
       const stored = await collection.bulkInsert(docs);
-      expect(stored.slice(0, 2)).toStrictEqual([{ _id: 'b', n: 2, _rev: 1 }, { _id: 'a', n: 1, _rev: 1 }]);
+      expect(stored.slice(0, 2)).toStrictEqual([
+        { _id: 'b', n: 2, _rev: 1 },
+        { _id: 'a', n: 1, _rev: 1 },
+      ]);
       expect(stored[2]).toMatchObject({ n: 3, _rev: 1 });
       expect(typeof stored[2]!._id).toBe('string');
       expect(await collection.count()).toBe(3);
@@ -262,41 +269,76 @@ export const writeCases = [
       await expectRejection(collection.bulkInsert([{ _id: 'x' }, { _id: 'y' }, { _id: 'x' }]), DuplicateKeyError, 'DUPLICATE_KEY');
       expect(await collection.count()).toBe(0);
     }),
-    test('bulkInsert of 1,000 documents', async ({ collection }) => {
-      const docs = Array.from({ length: 1000 }, (_, i) => ({ _id: `doc-${String(i).padStart(4, '0')}`, i, even: i % 2 === 0, text: `text ${i} é😀` }));
-      const stored = await collection.bulkInsert(docs);
-      expect(stored).toHaveLength(1000);
-      const asStored = docs.map((doc) => ({ ...doc, _rev: 1 }));
-      expect(await collection.count()).toBe(1000);
-      expect(await collection.count({ even: true })).toBe(500);
-      expect(await collection.find().where('i').gte(990).sort('i', 'desc').exec()).toStrictEqual(asStored.slice(990).reverse());
-      expect(await collection.getMany(['doc-0000', 'doc-0999', 'doc-0500'])).toStrictEqual([asStored[0], asStored[999], asStored[500]]);
-      expect(await collection.find().where('_id').in(docs.slice(100, 400).map((d) => d._id)).count()).toBe(300);
-      expect(await collection.bulkDelete(docs.map((d) => d._id))).toBe(1000);
-      expect(await collection.count()).toBe(0);
-    }, { slow: true }),
+    test(
+      'bulkInsert of 1,000 documents',
+      async ({ collection }) => {
+        const docs = Array.from({ length: 1000 }, (_, i) => ({ _id: `doc-${String(i).padStart(4, '0')}`, i, even: i % 2 === 0, text: `text ${i} é😀` }));
+        const stored = await collection.bulkInsert(docs);
+        expect(stored).toHaveLength(1000);
+        const asStored = docs.map((doc) => ({ ...doc, _rev: 1 }));
+        expect(await collection.count()).toBe(1000);
+        expect(await collection.count({ even: true })).toBe(500);
+        expect(await collection.find().where('i').gte(990).sort('i', 'desc').exec()).toStrictEqual(asStored.slice(990).reverse());
+        expect(await collection.getMany(['doc-0000', 'doc-0999', 'doc-0500'])).toStrictEqual([asStored[0], asStored[999], asStored[500]]);
+        expect(
+          await collection
+            .find()
+            .where('_id')
+            .in(docs.slice(100, 400).map((d) => d._id))
+            .count(),
+        ).toBe(300);
+        expect(await collection.bulkDelete(docs.map((d) => d._id))).toBe(1000);
+        expect(await collection.count()).toBe(0);
+      },
+      { slow: true },
+    ),
     test('bulkUpdate applies every change and returns the new documents', async ({ collection }) => {
-      await collection.bulkInsert([{ _id: 'a', n: 1, keep: 'a' }, { _id: 'b', n: 2, keep: 'b' }]);
-      const updated = await collection.bulkUpdate([{ id: 'b', changes: { n: 20 } }, { id: 'a', changes: { n: 10, added: true } }]);
-      expect(updated).toStrictEqual([{ _id: 'b', n: 20, keep: 'b', _rev: 2 }, { _id: 'a', n: 10, keep: 'a', added: true, _rev: 2 }]);
-      expect(await collection.find().sort('_id').exec()).toStrictEqual([{ _id: 'a', n: 10, keep: 'a', added: true, _rev: 2 }, { _id: 'b', n: 20, keep: 'b', _rev: 2 }]);
+      await collection.bulkInsert([
+        { _id: 'a', n: 1, keep: 'a' },
+        { _id: 'b', n: 2, keep: 'b' },
+      ]);
+      const updated = await collection.bulkUpdate([
+        { id: 'b', changes: { n: 20 } },
+        { id: 'a', changes: { n: 10, added: true } },
+      ]);
+      expect(updated).toStrictEqual([
+        { _id: 'b', n: 20, keep: 'b', _rev: 2 },
+        { _id: 'a', n: 10, keep: 'a', added: true, _rev: 2 },
+      ]);
+      expect(await collection.find().sort('_id').exec()).toStrictEqual([
+        { _id: 'a', n: 10, keep: 'a', added: true, _rev: 2 },
+        { _id: 'b', n: 20, keep: 'b', _rev: 2 },
+      ]);
     }),
     test('bulkUpdate of the same id twice applies both changes in order', async ({ collection }) => {
       await collection.insert({ _id: 'a', n: 1 });
-      await collection.bulkUpdate([{ id: 'a', changes: { n: 2, x: 1 } }, { id: 'a', changes: { n: 3 } }]);
+      await collection.bulkUpdate([
+        { id: 'a', changes: { n: 2, x: 1 } },
+        { id: 'a', changes: { n: 3 } },
+      ]);
       expect(await collection.get('a')).toStrictEqual({ _id: 'a', n: 3, x: 1, _rev: 3 });
     }),
     test('bulkUpdate with a missing id throws DocumentNotFoundError; atomic storage applies nothing', async ({ collection, storage }) => {
-      await collection.bulkInsert([{ _id: 'a', n: 1 }, { _id: 'c', n: 3 }]);
+      await collection.bulkInsert([
+        { _id: 'a', n: 1 },
+        { _id: 'c', n: 3 },
+      ]);
       const error = await expectRejection(
-        collection.bulkUpdate([{ id: 'a', changes: { n: 10 } }, { id: 'missing', changes: { n: 0 } }, { id: 'c', changes: { n: 30 } }]),
+        collection.bulkUpdate([
+          { id: 'a', changes: { n: 10 } },
+          { id: 'missing', changes: { n: 0 } },
+          { id: 'c', changes: { n: 30 } },
+        ]),
         DocumentNotFoundError,
         'DOCUMENT_NOT_FOUND',
       );
       expect(error.id).toBe('missing');
       expect(await collection.get('missing')).toBeNull();
       if (storage.capabilities.atomicWrites) {
-        expect(await collection.find().sort('_id').exec()).toStrictEqual([{ _id: 'a', n: 1, _rev: 1 }, { _id: 'c', n: 3, _rev: 1 }]);
+        expect(await collection.find().sort('_id').exec()).toStrictEqual([
+          { _id: 'a', n: 1, _rev: 1 },
+          { _id: 'c', n: 3, _rev: 1 },
+        ]);
       }
     }),
     test('bulkDelete returns how many documents existed', async ({ collection }) => {

@@ -113,7 +113,9 @@ export async function runConvergence(options: ConvergenceOptions): Promise<Conve
       const expected = mutation.doc === null ? null : { ...withoutRev(mutation.doc), _id: mutation.id };
       const stored = history.get(mutation.id)?.get(result.rev);
       if (result.rev !== 0 && (stored === undefined || !same(stored, expected))) {
-        problems.push(`mutation ${key} on ${mutation.id} was accepted at rev ${result.rev}, but the server's history has ${stored === undefined ? 'no such revision' : canonical(stored)} instead of ${canonical(expected)}`);
+        problems.push(
+          `mutation ${key} on ${mutation.id} was accepted at rev ${result.rev}, but the server's history has ${stored === undefined ? 'no such revision' : canonical(stored)} instead of ${canonical(expected)}`,
+        );
       }
       const pending = owner?.unsettled.get(mutation.id);
       if (pending !== undefined && same(pending.value, expected)) owner!.unsettled.delete(mutation.id);
@@ -217,7 +219,9 @@ export async function runConvergence(options: ConvergenceOptions): Promise<Conve
         written = await collection.update(id, { title: deleteField() });
         break;
       case 'move':
-        written = random.chance(0.5) ? await collection.update(id, { list: random.pick(LISTS) }) : await collection.update(id, { team: random.pick(['a', 'b'] as const) });
+        written = random.chance(0.5)
+          ? await collection.update(id, { list: random.pick(LISTS) })
+          : await collection.update(id, { team: random.pick(['a', 'b'] as const) });
         break;
       case 'replace':
         written = await collection.upsert(newItem(id, view));
@@ -316,20 +320,28 @@ export async function runConvergence(options: ConvergenceOptions): Promise<Conve
       if (canonical(held) !== canonical(expected)) {
         const ids = new Set([...held, ...expected].map((d) => d._id as string));
         const differing = [...ids].filter((id) => canonical(held.find((d) => d._id === id)) !== canonical(expected.find((d) => d._id === id)));
-        const records = await Promise.all(differing.map(async (id) => `${id}: ${canonical((await c.db.collection('pocket_sync').get(`d/todos/${id}`))?.state ?? null)}`));
-        problems.push(`${c.name} (${c.user}, lists ${c.view.lists?.join(',') ?? 'all'}) diverged on ${differing.join(', ')}:\n  holds  ${canonical(held)}\n  server ${canonical(expected)}\n  its records: ${records.join('; ')}`);
+        const records = await Promise.all(
+          differing.map(async (id) => `${id}: ${canonical((await c.db.collection('pocket_sync').get(`d/todos/${id}`))?.state ?? null)}`),
+        );
+        problems.push(
+          `${c.name} (${c.user}, lists ${c.view.lists?.join(',') ?? 'all'}) diverged on ${differing.join(', ')}:\n  holds  ${canonical(held)}\n  server ${canonical(expected)}\n  its records: ${records.join('; ')}`,
+        );
       }
       for (const [id, { value, step: at }] of c.unsettled) {
         // A document created and deleted before the client ever tracked it has nothing to push.
         if (value === null && (await c.db.collection('pocket_sync').get(`d/todos/${id}`)) === null) continue;
         const record = (await c.db.collection('pocket_sync').get(`d/todos/${id}`))?.state ?? null;
-        problems.push(`${c.name}'s write at step ${at} (${id} → ${canonical(value)}) was neither accepted by the server nor reported as a conflict or rejection; its record: ${canonical(record)}`);
+        problems.push(
+          `${c.name}'s write at step ${at} (${id} → ${canonical(value)}) was neither accepted by the server nor reported as a conflict or rejection; its record: ${canonical(record)}`,
+        );
       }
       const answered = [...verdicts.values()].filter((v) => v.clientId === c.client.clientId && v.status !== 'accepted');
       const conflicts = answered.filter((v) => v.status === 'conflict').length;
       const rejections = answered.length - conflicts;
       if (conflicts !== c.conflicts || rejections !== c.rejections) {
-        problems.push(`${c.name}: the server answered ${conflicts} conflicts and ${rejections} rejections; the client reported ${c.conflicts} and ${c.rejections}`);
+        problems.push(
+          `${c.name}: the server answered ${conflicts} conflicts and ${rejections} rejections; the client reported ${c.conflicts} and ${c.rejections}`,
+        );
       }
     }
     if (problems.length > 0) throw new ConvergenceFailure(failureMessage(options, problems, trace));
