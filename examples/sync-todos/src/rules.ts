@@ -1,8 +1,9 @@
 // Who may sync what. Every connection (WebSocket) and every HTTP pull or push passes through
 // `authenticate`; every document a user receives matches `read`; every write they push must
 // pass `write`. The rules run in the list's Durable Object, so a client cannot skip them.
+import type { Database } from '@pocket/core';
 import type { CollectionRules, SyncRules } from '@pocket/sync/server';
-import { USER_NAME, isTodoOf, listOfSyncPath, type Todo } from './todo.js';
+import { MAX_TODOS_PER_LIST, USER_NAME, isTodoOf, listOfSyncPath, type Todo } from './todo.js';
 
 /** Kept in each WebSocket's attachment (hibernation keeps it), so small: a name and a list. */
 export interface User {
@@ -10,7 +11,8 @@ export interface User {
   listId: string;
 }
 
-export const rules: SyncRules<User> = {
+/** The rules of one list's object; `database` is that object's, so a new todo can be counted against the list's limit. */
+export const rulesFor = (database: Database): SyncRules<User> => ({
   authenticate(request) {
     const url = new URL(request.url);
     const listId = listOfSyncPath(url.pathname);
@@ -28,7 +30,11 @@ export const rules: SyncRules<User> = {
       read: (user, q) => q.where('listId').equals(user.listId),
       // Writes stay in this list and keep todos well-formed and bounded; a refused write is
       // reported to its client, which goes back to the server's version.
-      write: (user, { before, after }) => (before === null || before.listId === user.listId) && (after === null || isTodoOf(user.listId, after)),
+      // A new todo also needs room: one object holds one list, so counting the collection counts the list.
+      write: async (user, { before, after }) =>
+        (before === null || before.listId === user.listId) &&
+        (after === null || isTodoOf(user.listId, after)) &&
+        (before !== null || after === null || (await database.collection('todos').count()) < MAX_TODOS_PER_LIST),
     } satisfies CollectionRules<User, Todo>,
   },
-};
+});

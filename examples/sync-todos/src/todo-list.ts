@@ -5,7 +5,7 @@ import { DurableObject } from 'cloudflare:workers';
 import { Database } from '@pocket/core';
 import { createDurableObjectSqlStorage } from '@pocket/storage-edge';
 import { DurableObjectSync } from '@pocket/sync/server';
-import { rules, type User } from './rules.js';
+import { rulesFor, type User } from './rules.js';
 
 export class TodoList extends DurableObject {
   readonly #sync: DurableObjectSync<User>;
@@ -15,7 +15,7 @@ export class TodoList extends DurableObject {
     // Opening a Database does no I/O. A new instance (after an eviction) opens it again and
     // finds everything in storage; each socket's state is in its attachment.
     const database = Database.open({ name: 'todos', storage: createDurableObjectSqlStorage({ storage: ctx.storage }) });
-    this.#sync = new DurableObjectSync(ctx, { database, rules });
+    this.#sync = new DurableObjectSync(ctx, { database, rules: rulesFor(database) });
   }
 
   override fetch(request: Request): Promise<Response> {

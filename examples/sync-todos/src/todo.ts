@@ -12,6 +12,9 @@ export interface Todo {
 /** The longest title, in characters. The page's inputs stop there; the server refuses longer. */
 export const MAX_TITLE_LENGTH = 200;
 
+/** The most todos one list holds: the server refuses new ones past it, so a list (and a new tab's first sync) stays bounded. */
+export const MAX_TODOS_PER_LIST = 500;
+
 /** A list's name in URLs: /lists/<name>/sync. */
 export const LIST_NAME = /^[a-z0-9-]{1,64}$/;
 

@@ -2,7 +2,7 @@ import { SELF } from 'cloudflare:test';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Database, createMemoryStorage } from '@pocket/core';
 import { createSyncClient, type SyncClient } from '@pocket/sync/client';
-import { MAX_TITLE_LENGTH, type Todo } from '../src/todo.js';
+import { MAX_TITLE_LENGTH, MAX_TODOS_PER_LIST, type Todo } from '../src/todo.js';
 import { WorkerWebSocket } from './worker-socket.js';
 
 const clients: SyncClient[] = [];
@@ -165,6 +165,30 @@ describe('the rules', () => {
     // Each refused write went back to the server's version: absent, or the old title.
     await eventually(async () => expect(await ann.titles()).toEqual(['Fine']));
     expect(await (await open('rules', 'Ben')).titles()).toEqual(['Fine']);
+  });
+
+  it('refuse a new todo once the list is full, and still let its todos change', async () => {
+    const ann = await open('full', 'Ann');
+    const rejected: string[] = [];
+    ann.sync.on('rejected', ({ id, code }) => rejected.push(`${id}: ${code}`));
+    await ann.todos.bulkInsert(
+      Array.from({ length: MAX_TODOS_PER_LIST + 1 }, (_, i) => ({
+        _id: `t${String(i).padStart(4, '0')}`,
+        listId: 'full',
+        title: `Todo ${i}`,
+        completed: false,
+        createdAt: nextTime(),
+      })),
+    );
+    await ann.sync.synced();
+    // Pushed oldest first: the last one found the list full.
+    expect(rejected).toEqual([`t${String(MAX_TODOS_PER_LIST).padStart(4, '0')}: FORBIDDEN`]);
+    await eventually(async () => expect(await ann.todos.count()).toBe(MAX_TODOS_PER_LIST));
+    await ann.todos.update('t0000', { completed: true });
+    await ann.sync.synced();
+    const ben = await open('full', 'Ben');
+    expect(await ben.todos.count()).toBe(MAX_TODOS_PER_LIST);
+    expect((await ben.todos.get('t0000'))?.completed).toBe(true);
   });
 
   it('let a title of exactly the limit through', async () => {
