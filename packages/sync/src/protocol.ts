@@ -17,6 +17,8 @@ export const SYNC_LIMITS = {
   maxPullLimit: 2_000,
   /** Collections one connection may subscribe to. */
   maxSubscriptions: 32,
+  /** A subscription's or a pull's filter, as JSON: the server tests it against every document it reads, so its size is its cost. */
+  maxFilterBytes: 4_096,
   /** A client id: letters, digits, `_` and `-`. */
   clientIdPattern: /^[A-Za-z0-9_-]{8,64}$/,
 } as const;
@@ -181,7 +183,9 @@ export function encodeMessage(message: ClientMessage | ServerMessage): string {
 
 function decode(data: string | ArrayBuffer | ArrayBufferView): Record<string, unknown> {
   if (typeof data !== 'string') throw bad('messages are JSON text, not binary');
-  if (data.length > SYNC_LIMITS.maxMessageBytes) throw new SyncProtocolError('TOO_LARGE', `A message is at most ${SYNC_LIMITS.maxMessageBytes} bytes.`);
+  // A text has at least as many UTF-8 bytes as UTF-16 code units: the cheap check refuses first.
+  if (data.length > SYNC_LIMITS.maxMessageBytes || utf8Length(data) > SYNC_LIMITS.maxMessageBytes)
+    throw new SyncProtocolError('TOO_LARGE', `A message is at most ${SYNC_LIMITS.maxMessageBytes} bytes.`);
   let parsed: unknown;
   try {
     parsed = JSON.parse(data);
@@ -238,6 +242,8 @@ function mutationResult(input: unknown): MutationResult {
 
 function filter(input: unknown): Filter | null {
   if (input === null || input === undefined) return null;
+  if (utf8Length(JSON.stringify(input)) > SYNC_LIMITS.maxFilterBytes)
+    throw bad(`the filter is larger than ${SYNC_LIMITS.maxFilterBytes} bytes as JSON; subscribe to a broader set, or split it over collections`);
   try {
     return parseQuery({ filter: input }).filter;
   } catch (error) {

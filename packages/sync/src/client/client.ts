@@ -1,6 +1,6 @@
 import { ConflictError, FilterBuilder, type AnyDocument, type Collection, type Database, type Filter, type JsonObject } from '@pocket/core';
 import { matches } from '@pocket/core/adapter';
-import { SYNC_LIMITS, type Mutation, type MutationResult, type PulledChange } from '../protocol.js';
+import { SYNC_LIMITS, utf8Length, type Mutation, type MutationResult, type PulledChange } from '../protocol.js';
 import { LocalState, type DocState } from './local-state.js';
 import { HttpTransport, SyncRequestError, WebSocketTransport, type Transport, type WebSocketFactory } from './transports.js';
 
@@ -115,16 +115,19 @@ export class SyncClient {
   /** Loads the client's records from local storage and connects. Resolves once it has started connecting. */
   start(): Promise<void> {
     this.#started ??= this.#enqueue(async () => {
-      await this.#state.load();
-      await this.#forgetChangedSubscriptions();
-      await this.#scanLocal();
-      // Only which collections changed matters: the local change feed says what, durably.
+      // Listening starts before the feed is read, so a write that lands during the first scan is
+      // scanned again rather than missed. Only which collections changed matters: the local change
+      // feed says what, durably.
       this.#unsubscribeLocal = this.#db.onChange(
         (changes) => {
           if (changes.some((c) => this.#filters.has(c.collection))) this.#localChanged();
         },
         { documents: false },
       );
+      await this.#state.load();
+      // Local writes made while stopped are found first, so a changed subscription keeps them.
+      await this.#scanLocal();
+      await this.#forgetChangedSubscriptions();
       this.#connect();
     });
     return this.#started;
@@ -168,7 +171,6 @@ export class SyncClient {
       open: () => {
         if (this.#transport !== transport) return;
         this.#connected = true;
-        this.#retryDelay = this.#options.retry?.min ?? 250;
         this.#setStatus('syncing');
         if (transport.live) {
           for (const [collection, filter] of this.#filters) transport.subscribe(collection, filter, this.#state.collections.get(collection)?.since ?? null);
@@ -189,9 +191,17 @@ export class SyncClient {
         this.#scheduleReconnect();
       },
       changes: (message) => {
-        void this.#enqueue(() => this.#applyPulled(message.collection, message.changes, message.checkpoint, message.caughtUp)).catch((error) =>
-          this.#fail(error),
-        );
+        void this.#enqueue(async () => {
+          // Pages of a connection that has closed are dropped: the next one resumes from the checkpoint saved.
+          if (this.#transport !== transport) return;
+          await this.#applyPulled(message.collection, message.changes, message.checkpoint, message.caughtUp);
+          this.#answered();
+        }).catch((error) => {
+          // A page that could not be written must not be skipped by the next one's checkpoint:
+          // reconnecting subscribes again from the last checkpoint saved, which is before it.
+          if (this.#transport === transport) this.#dropConnection(error as Error);
+          else this.#fail(error);
+        });
       },
       error: (code, message, ref) => {
         this.#emit('error', new SyncRequestError(code, message, false));
@@ -222,6 +232,11 @@ export class SyncClient {
     }, delay);
   }
 
+  /** The server answered: the next disconnection starts again from the shortest pause. */
+  #answered(): void {
+    this.#retryDelay = this.#options.retry?.min ?? 250;
+  }
+
   /** A request failed: drop the connection and try again after a pause. */
   #dropConnection(error: Error): void {
     const transport = this.#transport;
@@ -245,7 +260,13 @@ export class SyncClient {
           const since = this.#state.collections.get(collection)?.since ?? null;
           const page = await transport.pull({ collection, filter, since, limit: SYNC_LIMITS.maxPullLimit });
           if (this.#transport !== transport) return;
-          await this.#enqueue(() => this.#applyPulled(collection, page.changes, page.checkpoint, page.caughtUp));
+          this.#answered();
+          const current = await this.#enqueue(async () => {
+            if (this.#transport !== transport) return false;
+            await this.#applyPulled(collection, page.changes, page.checkpoint, page.caughtUp);
+            return true;
+          });
+          if (!current) return;
           if (page.caughtUp) break;
         }
       }
@@ -255,6 +276,8 @@ export class SyncClient {
     }
     this.#roundsDone = Math.max(this.#roundsDone, round);
     this.#checkSynced();
+    // Stopped or reconnected meanwhile: that connection polls on its own.
+    if (this.#transport !== transport) return;
     this.#pollTimer = setTimeout(() => {
       this.#pollTimer = null;
       if (this.#transport === transport) void this.#poll(transport);
@@ -298,6 +321,11 @@ export class SyncClient {
           const key = LocalState.key(collection, change.id);
           const doc = this.#state.docs.get(key);
           if (doc !== undefined && change.rev === doc.localRev) continue;
+          if (doc !== undefined && change.deleted && change.rev === doc.ownDelete) {
+            // This client's own removal of a document out of its view, whose record a crash kept from being saved.
+            updates.push([key, { ...doc, exists: false, localRev: change.rev, seenLocalRev: change.rev, ownDelete: null }]);
+            continue;
+          }
           if (doc === undefined && change.deleted) continue;
           if (!LocalState.fits(collection, change.id)) {
             this.#emit(
@@ -379,6 +407,9 @@ export class SyncClient {
     try {
       if (doc === null) {
         if (known === undefined || !known.exists) return known === undefined ? null : { ...known, rev };
+        // At the revision held here, this removal is of this client's own write, which the server
+        // keeps: recorded first, so that after a crash the local delete is not pushed as the user's.
+        if (rev === known.rev) await this.#state.saveDocs([[LocalState.key(local.name, id), { ...known, ownDelete: expectedRev + 1 }]]);
         const deleted = await local.delete(id, { expectedRev });
         return {
           ...known,
@@ -411,9 +442,15 @@ export class SyncClient {
         try {
           response = await transport.push({ clientId: this.#state.client.clientId, mutations: batch });
         } catch (error) {
-          if (this.#transport === transport) this.#dropConnection(error as Error);
-          return;
+          if (this.#transport === transport) {
+            this.#dropConnection(error as Error);
+            return;
+          }
+          // A newer connection opened while this push was out; its own loop saw this one running
+          // and left the pushing to it, so it goes on, resending these mutations there.
+          continue;
         }
+        this.#answered();
         await this.#enqueue(() => this.#applyResults(response.results));
       }
     } catch (error) {
@@ -437,6 +474,9 @@ export class SyncClient {
     const chosen = [...inflight, ...dirty].slice(0, SYNC_LIMITS.maxMutationsPerPush);
     const batch: Mutation[] = [];
     const updates: Array<[string, DocState]> = [];
+    // Half a message for the mutations leaves room for the envelope; one mutation that alone is
+    // over it could never be sent, so it stays local (and reported) rather than block every push.
+    const budget = SYNC_LIMITS.maxMessageBytes / 2;
     let bytes = 0;
     for (const [key, state] of chosen) {
       const slash = key.indexOf('/');
@@ -444,11 +484,22 @@ export class SyncClient {
       const id = key.slice(slash + 1);
       const current = (await this.#db.collection(collection).get(id)) as JsonObject | null;
       const localRev = current === null ? state.seenLocalRev : (current._rev as number);
-      const mid = state.inflight?.mid ?? this.#state.client.nextMid++;
+      const mid = state.inflight?.mid ?? this.#state.client.nextMid;
       const mutation: Mutation = { mid, collection, id, baseRev: state.exists ? state.rev : 0, doc: current === null ? null : withoutRev(current) };
-      bytes += JSON.stringify(mutation).length;
-      if (batch.length > 0 && bytes > SYNC_LIMITS.maxMessageBytes / 2) break;
+      const size = utf8Length(JSON.stringify(mutation));
+      if (size > budget && state.inflight === null) {
+        this.#emit(
+          'error',
+          new Error(
+            `Document "${id.slice(0, 80)}" of "${collection}" is ${size} bytes as a push, over the ${budget} a push may carry; it stays local until it is smaller.`,
+          ),
+        );
+        continue;
+      }
+      bytes += size;
+      if (batch.length > 0 && bytes > budget) break;
       batch.push(mutation);
+      if (state.inflight === null) this.#state.client.nextMid++;
       // A resent mutation keeps the local revision it was first sent for: the server may answer it
       // from its record without applying this newer content, which then stays dirty and goes next.
       if (state.inflight === null) updates.push([key, { ...state, inflight: { mid, localRev, deleted: current === null } }]);
@@ -520,6 +571,15 @@ export class SyncClient {
     const base = { rev: result.rev ?? state.rev, exists: result.rev !== null, inflight: null };
     const kept = resolution === undefined ? conflict.server : resolution;
     const localRev = await this.#overwriteLocal(local, id, current, kept);
+    if (localRev === null) {
+      // Written locally while the resolver ran: that newer write is kept and pushed on top of
+      // the server's revision, and the conflict is still reported.
+      const before = current === null ? state.seenLocalRev : (current._rev as number);
+      await this.#state.saveDocs([[key, { ...base, localRev: before, seenLocalRev: before, dirty: true, newer: state.newer ?? null }]]);
+      if (result.status === 'conflict') this.#emit('conflict', { ...conflict, resolution });
+      else this.#emit('rejected', { ...conflict, code: result.code, message: result.message });
+      return;
+    }
     await this.#state.saveDocs([
       [
         key,
@@ -547,7 +607,9 @@ export class SyncClient {
     if (state?.newer == null) return;
     const { newer } = state;
     if (state.dirty || state.inflight !== null) return;
-    if (newer.rev <= state.rev) {
+    // A removal at the revision the push settled on is news too: that write took the document out of view.
+    const removal = newer.doc === null && newer.rev === state.rev && state.exists;
+    if (newer.rev <= state.rev && !removal) {
       await this.#state.saveDocs([[key, { ...state, newer: null }]]);
       return;
     }
@@ -566,51 +628,62 @@ export class SyncClient {
     const local = this.#db.collection(collection);
     const current = (await local.get(id)) as JsonObject | null;
     if (current === null || current._rev !== state.localRev || matches(filter, current)) return;
-    if (!(await local.delete(id, { expectedRev: state.localRev }))) return;
+    // Recorded first: after a crash right after the delete, it is not pushed as the user's (the server keeps the document).
+    await this.#state.saveDocs([[key, { ...state, ownDelete: state.localRev + 1 }]]);
+    if (!(await local.delete(id, { expectedRev: state.localRev }).catch(() => false))) {
+      await this.#state.saveDocs([[key, state]]);
+      return;
+    }
     await this.#state.saveDocs([[key, { ...state, exists: false, localRev: state.localRev + 1, seenLocalRev: state.localRev + 1 }]]);
   }
 
-  /** Makes the local document `doc` (`null`: deleted), whatever it is now, and returns its local `_rev`. */
-  async #overwriteLocal(local: Collection, id: string, current: JsonObject | null, doc: JsonObject | null): Promise<number> {
-    if (doc === null) {
-      if (current === null) return this.#state.docs.get(LocalState.key(local.name, id))?.seenLocalRev ?? 0;
-      await local.delete(id);
-      return (current._rev as number) + 1;
+  /**
+   * Makes the local document `doc` (`null`: deleted) in place of `current`, and returns its local
+   * `_rev`; `null` when the local document is no longer `current` (a local write in between).
+   */
+  async #overwriteLocal(local: Collection, id: string, current: JsonObject | null, doc: JsonObject | null): Promise<number | null> {
+    const expectedRev = current === null ? 0 : (current._rev as number);
+    try {
+      if (doc === null) {
+        if (current === null) {
+          if ((await local.get(id)) !== null) return null;
+          return this.#state.docs.get(LocalState.key(local.name, id))?.seenLocalRev ?? 0;
+        }
+        await local.delete(id, { expectedRev });
+        return expectedRev + 1;
+      }
+      return (await local.upsert({ ...withoutRev(doc), _id: id } as never, { expectedRev }))._rev;
+    } catch (error) {
+      if (error instanceof ConflictError) return null;
+      throw error;
     }
-    return (await local.upsert({ ...withoutRev(doc), _id: id } as never))._rev;
   }
 
   // --- bookkeeping -------------------------------------------------------------------------
 
-  /** A collection whose filter changed since the last run starts over: its synced documents are dropped and pulled again. */
+  /**
+   * A collection whose filter changed since the last run starts over: its synced documents are
+   * dropped and pulled again. Runs after the first scan, so documents with local writes not yet
+   * pushed are known and kept; a document written locally since that scan is kept too.
+   */
   async #forgetChangedSubscriptions(): Promise<void> {
     for (const [collection, filter] of this.#filters) {
       const filterKey = JSON.stringify(filter);
-      const state = this.#state.collections.get(collection);
-      if (state !== undefined && state.filterKey === filterKey) continue;
-      if (state !== undefined) {
-        const local = this.#db.collection(collection);
-        const forget: Array<[string, null]> = [];
-        for (const [key, doc] of this.#state.docs) {
-          if (!key.startsWith(`${collection}/`) || doc.dirty || doc.inflight !== null) continue;
-          const id = key.slice(collection.length + 1);
-          await local.delete(id).catch(() => false);
-          forget.push([key, null]);
-        }
-        await this.#state.saveDocs(forget);
+      const state = this.#collectionState(collection);
+      if (state.filterKey === filterKey) continue;
+      const local = this.#db.collection(collection);
+      const forget: Array<[string, null]> = [];
+      for (const [key, doc] of this.#state.docs) {
+        if (!key.startsWith(`${collection}/`) || doc.dirty || doc.inflight !== null) continue;
+        const id = key.slice(collection.length + 1);
+        const current = (await local.get(id)) as JsonObject | null;
+        if (current !== null && (current._rev !== doc.localRev || !(await local.delete(id, { expectedRev: doc.localRev }).catch(() => false)))) continue;
+        forget.push([key, null]);
       }
-      // The local feed is read from where it is now: what is there already was synced, or is in `docs` as dirty.
-      const head = await this.#localHead(collection, state?.localSince ?? null);
-      await this.#state.saveCollection(collection, { filterKey, since: null, localSince: state === undefined ? null : head });
-    }
-  }
-
-  async #localHead(collection: string, since: string | null): Promise<string | null> {
-    let checkpoint = since;
-    for (;;) {
-      const page = await this.#db.collection(collection).changes({ since: checkpoint, limit: 10_000 });
-      if (page.changes.length === 0) return checkpoint;
-      checkpoint = page.checkpoint;
+      await this.#state.saveDocs(forget);
+      // The local feed goes on from where the scan left it: the deletes above have no record any
+      // more, so the scan passes over them, and anything written since is still found.
+      await this.#state.saveCollection(collection, { filterKey, since: null, localSince: state.localSince });
     }
   }
 

@@ -17,6 +17,8 @@ export interface DocState {
   inflight: { mid: number; localRev: number; deleted: boolean } | null;
   /** A server change pulled while a local write was pending, kept until the push settles. */
   newer?: { rev: number; doc: JsonObject | null } | null;
+  /** The local `_rev` of a delete this client is about to make of a document out of its view: the user did not make it. */
+  ownDelete?: number | null;
 }
 
 /** Per collection: the server checkpoint, the local feed's checkpoint, and the filter they belong to. */

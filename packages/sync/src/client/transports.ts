@@ -1,5 +1,6 @@
 import type { Filter } from '@pocket/core';
 import {
+  CLOSE_CODES,
   encodeMessage,
   parsePullResponse,
   parsePushResponse,
@@ -94,7 +95,8 @@ export class WebSocketTransport implements Transport {
         new SyncRequestError(
           'CLOSED',
           `The sync connection closed (${event.code ?? 'no code'}${event.reason ? `: ${event.reason}` : ''}).`,
-          event.code !== 4426,
+          // Refused credentials or another protocol version: waiting does not help.
+          event.code !== CLOSE_CODES.unsupportedVersion && event.code !== CLOSE_CODES.unauthorized,
         ),
       ),
     );

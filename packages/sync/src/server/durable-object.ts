@@ -1,4 +1,4 @@
-import type { Filter, JsonObject } from '@pocket/core';
+import { PocketError, type Filter, type JsonObject } from '@pocket/core';
 import { matches } from '@pocket/core/adapter';
 import {
   CLOSE_CODES,
@@ -50,8 +50,12 @@ export class DurableObjectSync<User> {
   readonly #ctx: DurableObjectState;
   readonly #flushing = new Set<string>();
   readonly #again = new Set<string>();
-  /** The state before each write this object made for a client, so the fan-out knows whom a removal concerns. */
-  readonly #before = new Map<string, { rev: number | null; before: JsonObject | null }>();
+  /**
+   * The states of a document before each write this object made for a client since the last
+   * fan-out (several, when writes came faster than fan-outs), so the fan-out knows whom a removal
+   * concerns: anyone who could see one of them.
+   */
+  readonly #before = new Map<string, { rev: number | null; befores: Array<JsonObject | null> }>();
   #nextToken = 1;
   /** Collections written since the last fan-out, and whether one is scheduled; pushes in progress hold it back. */
   readonly #changed = new Set<string>();
@@ -61,7 +65,13 @@ export class DurableObjectSync<User> {
   constructor(ctx: DurableObjectState, options: SyncServerOptions<User>) {
     this.#ctx = ctx;
     this.server = new SyncServer(options);
-    this.server.onWrite = (collection, id, before, rev) => this.#before.set(`${collection}\u0000${id}`, { before, rev });
+    this.server.onWrite = (collection, id, before, rev) => {
+      const key = `${collection}\u0000${id}`;
+      const befores = this.#before.get(key)?.befores ?? [];
+      // Told twice per write (before it, then with its revision), with the same state both times.
+      if (!befores.includes(before)) befores.push(before);
+      this.#before.set(key, { rev, befores });
+    };
     // The fan-out reads the change feed; the events only say which collections to read.
     options.database.onChange(
       (changes) => {
@@ -77,15 +87,14 @@ export class DurableObjectSync<User> {
     if (request.headers.get('upgrade')?.toLowerCase() !== 'websocket') return handleSyncHttp(this.server, request);
     try {
       const user = await this.server.authenticate(request);
-      if (user === null)
+      if (user == null)
         return Response.json(
           { v: SYNC_PROTOCOL_VERSION, error: { code: 'UNAUTHORIZED', message: 'The connection carries no credentials the server accepts.' } },
           { status: 401 },
         );
-      const { 0: client, 1: socket } = new WebSocketPair();
-      this.#ctx.acceptWebSocket(socket);
       const state: SocketState<User> = { user, subs: {} };
-      if (!this.#save(socket, state))
+      // Measured before the socket is accepted, so a refused one is not left open.
+      if (utf8Length(JSON.stringify(state)) > MAX_ATTACHMENT_BYTES)
         return Response.json(
           {
             v: SYNC_PROTOCOL_VERSION,
@@ -96,6 +105,9 @@ export class DurableObjectSync<User> {
           },
           { status: 500 },
         );
+      const { 0: client, 1: socket } = new WebSocketPair();
+      this.#ctx.acceptWebSocket(socket);
+      this.#save(socket, state);
       return new Response(null, { status: 101, webSocket: client });
     } catch (error) {
       return errorResponse(error);
@@ -119,7 +131,8 @@ export class DurableObjectSync<User> {
       else await this.#push(ws, message);
     } catch (error) {
       const ref = message.type === 'push' ? `push:${message.id}` : `${message.type}:${message.collection}`;
-      if (error instanceof SyncAccessError || error instanceof SyncProtocolError)
+      // The client's mistakes (a bad checkpoint, a filter the store refuses) are answered, not logged.
+      if (error instanceof SyncAccessError || error instanceof SyncProtocolError || (error instanceof PocketError && error.status < 500))
         this.#send(ws, { v: 1, type: 'error', code: error.code, message: error.message, ref });
       else {
         console.error('[pocket/sync] a message failed:', error);
@@ -261,7 +274,7 @@ export class DurableObjectSync<User> {
   #mayHaveSeen(collection: string, id: string, rev: number, visible: Filter | null): boolean {
     const write = this.#before.get(`${collection}\u0000${id}`);
     if (write === undefined || write.rev !== rev) return true;
-    return write.before !== null && matches(visible, write.before);
+    return write.befores.some((before) => before !== null && matches(visible, before));
   }
 
   #updateSub(ws: WebSocket, collection: string, token: number, change: { since: string; ready: boolean }): boolean {

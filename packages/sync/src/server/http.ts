@@ -13,7 +13,7 @@ export async function handleSyncHttp<User>(server: SyncServer<User>, request: Re
   if (action !== 'pull' && action !== 'push') return failure(404, 'NOT_FOUND', 'The sync endpoints are …/pull and …/push.');
   if (request.method !== 'POST') return failure(405, 'METHOD_NOT_ALLOWED', `Send …/${action} as a POST with a JSON body.`);
   const user = await server.authenticate(request);
-  if (user === null) return failure(401, 'UNAUTHORIZED', 'The request carries no credentials the server accepts.');
+  if (user == null) return failure(401, 'UNAUTHORIZED', 'The request carries no credentials the server accepts.');
   const declared = Number(request.headers.get('content-length') ?? 0);
   if (declared > SYNC_LIMITS.maxMessageBytes) return failure(413, 'TOO_LARGE', `A sync request is at most ${SYNC_LIMITS.maxMessageBytes} bytes.`);
   const text = await request.text();

@@ -135,8 +135,11 @@ export class SyncServer<User> {
       const newest = Math.max(lastMid, ...fresh.map((r) => r.mid));
       // A client resends its unanswered mutations oldest first, so the oldest mid here acknowledges
       // every answer below it; the answers from it up are kept, as this push's answer may be lost too.
+      // Only answers to mutations in this push are kept: a client resends what went unanswered,
+      // so the record stays as small as one push whatever a client sends.
       const oldest = Math.min(...request.mutations.map((m) => m.mid));
-      const kept = (record?.results ?? []).filter(([mid]) => mid >= oldest);
+      const inPush = new Set(request.mutations.map((m) => m.mid));
+      const kept = (record?.results ?? []).filter(([mid]) => mid >= oldest && inPush.has(mid));
       await clients.upsert({
         _id: request.clientId,
         owner,
@@ -158,16 +161,23 @@ export class SyncServer<User> {
     const collection = this.database.collection(name);
     const current = (await collection.get(id)) as JsonObject | null;
     const currentRev = current === null ? null : (current._rev as number);
-    if ((currentRev ?? 0) !== baseRev) return { mid, status: 'conflict', rev: currentRev, doc: readable(current, scope) };
+    if ((currentRev ?? 0) !== baseRev) return { mid, status: 'conflict', ...seen(current, scope) };
     const after = doc === null ? null : withoutRev({ ...doc, _id: id });
-    if (!(await this.#allowed(user, scope, { collection: name, id, before: current as BaseDocument | null, after: after as BaseDocument | null }))) {
+    let allowed: boolean;
+    try {
+      allowed = await this.#allowed(user, scope, { collection: name, id, before: current as BaseDocument | null, after: after as BaseDocument | null });
+    } catch (error) {
+      // A rule that throws refuses this write only: failing the push would resend it first forever.
+      console.error(`[pocket/sync] the write rule of "${name}" threw; the write is refused:`, error);
+      allowed = false;
+    }
+    if (!allowed) {
       return {
         mid,
         status: 'rejected',
         code: 'FORBIDDEN',
         message: `This user may not write document "${id.slice(0, 80)}" of "${name}".`,
-        rev: currentRev,
-        doc: readable(current, scope),
+        ...seen(current, scope),
       };
     }
     try {
@@ -185,7 +195,7 @@ export class SyncServer<User> {
     } catch (error) {
       if (error instanceof ConflictError) return this.#conflict(user, mutation);
       if (error instanceof PocketError && error.status < 500) {
-        return { mid, status: 'rejected', code: error.code, message: error.message, rev: currentRev, doc: readable(current, scope) };
+        return { mid, status: 'rejected', code: error.code, message: error.message, ...seen(current, scope) };
       }
       throw error;
     }
@@ -198,14 +208,14 @@ export class SyncServer<User> {
   }
 
   async #conflict(user: User, mutation: Mutation): Promise<MutationResult> {
-    const current = (await this.database.collection(mutation.collection).get(mutation.id)) as JsonObject | null;
     let scope: Filter | null = null;
     try {
       scope = this.scope(user, mutation.collection);
     } catch {
       return { mid: mutation.mid, status: 'conflict', rev: null, doc: null };
     }
-    return { mid: mutation.mid, status: 'conflict', rev: current === null ? null : (current._rev as number), doc: readable(current, scope) };
+    const current = (await this.database.collection(mutation.collection).get(mutation.id)) as JsonObject | null;
+    return { mid: mutation.mid, status: 'conflict', ...seen(current, scope) };
   }
 
   /** The answer to a mutation this server already answered: the same status, with today's document for a conflict or rejection. */
@@ -246,8 +256,9 @@ export function visibleChanges(page: FeedPage, visible: Filter | null, sent: Set
   return out;
 }
 
-function readable(doc: JsonObject | null, scope: Filter | null): JsonObject | null {
-  return doc !== null && matches(scope, doc) ? doc : null;
+/** The server's document as a conflict or rejection shows it: with its revision when the user may read it, else neither. */
+function seen(doc: JsonObject | null, scope: Filter | null): { rev: number | null; doc: JsonObject | null } {
+  return doc !== null && matches(scope, doc) ? { rev: doc._rev as number, doc } : { rev: null, doc: null };
 }
 
 function withoutRev(doc: JsonObject): JsonObject {

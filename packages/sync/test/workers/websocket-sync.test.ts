@@ -1,6 +1,6 @@
 import { env, SELF } from 'cloudflare:test';
 import { afterEach, describe, expect, it } from 'vitest';
-import { Database, FilterBuilder, createMemoryStorage } from '@pocket/core';
+import { Database, FilterBuilder, createMemoryStorage, type StorageAdapter } from '@pocket/core';
 import { createSyncClient, type SyncClient } from '@pocket/sync/client';
 import { rawSocket, WorkerWebSocket } from './socket.js';
 
@@ -69,6 +69,58 @@ describe('sync through a Durable Object, live over WebSockets', () => {
     await eventually(async () => expect((await mine.db.collection('todos').find().exec()).map((d) => d._id)).toEqual(['a']));
     await room.write('todos', { _id: 'a', owner: 'u1', listId: 'l2', title: 'moved' });
     await eventually(async () => expect(await mine.db.collection('todos').count()).toBe(0));
+  });
+
+  it('a document that two writes of one push move out of a view is removed for a subscriber who saw it', async () => {
+    const carol = await client('twice', 'u1', new FilterBuilder<Todo>().where('listId').equals('l1'));
+    await carol.client.synced();
+    await stub('twice').write('todos', { _id: 'x', owner: 'u1', listId: 'l1', title: 'moving' });
+    await eventually(async () => expect(await carol.db.collection('todos').count()).toBe(1));
+    // Two writes in one push, so one fan-out carries both: the state before the second write
+    // (list l2) was never Carol's, the one before the first was.
+    const paul = await rawSocket('http://sync.test/rooms/twice/sync?user=u1');
+    const move = (mid: number, list: string) => ({
+      mid,
+      collection: 'todos',
+      id: 'x',
+      baseRev: mid,
+      doc: { _id: 'x', owner: 'u1', listId: list, title: 'moving' },
+    });
+    paul.socket.send(JSON.stringify({ v: 1, type: 'push', id: 1, clientId: 'paul-client-1', mutations: [move(1, 'l2'), move(2, 'l3')] }));
+    await eventually(async () => expect(await stub('twice').contents('todos')).toEqual([{ _id: 'x', owner: 'u1', listId: 'l3', title: 'moving' }]));
+    await eventually(async () => expect(await carol.db.collection('todos').count()).toBe(0));
+    paul.socket.close();
+  });
+
+  it('a page of changes the client fails to write is received again, not skipped by the next one', async () => {
+    let failing = false;
+    const inner = createMemoryStorage();
+    const storage: StorageAdapter = {
+      ...inner,
+      collection(name, context) {
+        const store = inner.collection(name, context);
+        return { ...store, write: (ops) => (failing && name === 'notes' ? Promise.reject(new Error('local storage failed')) : store.write(ops)) };
+      },
+    };
+    const db = await Database.create({ name: 'flaky', storage });
+    const c = createSyncClient({
+      database: db,
+      url: 'ws://sync.test/rooms/flaky/sync?user=u1',
+      collections: { notes: true },
+      WebSocket: WorkerWebSocket,
+      retry: { min: 10, max: 100 },
+    });
+    clients.push(c);
+    const errors: string[] = [];
+    c.on('error', (error) => errors.push(error.message));
+    await c.start();
+    await c.synced();
+    failing = true;
+    await stub('flaky').write('notes', { _id: 'a', text: 'first' });
+    await eventually(async () => expect(errors).toContain('local storage failed'));
+    failing = false;
+    await stub('flaky').write('notes', { _id: 'b', text: 'second' });
+    await eventually(async () => expect((await db.collection('notes').find().exec()).map((d) => d._id)).toEqual(['a', 'b']));
   });
 
   it('a second client starting late gets everything in its first sync', async () => {
