@@ -12,7 +12,7 @@ import {
   type PulledChange,
   type ServerMessage,
 } from '../protocol.js';
-import { errorResponse, handleSyncHttp } from './http.js';
+import { errorResponse, handleSyncHttp, TOO_LARGE_ANSWER } from './http.js';
 import { visibleFilter } from './rules.js';
 import { DEFAULT_PULL_LIMIT, SyncAccessError, SyncServer, visibleChanges, type SyncServerOptions } from './sync-server.js';
 
@@ -189,7 +189,12 @@ export class DurableObjectSync<User> {
   async #push(ws: WebSocket, message: Extract<ClientMessage, { type: 'push' }>): Promise<void> {
     this.#pushes++;
     try {
-      this.#send(ws, { v: 1, type: 'push-result', id: message.id, ...(await this.server.push(this.#state(ws).user, message)) });
+      const result: ServerMessage = { v: 1, type: 'push-result', id: message.id, ...(await this.server.push(this.#state(ws).user, message)) };
+      if (utf8Length(JSON.stringify(result)) > SYNC_LIMITS.maxMessageBytes) {
+        this.#send(ws, { v: 1, type: 'error', code: 'TOO_LARGE', message: TOO_LARGE_ANSWER, ref: `push:${message.id}` });
+        return;
+      }
+      this.#send(ws, result);
     } finally {
       this.#pushes--;
       this.#scheduleFanOut();

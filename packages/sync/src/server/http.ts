@@ -32,7 +32,9 @@ export async function handleSyncHttp<User>(server: SyncServer<User>, request: Re
         `This server speaks sync protocol version ${SYNC_PROTOCOL_VERSION}; the request says ${JSON.stringify(version ?? null).slice(0, 20)}.`,
       );
     const answer = action === 'pull' ? await server.pull(user, parsePullRequest(body)) : await server.push(user, parsePushRequest(body));
-    return Response.json({ v: SYNC_PROTOCOL_VERSION, ...answer });
+    const json = JSON.stringify({ v: SYNC_PROTOCOL_VERSION, ...answer });
+    if (utf8Length(json) > SYNC_LIMITS.maxMessageBytes) return failure(413, 'TOO_LARGE', TOO_LARGE_ANSWER);
+    return new Response(json, { headers: { 'content-type': 'application/json' } });
   } catch (error) {
     return errorResponse(error);
   }
@@ -47,6 +49,9 @@ export function errorResponse(error: unknown): Response {
   const body = error instanceof PocketError ? error.toJSON() : { code: 'INTERNAL', message: 'The sync server failed; try again later.' };
   return failure(error instanceof PocketError ? error.status : 500, body.code, body.message);
 }
+
+/** An answer a client could not accept: a pull page is bounded by `limit`, a push's by the conflicting documents it carries whole. */
+export const TOO_LARGE_ANSWER = `The answer would be larger than ${SYNC_LIMITS.maxMessageBytes} bytes (a push's conflicts carry whole documents); the writes were answered and recorded; send fewer at once.`;
 
 function failure(status: number, code: string, message: string): Response {
   return Response.json({ v: SYNC_PROTOCOL_VERSION, error: { code, message } }, { status });

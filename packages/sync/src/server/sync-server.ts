@@ -134,18 +134,13 @@ export class SyncServer<User> {
     if (fresh.length > 0) {
       const newest = Math.max(lastMid, ...fresh.map((r) => r.mid));
       // A client resends its unanswered mutations oldest first, so the oldest mid here acknowledges
-      // every answer below it; the answers from it up are kept, as this push's answer may be lost too.
-      // Only answers to mutations in this push are kept: a client resends what went unanswered,
-      // so the record stays as small as one push whatever a client sends.
+      // every answer below it; the answers from it up are kept, as this push's answer may be lost
+      // too. A client has at most one push unanswered, so the newest two pushes' worth bound the
+      // record whatever a client sends.
       const oldest = Math.min(...request.mutations.map((m) => m.mid));
-      const inPush = new Set(request.mutations.map((m) => m.mid));
-      const kept = (record?.results ?? []).filter(([mid]) => mid >= oldest && inPush.has(mid));
-      await clients.upsert({
-        _id: request.clientId,
-        owner,
-        lastMid: newest,
-        results: [...kept, ...fresh.map((r): ClientRecord['results'][number] => [r.mid, r.status, r.rev])],
-      });
+      const kept = (record?.results ?? []).filter(([mid]) => mid >= oldest);
+      const answers = [...kept, ...fresh.map((r): ClientRecord['results'][number] => [r.mid, r.status, r.rev])];
+      await clients.upsert({ _id: request.clientId, owner, lastMid: newest, results: answers.slice(-2 * SYNC_LIMITS.maxMutationsPerPush) });
     }
     return { results };
   }
