@@ -326,7 +326,6 @@ export class SyncClient {
             updates.push([key, { ...doc, exists: false, localRev: change.rev, seenLocalRev: change.rev, ownDelete: null }]);
             continue;
           }
-          if (doc === undefined && change.deleted) continue;
           if (!LocalState.fits(collection, change.id)) {
             this.#emit(
               'error',
@@ -672,17 +671,18 @@ export class SyncClient {
       const state = this.#collectionState(collection);
       if (state.filterKey === filterKey) continue;
       const local = this.#db.collection(collection);
-      const forget: Array<[string, null]> = [];
+      const forget: Array<[string, DocState]> = [];
       for (const [key, doc] of this.#state.docs) {
         if (!key.startsWith(`${collection}/`) || doc.dirty || doc.inflight !== null) continue;
         const id = key.slice(collection.length + 1);
         const current = (await local.get(id)) as JsonObject | null;
         if (current !== null && (current._rev !== doc.localRev || !(await local.delete(id, { expectedRev: doc.localRev }).catch(() => false)))) continue;
-        forget.push([key, null]);
+        // Known as never synced, at the local revision of this delete, so the scan passes over it.
+        const localRev = current === null ? doc.localRev : doc.localRev + 1;
+        forget.push([key, { rev: 0, exists: false, localRev, seenLocalRev: localRev, dirty: false, inflight: null }]);
       }
       await this.#state.saveDocs(forget);
-      // The local feed goes on from where the scan left it: the deletes above have no record any
-      // more, so the scan passes over them, and anything written since is still found.
+      // The local feed goes on from where the scan left it, so anything written since is still found.
       await this.#state.saveCollection(collection, { filterKey, since: null, localSince: state.localSince });
     }
   }

@@ -86,6 +86,27 @@ describe('the client, at the edges', () => {
     expect(await contents(two.db)).toEqual(expected);
   });
 
+  it('a document created and deleted while offline, whose id the server holds, ends in a reported conflict', async () => {
+    const server = await startServer();
+    await server.database.collection<Todo>('todos').insert({ _id: 'd', listId: 'l1', title: 'theirs' });
+    const storage = createMemoryStorage();
+    const filter = { kind: 'condition', op: 'eq', path: 'listId', value: 'l2' } as const;
+    const one = await client(server, 'u1', { database: await Database.create({ name: 'c', storage }), filter });
+    await within(one.client.synced());
+    await one.client.stop();
+    await one.db.collection<Todo>('todos').insert({ _id: 'd', listId: 'l2', title: 'mine' });
+    await one.db.collection<Todo>('todos').delete('d');
+
+    const two = await client(server, 'u1', { database: await Database.create({ name: 'c', storage }), filter });
+    const conflicts: Array<[string, unknown]> = [];
+    two.client.on('conflict', ({ id, local }) => conflicts.push([id, local]));
+    await within(two.client.synced());
+    // The delete was pushed (not silently dropped as "never synced") and lost to the server's document.
+    expect(conflicts).toEqual([['d', null]]);
+    expect(await contents(server.database)).toEqual([{ _id: 'd', listId: 'l1', title: 'theirs' }]);
+    expect(await contents(two.db)).toEqual([]);
+  });
+
   it('a local write made while the conflict resolver runs is kept and pushed', async () => {
     const server = await startServer();
     let release!: () => void;
