@@ -2,6 +2,7 @@ import { ConflictError, PocketError, type BaseDocument, type Database, type Filt
 import { matches } from '@pocket/core/adapter';
 import {
   SYNC_LIMITS,
+  utf8Length,
   type Mutation,
   type MutationResult,
   type PulledChange,
@@ -39,6 +40,9 @@ interface ClientRecord {
 }
 
 export const DEFAULT_PULL_LIMIT = 1_000;
+
+/** The most a pull's changes take as JSON: half a message, so any answer fits whatever the documents' sizes. */
+const PULL_ANSWER_BYTES = SYNC_LIMITS.maxMessageBytes / 2;
 
 /**
  * The transport-free part of the server: pull a page of one collection's feed as one user may
@@ -94,8 +98,16 @@ export class SyncServer<User> {
    */
   async pull(user: User, request: PullRequest): Promise<PullResponse> {
     const visible = visibleFilter(this.scope(user, request.collection), request.filter);
-    const page = await this.readFeed(request.collection, request.since, Math.min(request.limit ?? DEFAULT_PULL_LIMIT, SYNC_LIMITS.maxPullLimit));
-    return { changes: visibleChanges(page, visible, request.since === null ? new Set() : null), checkpoint: page.checkpoint, caughtUp: page.caughtUp };
+    let limit = Math.min(request.limit ?? DEFAULT_PULL_LIMIT, SYNC_LIMITS.maxPullLimit);
+    for (;;) {
+      const page = await this.readFeed(request.collection, request.since, limit);
+      const changes = visibleChanges(page, visible, request.since === null ? new Set() : null);
+      const bytes = utf8Length(JSON.stringify(changes));
+      if (bytes <= PULL_ANSWER_BYTES || limit === 1) return { changes, checkpoint: page.checkpoint, caughtUp: page.caughtUp };
+      // Too large for one answer: read again with fewer entries, in proportion (the feed has no
+      // checkpoint per entry to cut at); the client pulls the rest next, as for any page.
+      limit = Math.max(1, Math.floor((limit * PULL_ANSWER_BYTES) / bytes / 1.25));
+    }
   }
 
   /** Applies a client's mutations in order; each is accepted, a conflict, or rejected. */

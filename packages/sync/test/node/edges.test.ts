@@ -200,6 +200,20 @@ describe('the client, at the edges', () => {
   });
 });
 
+describe('the server, with pages larger than a message', () => {
+  it('answers a pull of large documents in pages that fit, and the client gets them all', async () => {
+    const server = await startServer();
+    const text = 'x'.repeat(3_000);
+    await server.database.collection<Todo>('todos').bulkInsert(Array.from({ length: 3_000 }, (_, i) => ({ _id: `t${i}`, listId: 'l', title: text })));
+    const { db, client: c } = await client(server, 'u1');
+    const errors: string[] = [];
+    c.on('error', (error) => errors.push(error.message));
+    await within(c.synced(), 20_000);
+    expect(errors).toEqual([]);
+    expect(await db.collection('todos').count()).toBe(3_000);
+  });
+});
+
 describe('the server, to readers who may not see a document', () => {
   async function serverWith(rules: SyncRules<User>) {
     const database = await Database.create({ name: 'server', storage: createMemoryStorage() });
