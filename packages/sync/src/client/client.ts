@@ -406,10 +406,8 @@ export class SyncClient {
     try {
       if (doc === null) {
         if (known === undefined || !known.exists) return known === undefined ? null : { ...known, rev };
-        // At the revision held here, this removal is of this client's own write, which the server
-        // keeps: recorded first, so that after a crash the local delete is not pushed as the user's.
-        if (rev === known.rev) await this.#state.saveDocs([[LocalState.key(local.name, id), { ...known, ownDelete: expectedRev + 1 }]]);
-        const deleted = await local.delete(id, { expectedRev });
+        // At the revision held here, this removal is of this client's own write, which the server keeps.
+        const deleted = rev === known.rev ? await this.#deleteOutOfView(local, id, known) : await local.delete(id, { expectedRev });
         return {
           ...known,
           rev,
@@ -569,30 +567,25 @@ export class SyncClient {
     const serverExists = result.rev !== null && result.doc !== null;
     const base = { rev: result.rev ?? state.rev, exists: result.rev !== null, inflight: null };
     const kept = resolution === undefined ? conflict.server : resolution;
-    const localRev = await this.#overwriteLocal(local, id, current, kept);
-    if (localRev === null) {
-      // Written locally while the resolver ran: that newer write is kept and pushed on top of
-      // the server's revision, and the conflict is still reported.
-      const before = current === null ? state.seenLocalRev : (current._rev as number);
-      await this.#state.saveDocs([[key, { ...base, localRev: before, seenLocalRev: before, dirty: true, newer: state.newer ?? null }]]);
-      if (result.status === 'conflict') this.#emit('conflict', { ...conflict, resolution });
-      else this.#emit('rejected', { ...conflict, code: result.code, message: result.message });
-      return;
-    }
+    const written = await this.#overwriteLocal(local, id, current, kept);
+    // `null`: written locally while the resolver ran. That newer write is kept, recorded as a
+    // change on top of the server's revision, and pushed; the conflict is still reported.
+    const raced = written === null;
+    const localRev = written ?? (current === null ? state.seenLocalRev : (current._rev as number));
     await this.#state.saveDocs([
       [
         key,
         {
           ...base,
-          exists: base.exists && (resolution !== undefined || serverExists),
+          exists: base.exists && (raced || resolution !== undefined || serverExists),
           localRev,
           seenLocalRev: localRev,
-          dirty: resolution !== undefined,
+          dirty: raced || resolution !== undefined,
           newer: state.newer ?? null,
         },
       ],
     ]);
-    if (resolution === undefined) {
+    if (!raced && resolution === undefined) {
       await this.#applyNewer(collection, id, key);
       await this.#dropIfOutOfView(collection, id, key);
     }
@@ -627,13 +620,25 @@ export class SyncClient {
     const local = this.#db.collection(collection);
     const current = (await local.get(id)) as JsonObject | null;
     if (current === null || current._rev !== state.localRev || matches(filter, current)) return;
-    // Recorded first: after a crash right after the delete, it is not pushed as the user's (the server keeps the document).
-    await this.#state.saveDocs([[key, { ...state, ownDelete: state.localRev + 1 }]]);
-    if (!(await local.delete(id, { expectedRev: state.localRev }).catch(() => false))) {
-      await this.#state.saveDocs([[key, state]]);
-      return;
-    }
+    if (!(await this.#deleteOutOfView(local, id, state).catch(() => false))) return;
     await this.#state.saveDocs([[key, { ...state, exists: false, localRev: state.localRev + 1, seenLocalRev: state.localRev + 1 }]]);
+  }
+
+  /**
+   * Deletes locally a document the server keeps but this client no longer sees. The delete is
+   * recorded first (`ownDelete`), so that after a crash right after it, the scan does not push it
+   * as the user's delete; the record is put back when the delete does not happen.
+   */
+  async #deleteOutOfView(local: Collection, id: string, state: DocState): Promise<boolean> {
+    const key = LocalState.key(local.name, id);
+    await this.#state.saveDocs([[key, { ...state, ownDelete: state.localRev + 1 }]]);
+    let deleted = false;
+    try {
+      deleted = await local.delete(id, { expectedRev: state.localRev });
+      return deleted;
+    } finally {
+      if (!deleted) await this.#state.saveDocs([[key, state]]);
+    }
   }
 
   /**

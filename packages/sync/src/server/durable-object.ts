@@ -12,7 +12,7 @@ import {
   type PulledChange,
   type ServerMessage,
 } from '../protocol.js';
-import { errorResponse, handleSyncHttp, TOO_LARGE_ANSWER } from './http.js';
+import { errorResponse, handleSyncHttp } from './http.js';
 import { visibleFilter } from './rules.js';
 import { DEFAULT_PULL_LIMIT, SyncAccessError, SyncServer, visibleChanges, type SyncServerOptions } from './sync-server.js';
 
@@ -189,12 +189,8 @@ export class DurableObjectSync<User> {
   async #push(ws: WebSocket, message: Extract<ClientMessage, { type: 'push' }>): Promise<void> {
     this.#pushes++;
     try {
-      const result: ServerMessage = { v: 1, type: 'push-result', id: message.id, ...(await this.server.push(this.#state(ws).user, message)) };
-      if (utf8Length(JSON.stringify(result)) > SYNC_LIMITS.maxMessageBytes) {
-        this.#send(ws, { v: 1, type: 'error', code: 'TOO_LARGE', message: TOO_LARGE_ANSWER, ref: `push:${message.id}` });
-        return;
-      }
-      this.#send(ws, result);
+      const result = await this.server.push(this.#state(ws).user, message);
+      this.#send(ws, { v: 1, type: 'push-result', id: message.id, ...result }, `push:${message.id}`);
     } finally {
       this.#pushes--;
       this.#scheduleFanOut();
@@ -330,12 +326,13 @@ export class DurableObjectSync<User> {
     this.#send(ws, { v: 1, type: 'changes', collection, changes: frame, checkpoint: page.checkpoint, caughtUp: page.caughtUp });
   }
 
-  #send(ws: WebSocket, message: ServerMessage): void {
+  /** Sends `message`; one too large to send becomes an error frame naming `ref`, the request it answers, so the client is not left waiting. */
+  #send(ws: WebSocket, message: ServerMessage, ref?: string): void {
     try {
       ws.send(encodeMessage(message));
     } catch (error) {
       if (error instanceof SyncProtocolError) {
-        ws.send(JSON.stringify({ v: 1, type: 'error', code: error.code, message: error.message }));
+        ws.send(JSON.stringify({ v: 1, type: 'error', code: error.code, message: error.message, ...(ref === undefined ? {} : { ref }) }));
         return;
       }
       // The socket closed meanwhile; its client resumes from its checkpoint when it reconnects.

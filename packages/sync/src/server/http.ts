@@ -50,8 +50,8 @@ export function errorResponse(error: unknown): Response {
   return failure(error instanceof PocketError ? error.status : 500, body.code, body.message);
 }
 
-/** An answer a client could not accept: a pull page is bounded by `limit`, a push's by the conflicting documents it carries whole. */
-export const TOO_LARGE_ANSWER = `The answer would be larger than ${SYNC_LIMITS.maxMessageBytes} bytes (a push's conflicts carry whole documents); the writes were answered and recorded; send fewer at once.`;
+/** Why an answer was not sent: a pull's is kept small, but a push's carries its conflicting documents whole. */
+const TOO_LARGE_ANSWER = `The answer would be larger than ${SYNC_LIMITS.maxMessageBytes} bytes (a push's conflicts carry whole documents); the writes were answered and recorded; send fewer at once.`;
 
 function failure(status: number, code: string, message: string): Response {
   return Response.json({ v: SYNC_PROTOCOL_VERSION, error: { code, message } }, { status });
